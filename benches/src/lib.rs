@@ -1,0 +1,1 @@
+//! Benchmarks for carrack (see benches/).

@@ -1,0 +1,331 @@
+//! Machinery behind every document type: the `model!` and `open_enum!` macros.
+//!
+//! Each model is a plain struct with public fields plus an [`Extra`](crate::Extra) map that keeps
+//! every member this version of carrack does not know. The (de)serialisers are generated here
+//! rather than derived so that:
+//!
+//! * unknown members are kept without the cost of `#[serde(flatten)]` (which buffers the whole
+//!   object before looking at it);
+//! * an explicit `null` in an optional member is kept and written back, so a round trip gives the
+//!   same JSON value;
+//! * a duplicated member is an error rather than "last one wins", a known parser differential;
+//! * [`crate::strict`] parsing can reject unknown members, which the tests use to prove that every
+//!   key of the official schemas is modelled.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+
+/// A JSON object key, borrowed from the input when it holds no escapes.
+#[doc(hidden)]
+pub(crate) struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Key<'de> {
+    /// The key as text.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The key as an owned string.
+    pub(crate) fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+thread_local! {
+    static STRICT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current thread is parsing in strict mode (see [`crate::strict`]).
+#[doc(hidden)]
+pub(crate) fn strict_active() -> bool {
+    STRICT.with(Cell::get)
+}
+
+/// Runs `f` with strict parsing switched on for this thread, restoring the previous mode after.
+pub(crate) fn with_strict<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            STRICT.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(STRICT.with(|s| s.replace(true)));
+    f()
+}
+
+/// The error for a second occurrence of an unknown member.
+#[doc(hidden)]
+pub(crate) fn duplicate_extra<E: serde::de::Error>(key: &str) -> E {
+    E::custom(format_args!("duplicate field `{key}`"))
+}
+
+/// The error for `null` in a required member.
+#[doc(hidden)]
+pub(crate) fn null_required<E: serde::de::Error>(key: &str) -> E {
+    E::custom(format_args!("field `{key}` is required and must not be null"))
+}
+
+macro_rules! model_ty {
+    (req $ty:ty) => { $ty };
+    (opt $ty:ty) => { Option<$ty> };
+}
+
+macro_rules! model_ser {
+    (req $m:ident, $key:literal, $v:expr) => {
+        $m.serialize_entry($key, $v)?;
+    };
+    (opt $m:ident, $key:literal, $v:expr) => {
+        if let Some(v) = $v {
+            $m.serialize_entry($key, v)?;
+        }
+    };
+}
+
+macro_rules! model_is_set {
+    (req $v:expr) => {
+        true
+    };
+    (opt $v:expr) => {
+        $v.is_some()
+    };
+}
+
+macro_rules! model_null {
+    (req $key:literal, $extra:ident, $A:ident) => {
+        return Err($crate::model::null_required::<$A::Error>($key))
+    };
+    (opt $key:literal, $extra:ident, $A:ident) => {{
+        $extra.insert(::std::string::String::from($key), ::serde_json::Value::Null);
+    }};
+}
+
+macro_rules! model_finish {
+    (req $v:ident, $key:literal, $A:ident) => {
+        match $v {
+            Some(v) => v,
+            None => return Err(<$A::Error as ::serde::de::Error>::missing_field($key)),
+        }
+    };
+    (opt $v:ident, $key:literal, $A:ident) => {
+        $v
+    };
+}
+
+/// Defines a document struct with generated lossless (de)serialisers.
+///
+/// Each field is written `name: req(Type) = "jsonKey"` (required member) or
+/// `name: opt(Type) = "jsonKey"` (optional member, stored as `Option<Type>`).
+macro_rules! model {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $field:ident : $kind:ident ( $ty:ty ) = $key:literal
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $crate::model::model_ty!($kind $ty), )*
+            /// Members this version of carrack does not model (and explicit `null`s of optional
+            /// members), kept verbatim so that a round trip loses nothing.
+            pub extra: $crate::Extra,
+        }
+
+        impl $name {
+            /// The JSON member names this type models, in the order they are written.
+            pub const FIELDS: &'static [&'static str] = &[$($key),*];
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap;
+                let mut m = s.serialize_map(None)?;
+                $( $crate::model::model_ser!($kind m, $key, &self.$field); )*
+                for (k, v) in &self.extra {
+                    let shadowed = match k.as_str() {
+                        $( $key => $crate::model::model_is_set!($kind self.$field), )*
+                        _ => false,
+                    };
+                    if !shadowed {
+                        m.serialize_entry(k, v)?;
+                    }
+                }
+                m.end()
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> ::serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a JSON object (", stringify!($name), ")"))
+                    }
+                    #[allow(unused_mut)]
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<$name, A::Error> {
+                        $( let mut $field: Option<$ty> = None; )*
+                        let mut extra = $crate::Extra::new();
+                        while let Some(key) = map.next_key::<$crate::model::Key<'de>>()? {
+                            match key.as_str() {
+                                $( $key => {
+                                    if $field.is_some() || extra.contains_key($key) {
+                                        return Err(<A::Error as ::serde::de::Error>::duplicate_field($key));
+                                    }
+                                    match map.next_value::<Option<$ty>>()? {
+                                        Some(v) => $field = Some(v),
+                                        None => $crate::model::model_null!($kind $key, extra, A),
+                                    }
+                                } )*
+                                _ => {
+                                    if $crate::model::strict_active() {
+                                        return Err(<A::Error as ::serde::de::Error>::unknown_field(
+                                            key.as_str(),
+                                            $name::FIELDS,
+                                        ));
+                                    }
+                                    let k = key.into_owned();
+                                    if extra.contains_key(&k) {
+                                        return Err($crate::model::duplicate_extra::<A::Error>(&k));
+                                    }
+                                    let v: ::serde_json::Value = map.next_value()?;
+                                    extra.insert(k, v);
+                                }
+                            }
+                        }
+                        Ok($name {
+                            $( $field: $crate::model::model_finish!($kind $field, $key, A), )*
+                            extra,
+                        })
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    };
+}
+
+/// Defines an open enumeration of strings: every value the spec lists, plus `Other` for the rest,
+/// so that a document from a newer spec version still parses (validation reports the unknown
+/// value instead).
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $variant:ident = $s:literal ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( #[doc = concat!("`", $s, "`")] $variant, )*
+            /// A value this version of carrack does not know, kept verbatim.
+            Other(String),
+        }
+
+        impl $name {
+            /// Every value this version of carrack knows, as written in JSON.
+            pub const KNOWN: &'static [&'static str] = &[$($s),*];
+
+            /// The value as written in JSON.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $s, )*
+                    Self::Other(s) => s,
+                }
+            }
+
+            /// Whether the value is one the spec lists (not [`Self::Other`]).
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Other(_))
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s {
+                    $( $s => Self::$variant, )*
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                match s.as_str() {
+                    $( $s => Self::$variant, )*
+                    _ => Self::Other(s),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(s))
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> ::serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a string (", stringify!($name), ")"))
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok($name::from(v))
+                    }
+                    fn visit_string<E: ::serde::de::Error>(self, v: String) -> Result<$name, E> {
+                        Ok($name::from(v))
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+    };
+}
+
+pub(crate) use {model, model_finish, model_is_set, model_null, model_ser, model_ty, open_enum};

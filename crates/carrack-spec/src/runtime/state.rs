@@ -1,0 +1,62 @@
+//! `state`: what `runtime state` reports (runtime-spec `runtime.md` § State).
+
+use std::collections::BTreeMap;
+
+use crate::model::{model, open_enum};
+
+model! {
+    /// A container's state.
+    ///
+    /// ```
+    /// use carrack_spec::Document;
+    /// use carrack_spec::runtime::{State, Status};
+    /// let mut s = State::new("1.3.0", "web", Status::Created, "/bundles/web");
+    /// s.pid = Some(4242);
+    /// assert!(s.to_string_pretty().contains("\"status\": \"created\""));
+    /// ```
+    pub struct State {
+        /// The runtime-spec version.
+        oci_version: req(String) = "ociVersion",
+        /// The container id.
+        id: req(String) = "id",
+        /// The runtime status.
+        status: req(Status) = "status",
+        /// The container process id on the host (when created or running).
+        pid: opt(u32) = "pid",
+        /// Absolute path of the bundle.
+        bundle: req(String) = "bundle",
+        /// The config's annotations.
+        annotations: opt(BTreeMap<String, String>) = "annotations",
+    }
+}
+
+impl State {
+    /// A state with the required members.
+    pub fn new(
+        oci_version: impl Into<String>,
+        id: impl Into<String>,
+        status: Status,
+        bundle: impl Into<String>,
+    ) -> Self {
+        Self {
+            oci_version: oci_version.into(),
+            id: id.into(),
+            status,
+            pid: None,
+            bundle: bundle.into(),
+            annotations: None,
+            extra: crate::Extra::new(),
+        }
+    }
+}
+
+open_enum! {
+    /// A container's runtime status. `paused` is runc's extension, kept as a known value.
+    pub enum Status {
+        Creating = "creating",
+        Created = "created",
+        Running = "running",
+        Stopped = "stopped",
+        Paused = "paused",
+    }
+}

@@ -10,6 +10,7 @@ use crate::validation::Report;
 
 /// The kinds of JSON document the two specs define.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DocumentKind {
     /// runtime-spec `config.json`.
     Config,
@@ -151,9 +152,15 @@ pub trait Document: Serialize + DeserializeOwned {
         reader
             .take(limit.saturating_add(1))
             .read_to_end(&mut bytes)
-            .map_err(|source| ParseError::Io { kind: Self::KIND, source })?;
+            .map_err(|source| ParseError::Io {
+                kind: Self::KIND,
+                source,
+            })?;
         if bytes.len() as u64 > limit {
-            return Err(ParseError::TooLarge { kind: Self::KIND, limit });
+            return Err(ParseError::TooLarge {
+                kind: Self::KIND,
+                limit,
+            });
         }
         Self::from_slice(&bytes)
     }
@@ -204,7 +211,11 @@ fn parse<T: DeserializeOwned>(bytes: &[u8], kind: DocumentKind) -> Result<T, Par
     match result {
         Ok(v) => match de.end() {
             Ok(()) => Ok(v),
-            Err(source) => Err(ParseError::Json { kind, pointer: String::new(), source }),
+            Err(source) => Err(ParseError::Json {
+                kind,
+                pointer: String::new(),
+                source,
+            }),
         },
         Err(e) => Err(json_error(kind, e)),
     }
@@ -222,7 +233,11 @@ fn json_error(kind: DocumentKind, e: serde_path_to_error::Error<serde_json::Erro
             Segment::Unknown => pointer.push('?'),
         }
     }
-    ParseError::Json { kind, pointer, source: e.into_inner() }
+    ParseError::Json {
+        kind,
+        pointer,
+        source: e.into_inner(),
+    }
 }
 
 /// Strict parsing: like [`Document::from_slice`], but a member the model does not know is an

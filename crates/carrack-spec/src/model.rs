@@ -83,7 +83,9 @@ pub(crate) fn duplicate_extra<E: serde::de::Error>(key: &str) -> E {
 /// The error for `null` in a required member.
 #[doc(hidden)]
 pub(crate) fn null_required<E: serde::de::Error>(key: &str) -> E {
-    E::custom(format_args!("field `{key}` is required and must not be null"))
+    E::custom(format_args!(
+        "field `{key}` is required and must not be null"
+    ))
 }
 
 macro_rules! model_ty {

@@ -10,12 +10,16 @@ pub(crate) fn is_semver(v: &str) -> bool {
         Some((c, p)) => (c, Some(p)),
         None => (rest, None),
     };
-    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
-    let ident = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let numeric = |s: &str| {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
+    };
+    let ident =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     let mut parts = core.split('.');
     let core_ok = (0..3).all(|_| parts.next().is_some_and(numeric)) && parts.next().is_none();
     let pre_ok = pre.is_none_or(|p| {
-        p.split('.').all(|id| ident(id) && (!id.bytes().all(|b| b.is_ascii_digit()) || numeric(id)))
+        p.split('.')
+            .all(|id| ident(id) && (!id.bytes().all(|b| b.is_ascii_digit()) || numeric(id)))
     });
     let build_ok = build.is_none_or(|b| b.split('.').all(ident));
     core_ok && pre_ok && build_ok
@@ -42,11 +46,18 @@ pub(crate) fn is_abs_windows(p: &str) -> bool {
 
 /// Whether `p` is a Windows volume GUID path, `\\?\Volume{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}\`.
 pub(crate) fn is_volume_guid_path(p: &str) -> bool {
-    let Some(rest) = p.strip_prefix(r"\\?\Volume{") else { return false };
-    let Some(guid) = rest.strip_suffix(r"}\") else { return false };
+    let Some(rest) = p.strip_prefix(r"\\?\Volume{") else {
+        return false;
+    };
+    let Some(guid) = rest.strip_suffix(r"}\") else {
+        return false;
+    };
     let groups: Vec<&str> = guid.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Whether `s` is a list like `0-3,7` (as for cpusets and NUMA nodes).
@@ -72,8 +83,10 @@ pub(crate) fn is_hugepage_size(s: &str) -> bool {
 /// Whether `s` is an RFC 3339 § 5.6 `date-time`, e.g. `2015-10-31T22:22:56.015925234Z`.
 pub(crate) fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok()).unwrap_or(99);
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let num =
+        |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok()).unwrap_or(99);
     if b.len() < 20
         || !digits(0..4)
         || b[4] != b'-'
@@ -89,7 +102,12 @@ pub(crate) fn is_rfc3339(s: &str) -> bool {
     {
         return false;
     }
-    if !(1..=12).contains(&num(5..7)) || !(1..=31).contains(&num(8..10)) || num(11..13) > 23 || num(14..16) > 59 || num(17..19) > 60 {
+    if !(1..=12).contains(&num(5..7))
+        || !(1..=31).contains(&num(8..10))
+        || num(11..13) > 23
+        || num(14..16) > 59
+        || num(17..19) > 60
+    {
         return false;
     }
     let mut i = 19;
@@ -106,7 +124,9 @@ pub(crate) fn is_rfc3339(s: &str) -> bool {
     match &b[i..] {
         [b'Z' | b'z'] => true,
         [b'+' | b'-', h1, h2, b':', m1, m2] => {
-            [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()) && num(i + 1..i + 3) <= 23 && num(i + 4..i + 6) <= 59
+            [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit())
+                && num(i + 1..i + 3) <= 23
+                && num(i + 4..i + 6) <= 59
         }
         _ => false,
     }
@@ -114,12 +134,22 @@ pub(crate) fn is_rfc3339(s: &str) -> bool {
 
 /// Whether `s` looks like an RFC 3986 URI: a scheme, `:`, and no characters a URI cannot hold.
 pub(crate) fn is_uri(s: &str) -> bool {
-    let Some((scheme, rest)) = s.split_once(':') else { return false };
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
     let sb = scheme.as_bytes();
     !sb.is_empty()
         && sb[0].is_ascii_alphabetic()
-        && sb.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
-        && rest.bytes().all(|c| c.is_ascii_graphic() && !matches!(c, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}'))
+        && sb
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+        && rest.bytes().all(|c| {
+            c.is_ascii_graphic()
+                && !matches!(
+                    c,
+                    b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}'
+                )
+        })
 }
 
 #[cfg(test)]
@@ -128,31 +158,60 @@ mod tests {
 
     #[test]
     fn semver() {
-        for ok in ["1.3.0", "0.0.0", "1.0.2-dev", "1.0.0-rc.1+build.5", "10.20.30"] {
+        for ok in [
+            "1.3.0",
+            "0.0.0",
+            "1.0.2-dev",
+            "1.0.0-rc.1+build.5",
+            "10.20.30",
+        ] {
             assert!(is_semver(ok), "{ok}");
         }
-        for bad in ["1.3", "1", "01.0.0", "1.0.0-", "1.0.0-01", "a.b.c", "1.0.0+", ""] {
+        for bad in [
+            "1.3", "1", "01.0.0", "1.0.0-", "1.0.0-01", "a.b.c", "1.0.0+", "",
+        ] {
             assert!(!is_semver(bad), "{bad}");
         }
     }
 
     #[test]
     fn rfc3339() {
-        for ok in ["2015-10-31T22:22:56.015925234Z", "2024-01-01T00:00:00+02:00", "2024-01-01t00:00:00z"] {
+        for ok in [
+            "2015-10-31T22:22:56.015925234Z",
+            "2024-01-01T00:00:00+02:00",
+            "2024-01-01t00:00:00z",
+        ] {
             assert!(is_rfc3339(ok), "{ok}");
         }
-        for bad in ["2015-10-31", "2015-10-31 22:22:56Z", "2015-13-31T22:22:56Z", "2015-10-31T22:22:56", "2015-10-31T22:22:56.Z"] {
+        for bad in [
+            "2015-10-31",
+            "2015-10-31 22:22:56Z",
+            "2015-13-31T22:22:56Z",
+            "2015-10-31T22:22:56",
+            "2015-10-31T22:22:56.Z",
+        ] {
             assert!(!is_rfc3339(bad), "{bad}");
         }
     }
 
     #[test]
     fn paths_and_lists() {
-        assert!(is_volume_guid_path(r"\\?\Volume{ec84d99e-3f02-11e7-ac6c-00155d7682cf}\"));
+        assert!(is_volume_guid_path(
+            r"\\?\Volume{ec84d99e-3f02-11e7-ac6c-00155d7682cf}\"
+        ));
         assert!(!is_volume_guid_path(r"C:\rootfs"));
-        assert!(is_abs_windows(r"C:\foo") && is_abs_windows(r"\\server\share") && !is_abs_windows("foo"));
+        assert!(
+            is_abs_windows(r"C:\foo")
+                && is_abs_windows(r"\\server\share")
+                && !is_abs_windows("foo")
+        );
         assert!(is_cpu_list("0-3,7") && is_cpu_list("") && !is_cpu_list("0-") && !is_cpu_list("a"));
-        assert!(is_hugepage_size("2MB") && is_hugepage_size("64KB") && !is_hugepage_size("2M") && !is_hugepage_size("MB"));
+        assert!(
+            is_hugepage_size("2MB")
+                && is_hugepage_size("64KB")
+                && !is_hugepage_size("2M")
+                && !is_hugepage_size("MB")
+        );
         assert!(is_uri("https://example.com/x") && !is_uri("no scheme") && !is_uri("://x"));
         assert_eq!(semver_core("1.2.3-rc1"), Some((1, 2, 3)));
     }

@@ -92,15 +92,24 @@ impl SchemaSet {
     /// Loads every `*.json` file of `dir` (not recursively).
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self, SchemaError> {
         let dir = dir.as_ref();
-        let read_err = |source| SchemaError::Read { path: dir.to_path_buf(), source };
+        let read_err = |source| SchemaError::Read {
+            path: dir.to_path_buf(),
+            source,
+        };
         let mut set = Self::new();
         for entry in std::fs::read_dir(dir).map_err(read_err)? {
             let path = entry.map_err(read_err)?.path();
             if path.extension().is_none_or(|e| e != "json") || !path.is_file() {
                 continue;
             }
-            let bytes = std::fs::read(&path).map_err(|source| SchemaError::Read { path: path.clone(), source })?;
-            let value = serde_json::from_slice(&bytes).map_err(|source| SchemaError::Parse { path: path.clone(), source })?;
+            let bytes = std::fs::read(&path).map_err(|source| SchemaError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let value = serde_json::from_slice(&bytes).map_err(|source| SchemaError::Parse {
+                path: path.clone(),
+                source,
+            })?;
             if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
                 set.insert(name, value);
             }
@@ -129,14 +138,20 @@ impl SchemaSet {
 
     /// Compiles a validator whose root is the file `root`.
     pub fn validator(&self, root: &str) -> Result<SchemaValidator, SchemaError> {
-        let schema = self.files.get(root).ok_or_else(|| SchemaError::Missing(root.to_owned()))?;
+        let schema = self
+            .files
+            .get(root)
+            .ok_or_else(|| SchemaError::Missing(root.to_owned()))?;
         let files = Arc::new(self.files.clone());
         let inner = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft4)
             .with_base_uri(format!("file:///oci-schema/{root}"))
             .with_retriever(ByFileName(files))
             .build(schema)
-            .map_err(|e| SchemaError::Compile { file: root.to_owned(), message: e.to_string() })?;
+            .map_err(|e| SchemaError::Compile {
+                file: root.to_owned(),
+                message: e.to_string(),
+            })?;
         Ok(SchemaValidator { inner })
     }
 }
@@ -155,7 +170,10 @@ impl jsonschema::Retrieve for ByFileName {
     ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let path = uri.path().as_str();
         let name = path.rsplit('/').next().unwrap_or(path);
-        self.0.get(name).cloned().ok_or_else(|| Box::new(NotInSet(uri.as_str().to_owned())) as _)
+        self.0
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Box::new(NotInSet(uri.as_str().to_owned())) as _)
     }
 }
 

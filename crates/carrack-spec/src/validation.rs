@@ -59,11 +59,19 @@ pub struct Rule {
 impl Rule {
     /// A rule of the runtime-spec.
     pub const fn runtime(chapter: &'static str, section: &'static str) -> Self {
-        Self { spec: SpecName::Runtime, chapter, section }
+        Self {
+            spec: SpecName::Runtime,
+            chapter,
+            section,
+        }
     }
     /// A rule of the image-spec.
     pub const fn image(chapter: &'static str, section: &'static str) -> Self {
-        Self { spec: SpecName::Image, chapter, section }
+        Self {
+            spec: SpecName::Image,
+            chapter,
+            section,
+        }
     }
 }
 
@@ -92,7 +100,11 @@ pub struct Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        let at = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
         write!(f, "{} {at}: {} [{}]", self.level, self.message, self.rule)
     }
 }
@@ -168,11 +180,18 @@ pub(crate) struct Checker {
 
 impl Checker {
     pub(crate) fn new() -> Self {
-        Self { pointer: String::new(), findings: Vec::new() }
+        Self {
+            pointer: String::new(),
+            findings: Vec::new(),
+        }
     }
 
     /// Runs `f` with `segment` appended to the pointer.
-    pub(crate) fn at<T>(&mut self, segment: impl fmt::Display, f: impl FnOnce(&mut Self) -> T) -> T {
+    pub(crate) fn at<T>(
+        &mut self,
+        segment: impl fmt::Display,
+        f: impl FnOnce(&mut Self) -> T,
+    ) -> T {
         let len = self.pointer.len();
         self.pointer.push('/');
         for c in segment.to_string().chars() {
@@ -188,7 +207,12 @@ impl Checker {
     }
 
     /// Runs `f` on `value` under `segment` when it is present.
-    pub(crate) fn opt<T>(&mut self, segment: &str, value: &Option<T>, f: impl FnOnce(&mut Self, &T)) {
+    pub(crate) fn opt<T>(
+        &mut self,
+        segment: &str,
+        value: &Option<T>,
+        f: impl FnOnce(&mut Self, &T),
+    ) {
         if let Some(v) = value {
             self.at(segment, |c| f(c, v));
         }
@@ -212,22 +236,39 @@ impl Checker {
     }
 
     /// A finding at `segment` below the current pointer.
-    pub(crate) fn must_at(&mut self, segment: impl fmt::Display, rule: Rule, message: impl Into<String>) {
+    pub(crate) fn must_at(
+        &mut self,
+        segment: impl fmt::Display,
+        rule: Rule,
+        message: impl Into<String>,
+    ) {
         let message = message.into();
         self.at(segment, |c| c.push(Level::Must, rule, message));
     }
 
     /// A SHOULD finding at `segment` below the current pointer.
-    pub(crate) fn should_at(&mut self, segment: impl fmt::Display, rule: Rule, message: impl Into<String>) {
+    pub(crate) fn should_at(
+        &mut self,
+        segment: impl fmt::Display,
+        rule: Rule,
+        message: impl Into<String>,
+    ) {
         let message = message.into();
         self.at(segment, |c| c.push(Level::Should, rule, message));
     }
 
     fn push(&mut self, level: Level, rule: Rule, message: String) {
-        self.findings.push(Finding { pointer: self.pointer.clone(), level, rule, message });
+        self.findings.push(Finding {
+            pointer: self.pointer.clone(),
+            level,
+            rule,
+            message,
+        });
     }
 
     pub(crate) fn finish(self) -> Report {
-        Report { findings: self.findings }
+        Report {
+            findings: self.findings,
+        }
     }
 }

@@ -17,7 +17,10 @@ pub fn specs_dir() -> PathBuf {
 }
 
 /// What parsing a document of `kind` gave: the report and the re-serialised value.
-pub fn parse_validate(kind: DocumentKind, bytes: &[u8]) -> Result<(Report, serde_json::Value), String> {
+pub fn parse_validate(
+    kind: DocumentKind,
+    bytes: &[u8],
+) -> Result<(Report, serde_json::Value), String> {
     fn go<T: Document>(bytes: &[u8]) -> Result<(Report, serde_json::Value), String> {
         let doc = T::from_slice(bytes).map_err(|e| e.to_string())?;
         Ok((doc.validate(), doc.to_value()))
@@ -62,16 +65,28 @@ pub struct Vector {
 pub fn vectors() -> Vec<Vector> {
     let root = specs_dir();
     let mut out = Vec::new();
-    for (dir, kind) in [("config", DocumentKind::Config), ("features", DocumentKind::Features), ("state", DocumentKind::State)] {
+    for (dir, kind) in [
+        ("config", DocumentKind::Config),
+        ("features", DocumentKind::Features),
+        ("state", DocumentKind::State),
+    ] {
         for good in [true, false] {
-            let d = root.join("runtime-spec/schema/test").join(dir).join(if good { "good" } else { "bad" });
+            let d = root
+                .join("runtime-spec/schema/test")
+                .join(dir)
+                .join(if good { "good" } else { "bad" });
             let mut files: Vec<_> = std::fs::read_dir(&d)
                 .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
                 .map(|e| e.expect("dir entry").path())
                 .collect();
             files.sort();
             for path in files {
-                out.push(Vector { path, kind, good, why: String::new() });
+                out.push(Vector {
+                    path,
+                    kind,
+                    good,
+                    why: String::new(),
+                });
             }
         }
     }
@@ -86,8 +101,17 @@ pub fn vectors() -> Vec<Vector> {
         let cases = std::fs::read_to_string(d.join("cases.tsv")).expect("cases.tsv");
         for line in cases.lines().skip(1) {
             let mut cols = line.splitn(3, '\t');
-            let (file, expect, why) = (cols.next().expect("file"), cols.next().expect("expect"), cols.next().unwrap_or(""));
-            out.push(Vector { path: d.join(file), kind, good: expect == "good", why: why.to_owned() });
+            let (file, expect, why) = (
+                cols.next().expect("file"),
+                cols.next().expect("expect"),
+                cols.next().unwrap_or(""),
+            );
+            out.push(Vector {
+                path: d.join(file),
+                kind,
+                good: expect == "good",
+                why: why.to_owned(),
+            });
         }
     }
     out

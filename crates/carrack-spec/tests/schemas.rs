@@ -21,7 +21,10 @@ fn sets() -> (SchemaSet, SchemaSet) {
 }
 
 fn is_runtime(kind: DocumentKind) -> bool {
-    matches!(kind, DocumentKind::Config | DocumentKind::State | DocumentKind::Features)
+    matches!(
+        kind,
+        DocumentKind::Config | DocumentKind::State | DocumentKind::Features
+    )
 }
 
 #[test]
@@ -32,10 +35,15 @@ fn serialised_good_vectors_validate_against_official_schemas() {
         let bytes = std::fs::read(&v.path).expect("read");
         let mut stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<Value>();
         let first = stream.next().expect("a document").expect("JSON");
-        let (_, value) = parse_validate(v.kind, &serde_json::to_vec(&first).expect("bytes")).expect("parses");
+        let (_, value) =
+            parse_validate(v.kind, &serde_json::to_vec(&first).expect("bytes")).expect("parses");
         let set = if is_runtime(v.kind) { &runtime } else { &image };
         let violations = set.validator_for(v.kind).expect("compile").check(&value);
-        assert!(violations.is_empty(), "{}: {violations:#?}", v.path.display());
+        assert!(
+            violations.is_empty(),
+            "{}: {violations:#?}",
+            v.path.display()
+        );
         n += 1;
     }
     assert!(n >= 25);
@@ -49,9 +57,21 @@ struct Maximal<'a> {
 impl Maximal<'_> {
     fn resolve(&self, reference: &str, current: &str) -> (Value, String) {
         let (file, pointer) = reference.split_once('#').unwrap_or((reference, ""));
-        let file = if file.is_empty() { current.to_owned() } else { file.rsplit('/').next().unwrap_or(file).to_owned() };
-        let doc = self.files.get(&file).unwrap_or_else(|| panic!("{file} not in set"));
-        let node = if pointer.is_empty() { doc } else { doc.pointer(pointer).unwrap_or_else(|| panic!("{file}#{pointer}")) };
+        let file = if file.is_empty() {
+            current.to_owned()
+        } else {
+            file.rsplit('/').next().unwrap_or(file).to_owned()
+        };
+        let doc = self
+            .files
+            .get(&file)
+            .unwrap_or_else(|| panic!("{file} not in set"));
+        let node = if pointer.is_empty() {
+            doc
+        } else {
+            doc.pointer(pointer)
+                .unwrap_or_else(|| panic!("{file}#{pointer}"))
+        };
         (node.clone(), file)
     }
 
@@ -62,16 +82,29 @@ impl Maximal<'_> {
             return self.build(&n, &f, name, depth + 1);
         }
         for key in ["allOf", "anyOf", "oneOf"] {
-            if let Some(first) = node.get(key).and_then(|v| v.as_array()).and_then(|a| a.first()) {
+            if let Some(first) = node
+                .get(key)
+                .and_then(|v| v.as_array())
+                .and_then(|a| a.first())
+            {
                 return self.build(first, file, name, depth + 1);
             }
         }
-        if let Some(e) = node.get("enum").and_then(Value::as_array).and_then(|a| a.first()) {
+        if let Some(e) = node
+            .get("enum")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+        {
             return e.clone();
         }
         let ty = match node.get("type") {
             Some(Value::String(t)) => t.clone(),
-            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("null").to_owned(),
+            Some(Value::Array(ts)) => ts
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|t| *t != "null")
+                .unwrap_or("null")
+                .to_owned(),
             _ if node.get("properties").is_some() => "object".to_owned(),
             _ => "string".to_owned(),
         };
@@ -82,10 +115,21 @@ impl Maximal<'_> {
                     for (k, v) in props {
                         m.insert(k.clone(), self.build(v, file, k, depth + 1));
                     }
-                } else if let Some(ap) = node.get("additionalProperties").filter(|v| v.is_object()) {
-                    m.insert("com.example.key".into(), self.build(ap, file, name, depth + 1));
-                } else if let Some(pp) = node.get("patternProperties").and_then(Value::as_object).and_then(|p| p.values().next()) {
-                    m.insert("com.example.key".into(), self.build(pp, file, name, depth + 1));
+                } else if let Some(ap) = node.get("additionalProperties").filter(|v| v.is_object())
+                {
+                    m.insert(
+                        "com.example.key".into(),
+                        self.build(ap, file, name, depth + 1),
+                    );
+                } else if let Some(pp) = node
+                    .get("patternProperties")
+                    .and_then(Value::as_object)
+                    .and_then(|p| p.values().next())
+                {
+                    m.insert(
+                        "com.example.key".into(),
+                        self.build(pp, file, name, depth + 1),
+                    );
                 }
                 Value::Object(m)
             }
@@ -93,7 +137,11 @@ impl Maximal<'_> {
                 Some(items) => json!([self.build(items, file, name, depth + 1)]),
                 None => json!([]),
             },
-            "integer" | "number" => json!(node.get("minimum").and_then(Value::as_i64).map_or(1, |m| m.max(1))),
+            "integer" | "number" => json!(
+                node.get("minimum")
+                    .and_then(Value::as_i64)
+                    .map_or(1, |m| m.max(1))
+            ),
             "boolean" => json!(true),
             "null" => Value::Null,
             _ => json!(self.string_for(name)),
@@ -102,7 +150,9 @@ impl Maximal<'_> {
 
     fn string_for(&self, name: &str) -> String {
         match name {
-            "digest" | "diff_ids" => "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a".into(),
+            "digest" | "diff_ids" => {
+                "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a".into()
+            }
             "ociVersion" | "ociVersionMin" | "ociVersionMax" => "1.3.0".into(),
             _ => "text".into(),
         }
@@ -127,18 +177,23 @@ fn prune(v: &mut Value, at: &str) {
 fn every_schema_member_is_modelled() {
     let (runtime, image) = sets();
     for kind in DocumentKind::ALL {
-        let dir = if is_runtime(kind) { "runtime-spec/schema" } else { "image-spec/schema" };
-        let files: std::collections::BTreeMap<String, Value> = std::fs::read_dir(specs_dir().join(dir))
-            .expect("schema dir")
-            .filter_map(|e| {
-                let p = e.ok()?.path();
-                let name = p.file_name()?.to_str()?.to_owned();
-                if !name.ends_with(".json") {
-                    return None;
-                }
-                Some((name, serde_json::from_slice(&std::fs::read(&p).ok()?).ok()?))
-            })
-            .collect();
+        let dir = if is_runtime(kind) {
+            "runtime-spec/schema"
+        } else {
+            "image-spec/schema"
+        };
+        let files: std::collections::BTreeMap<String, Value> =
+            std::fs::read_dir(specs_dir().join(dir))
+                .expect("schema dir")
+                .filter_map(|e| {
+                    let p = e.ok()?.path();
+                    let name = p.file_name()?.to_str()?.to_owned();
+                    if !name.ends_with(".json") {
+                        return None;
+                    }
+                    Some((name, serde_json::from_slice(&std::fs::read(&p).ok()?).ok()?))
+                })
+                .collect();
         let root = SchemaSet::root_file(kind);
         let max = Maximal { files: &files };
         let mut doc = max.build(&files[root], root, "", 0);
@@ -149,9 +204,13 @@ fn every_schema_member_is_modelled() {
         let members = count_members(&doc);
         eprintln!("{kind}: maximal document with {members} members");
         assert!(members > 0, "{kind}: the generator produced too little");
-        parse_strict(kind, &bytes).unwrap_or_else(|e| panic!("{kind}: a schema member is not modelled: {e}\n{doc:#}"));
+        parse_strict(kind, &bytes)
+            .unwrap_or_else(|e| panic!("{kind}: a schema member is not modelled: {e}\n{doc:#}"));
         let (_, back) = parse_validate(kind, &bytes).expect("parses");
-        assert_eq!(back, doc, "{kind}: the maximal document does not round-trip");
+        assert_eq!(
+            back, doc,
+            "{kind}: the maximal document does not round-trip"
+        );
         let _ = (&runtime, &image);
     }
 }

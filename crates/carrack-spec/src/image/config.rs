@@ -114,7 +114,11 @@ model! {
 impl RootFs {
     /// A `layers` rootfs of `diff_ids`.
     pub fn layers(diff_ids: Vec<Digest>) -> Self {
-        Self { kind: "layers".to_owned(), diff_ids, extra: crate::Extra::new() }
+        Self {
+            kind: "layers".to_owned(),
+            diff_ids,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -156,7 +160,10 @@ model! {
 impl ImageLayout {
     /// The current layout version, `1.0.0`.
     pub fn new() -> Self {
-        Self { image_layout_version: LAYOUT_VERSION.to_owned(), extra: crate::Extra::new() }
+        Self {
+            image_layout_version: LAYOUT_VERSION.to_owned(),
+            extra: crate::Extra::new(),
+        }
     }
 }
 

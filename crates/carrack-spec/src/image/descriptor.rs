@@ -37,7 +37,8 @@ model! {
 pub const EMPTY_JSON: &[u8] = b"{}";
 
 /// The digest of `{}`.
-pub const EMPTY_DIGEST: &str = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+pub const EMPTY_DIGEST: &str =
+    "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
 impl Descriptor {
     /// A descriptor of `size` bytes of `media_type` content with `digest`.

@@ -36,13 +36,17 @@ pub enum DigestError {
     #[error("digest {0:?} has no ':' between algorithm and encoded part (descriptor.md § Digests)")]
     NoSeparator(String),
     /// The algorithm does not match `[a-z0-9]+([+._-][a-z0-9]+)*`.
-    #[error("digest {0:?}: algorithm does not match [a-z0-9]+([+._-][a-z0-9]+)* (descriptor.md § Digests)")]
+    #[error(
+        "digest {0:?}: algorithm does not match [a-z0-9]+([+._-][a-z0-9]+)* (descriptor.md § Digests)"
+    )]
     Algorithm(String),
     /// The encoded part does not match `[a-zA-Z0-9=_-]+`.
     #[error("digest {0:?}: encoded part does not match [a-zA-Z0-9=_-]+ (descriptor.md § Digests)")]
     Encoded(String),
     /// A registered algorithm with an encoded part of the wrong form.
-    #[error("digest {digest:?}: {algorithm} requires {expected} lower-case hex characters (descriptor.md § Registered algorithms)")]
+    #[error(
+        "digest {digest:?}: {algorithm} requires {expected} lower-case hex characters (descriptor.md § Registered algorithms)"
+    )]
     Registered {
         /// The digest text.
         digest: String,
@@ -98,24 +102,42 @@ impl Digest {
     pub fn parse(text: &str) -> Result<Self, DigestError> {
         Self::validate(text)?;
         let colon = text.find(':').unwrap_or_default();
-        Ok(Self { text: text.to_owned(), colon })
+        Ok(Self {
+            text: text.to_owned(),
+            colon,
+        })
     }
 
     fn validate(text: &str) -> Result<(), DigestError> {
         let Some((alg, enc)) = text.split_once(':') else {
             return Err(DigestError::NoSeparator(text.to_owned()));
         };
-        let component_ok = |c: &str| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        let component_ok = |c: &str| {
+            !c.is_empty()
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        };
         if !alg.split(['+', '.', '_', '-']).all(component_ok) {
             return Err(DigestError::Algorithm(text.to_owned()));
         }
-        if enc.is_empty() || !enc.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-')) {
+        if enc.is_empty()
+            || !enc
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'))
+        {
             return Err(DigestError::Encoded(text.to_owned()));
         }
         if let Some(a) = Algorithm::from_name(alg)
-            && (enc.len() != a.hex_len() || !enc.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            && (enc.len() != a.hex_len()
+                || !enc
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
         {
-            return Err(DigestError::Registered { digest: text.to_owned(), algorithm: a.as_str(), expected: a.hex_len() });
+            return Err(DigestError::Registered {
+                digest: text.to_owned(),
+                algorithm: a.as_str(),
+                expected: a.hex_len(),
+            });
         }
         Ok(())
     }
@@ -145,7 +167,10 @@ impl Digest {
             text.push(char::from(HEX[usize::from(b >> 4)]));
             text.push(char::from(HEX[usize::from(b & 15)]));
         }
-        Self { text, colon: algorithm.len() }
+        Self {
+            text,
+            colon: algorithm.len(),
+        }
     }
 
     /// The digest of `bytes` computed with this digest's algorithm, or `None` when this crate

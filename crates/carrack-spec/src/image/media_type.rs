@@ -75,9 +75,10 @@ impl MediaType {
     /// ```
     pub fn layer_compression(&self) -> Option<Compression> {
         match self {
-            Self::ImageLayer | Self::ImageLayerNonDistributable | Self::DockerLayer | Self::DockerForeignLayer => {
-                Some(Compression::None)
-            }
+            Self::ImageLayer
+            | Self::ImageLayerNonDistributable
+            | Self::DockerLayer
+            | Self::DockerForeignLayer => Some(Compression::None),
             Self::ImageLayerGzip
             | Self::ImageLayerNonDistributableGzip
             | Self::DockerLayerGzip
@@ -116,13 +117,16 @@ impl MediaType {
     pub fn is_rfc6838(&self) -> bool {
         let text = self.as_str();
         let text = text.split(';').next().unwrap_or_default().trim_end();
-        let Some((ty, sub)) = text.split_once('/') else { return false };
+        let Some((ty, sub)) = text.split_once('/') else {
+            return false;
+        };
         let name_ok = |n: &str| {
             let b = n.as_bytes();
             !b.is_empty()
                 && b.len() <= 127
                 && b[0].is_ascii_alphanumeric()
-                && b.iter().all(|c| c.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(c))
+                && b.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(c))
         };
         name_ok(ty) && name_ok(sub)
     }

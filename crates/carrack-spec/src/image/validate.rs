@@ -40,18 +40,34 @@ impl Document for ImageManifest {
         match &self.media_type {
             None => c.should(MANIFEST, "mediaType SHOULD be set"),
             Some(MediaType::ImageManifest) => {}
-            Some(m) => c.must_at("mediaType", MANIFEST, format!("mediaType MUST be {} when used, not {m}", MediaType::ImageManifest)),
+            Some(m) => c.must_at(
+                "mediaType",
+                MANIFEST,
+                format!(
+                    "mediaType MUST be {} when used, not {m}",
+                    MediaType::ImageManifest
+                ),
+            ),
         }
         if self.extra.contains_key("manifests") {
             c.must_at("manifests", MANIFEST, "an image manifest carrying `manifests` is ambiguous with an index and is rejected (CVE-2021-41190)");
         }
-        c.opt("artifactType", &self.artifact_type, |c, t| media_type(c, t, MANIFEST));
+        c.opt("artifactType", &self.artifact_type, |c, t| {
+            media_type(c, t, MANIFEST)
+        });
         c.at("config", |c| descriptor(c, &self.config));
         if self.config.is_empty_type() && self.artifact_type.is_none() {
-            c.must(MANIFEST, "artifactType MUST be set when config.mediaType is the empty value");
+            c.must(
+                MANIFEST,
+                "artifactType MUST be set when config.mediaType is the empty value",
+            );
         }
         if self.layers.is_empty() {
-            c.should_at("layers", MANIFEST, "for portability, layers SHOULD have at least one entry");
+            c.should_at(
+                "layers",
+                MANIFEST,
+                "for portability, layers SHOULD have at least one entry",
+            );
         }
         c.each("layers", &self.layers, descriptor);
         c.opt("subject", &self.subject, descriptor);
@@ -68,18 +84,30 @@ impl Document for ImageIndex {
         match &self.media_type {
             None => c.should(INDEX, "mediaType SHOULD be set"),
             Some(MediaType::ImageIndex) => {}
-            Some(m) => c.must_at("mediaType", INDEX, format!("mediaType MUST be {} when used, not {m}", MediaType::ImageIndex)),
+            Some(m) => c.must_at(
+                "mediaType",
+                INDEX,
+                format!(
+                    "mediaType MUST be {} when used, not {m}",
+                    MediaType::ImageIndex
+                ),
+            ),
         }
         for member in ["config", "layers"] {
             if self.extra.contains_key(member) {
                 c.must_at(member, INDEX, format!("an image index carrying `{member}` is ambiguous with a manifest and is rejected (CVE-2021-41190)"));
             }
         }
-        c.opt("artifactType", &self.artifact_type, |c, t| media_type(c, t, INDEX));
+        c.opt("artifactType", &self.artifact_type, |c, t| {
+            media_type(c, t, INDEX)
+        });
         c.each("manifests", &self.manifests, |c, d| {
             descriptor(c, d);
             if d.media_type == MediaType::ImageManifest && d.platform.is_none() {
-                c.should(INDEX, "a descriptor of a platform-specific manifest SHOULD include platform");
+                c.should(
+                    INDEX,
+                    "a descriptor of a platform-specific manifest SHOULD include platform",
+                );
             }
         });
         c.opt("subject", &self.subject, descriptor);
@@ -93,10 +121,20 @@ impl Document for ImageConfiguration {
     fn validate(&self) -> Report {
         let mut c = Checker::new();
         c.opt("created", &self.created, |c, t| timestamp(c, t, CONFIG));
-        platform_fields(&mut c, &self.architecture, &self.os, self.variant.as_deref(), CONFIG);
+        platform_fields(
+            &mut c,
+            &self.architecture,
+            &self.os,
+            self.variant.as_deref(),
+            CONFIG,
+        );
         c.at("rootfs", |c| {
             if self.rootfs.kind != "layers" {
-                c.must_at("type", CONFIG, format!("rootfs.type MUST be \"layers\", not {:?}", self.rootfs.kind));
+                c.must_at(
+                    "type",
+                    CONFIG,
+                    format!("rootfs.type MUST be \"layers\", not {:?}", self.rootfs.kind),
+                );
             }
         });
         c.opt("config", &self.config, |c, x| {
@@ -137,11 +175,22 @@ impl Document for ImageConfiguration {
         });
         c.opt("history", &self.history, |c, history| {
             for (i, h) in history.iter().enumerate() {
-                c.at(i, |c| c.opt("created", &h.created, |c, t| timestamp(c, t, CONFIG)));
+                c.at(i, |c| {
+                    c.opt("created", &h.created, |c, t| timestamp(c, t, CONFIG))
+                });
             }
-            let layers = history.iter().filter(|h| h.empty_layer != Some(true)).count();
+            let layers = history
+                .iter()
+                .filter(|h| h.empty_layer != Some(true))
+                .count();
             if layers != self.rootfs.diff_ids.len() {
-                c.should(CONFIG, format!("history has {layers} non-empty entries but rootfs.diff_ids has {}", self.rootfs.diff_ids.len()));
+                c.should(
+                    CONFIG,
+                    format!(
+                        "history has {layers} non-empty entries but rootfs.diff_ids has {}",
+                        self.rootfs.diff_ids.len()
+                    ),
+                );
             }
         });
         c.finish()
@@ -153,7 +202,14 @@ impl Document for ImageLayout {
     fn validate(&self) -> Report {
         let mut c = Checker::new();
         if self.image_layout_version != LAYOUT_VERSION {
-            c.must_at("imageLayoutVersion", LAYOUT, format!("imageLayoutVersion {:?} is not {LAYOUT_VERSION:?}", self.image_layout_version));
+            c.must_at(
+                "imageLayoutVersion",
+                LAYOUT,
+                format!(
+                    "imageLayoutVersion {:?} is not {LAYOUT_VERSION:?}",
+                    self.image_layout_version
+                ),
+            );
         }
         c.finish()
     }
@@ -161,13 +217,20 @@ impl Document for ImageLayout {
 
 fn schema_version(c: &mut Checker, v: i64, rule: Rule) {
     if v != 2 {
-        c.must_at("schemaVersion", rule, format!("schemaVersion MUST be 2, not {v}"));
+        c.must_at(
+            "schemaVersion",
+            rule,
+            format!("schemaVersion MUST be 2, not {v}"),
+        );
     }
 }
 
 fn media_type(c: &mut Checker, m: &MediaType, rule: Rule) {
     if !m.is_rfc6838() {
-        c.must(rule, format!("{:?} does not comply with RFC 6838 § 4.2", m.as_str()));
+        c.must(
+            rule,
+            format!("{:?} does not comply with RFC 6838 § 4.2", m.as_str()),
+        );
     }
 }
 
@@ -185,34 +248,64 @@ fn is_port_spec(key: &str) -> bool {
 pub(crate) fn descriptor(c: &mut Checker, d: &Descriptor) {
     c.at("mediaType", |c| media_type(c, &d.media_type, DESCRIPTOR));
     if d.size < 0 {
-        c.must_at("size", DESCRIPTOR, format!("size MUST NOT be negative ({})", d.size));
+        c.must_at(
+            "size",
+            DESCRIPTOR,
+            format!("size MUST NOT be negative ({})", d.size),
+        );
     }
     c.opt("urls", &d.urls, |c, urls| {
         for (i, u) in urls.iter().enumerate() {
             if !is_uri(u) {
                 c.must_at(i, DESCRIPTOR, format!("{u:?} does not conform to RFC 3986"));
             } else if !(u.starts_with("http://") || u.starts_with("https://")) {
-                c.should_at(i, DESCRIPTOR, format!("{u:?} SHOULD use the http or https scheme"));
+                c.should_at(
+                    i,
+                    DESCRIPTOR,
+                    format!("{u:?} SHOULD use the http or https scheme"),
+                );
             }
         }
     });
-    c.opt("data", &d.data, |c, data| match base64::engine::general_purpose::STANDARD.decode(data) {
-        Err(e) => c.must(EMBEDDED, format!("data is not base64 (RFC 4648 § 4): {e}")),
-        Ok(bytes) => {
-            if i64::try_from(bytes.len()).ok() != Some(d.size) {
-                c.must(EMBEDDED, format!("data decodes to {} bytes but size is {}", bytes.len(), d.size));
-            } else if let Some(actual) = d.digest.recompute(&bytes)
-                && actual != d.digest
-            {
-                c.must(EMBEDDED, format!("data has digest {actual}, not {}", d.digest));
+    c.opt(
+        "data",
+        &d.data,
+        |c, data| match base64::engine::general_purpose::STANDARD.decode(data) {
+            Err(e) => c.must(EMBEDDED, format!("data is not base64 (RFC 4648 § 4): {e}")),
+            Ok(bytes) => {
+                if i64::try_from(bytes.len()).ok() != Some(d.size) {
+                    c.must(
+                        EMBEDDED,
+                        format!(
+                            "data decodes to {} bytes but size is {}",
+                            bytes.len(),
+                            d.size
+                        ),
+                    );
+                } else if let Some(actual) = d.digest.recompute(&bytes)
+                    && actual != d.digest
+                {
+                    c.must(
+                        EMBEDDED,
+                        format!("data has digest {actual}, not {}", d.digest),
+                    );
+                }
             }
-        }
+        },
+    );
+    c.opt("artifactType", &d.artifact_type, |c, t| {
+        media_type(c, t, DESCRIPTOR)
     });
-    c.opt("artifactType", &d.artifact_type, |c, t| media_type(c, t, DESCRIPTOR));
     c.opt("annotations", &d.annotations, annotations);
     c.opt("platform", &d.platform, platform);
     if d.is_empty_type() && (d.digest.as_str() != EMPTY_DIGEST || d.size != 2) {
-        c.should(EMPTY, format!("an {} descriptor SHOULD describe `{{}}`: size 2, digest {EMPTY_DIGEST}", MediaType::EmptyJson));
+        c.should(
+            EMPTY,
+            format!(
+                "an {} descriptor SHOULD describe `{{}}`: size 2, digest {EMPTY_DIGEST}",
+                MediaType::EmptyJson
+            ),
+        );
     }
 }
 
@@ -223,7 +316,11 @@ fn platform(c: &mut Checker, p: &Platform) {
     {
         for (i, f) in features.iter().enumerate() {
             if f != "win32k" {
-                c.should_at("os.features", PLATFORM, format!("os.features[{i}] {f:?}: on Windows only win32k is defined"));
+                c.should_at(
+                    "os.features",
+                    PLATFORM,
+                    format!("os.features[{i}] {f:?}: on Windows only win32k is defined"),
+                );
             }
         }
     }
@@ -231,22 +328,41 @@ fn platform(c: &mut Checker, p: &Platform) {
 
 fn platform_fields(c: &mut Checker, arch: &Arch, os: &Os, variant: Option<&str>, rule: Rule) {
     if !arch.is_known() {
-        c.should_at("architecture", rule, format!("architecture {:?} is not a GOARCH value", arch.as_str()));
+        c.should_at(
+            "architecture",
+            rule,
+            format!("architecture {:?} is not a GOARCH value", arch.as_str()),
+        );
     }
     if !os.is_known() {
-        c.should_at("os", rule, format!("os {:?} is not a GOOS value", os.as_str()));
+        c.should_at(
+            "os",
+            rule,
+            format!("os {:?} is not a GOOS value", os.as_str()),
+        );
     }
     if let Some(v) = variant {
         let known = match arch {
             Arch::Arm => matches!(v, "v6" | "v7" | "v8"),
-            Arch::Arm64 => v.strip_prefix("v8").or_else(|| v.strip_prefix("v9")).is_some_and(|r| r.is_empty() || r.strip_prefix('.').is_some_and(|n| n.parse::<u8>().is_ok())),
-            Arch::Ppc64le => v.strip_prefix("power").is_some_and(|n| n.parse::<u8>().is_ok()),
+            Arch::Arm64 => v
+                .strip_prefix("v8")
+                .or_else(|| v.strip_prefix("v9"))
+                .is_some_and(|r| {
+                    r.is_empty() || r.strip_prefix('.').is_some_and(|n| n.parse::<u8>().is_ok())
+                }),
+            Arch::Ppc64le => v
+                .strip_prefix("power")
+                .is_some_and(|n| n.parse::<u8>().is_ok()),
             Arch::Riscv64 => v.starts_with("rva"),
             Arch::Amd64 => matches!(v, "v1" | "v2" | "v3" | "v4"),
             _ => false,
         };
         if !known {
-            c.should_at("variant", PLATFORM, format!("variant {v:?} is not listed for architecture {arch}"));
+            c.should_at(
+                "variant",
+                PLATFORM,
+                format!("variant {v:?} is not listed for architecture {arch}"),
+            );
         }
     }
 }

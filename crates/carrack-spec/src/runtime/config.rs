@@ -92,7 +92,11 @@ model! {
 impl Root {
     /// A root at `path`.
     pub fn new(path: impl Into<String>) -> Self {
-        Self { path: path.into(), readonly: None, extra: crate::Extra::new() }
+        Self {
+            path: path.into(),
+            readonly: None,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -155,7 +159,12 @@ model! {
 impl IdMapping {
     /// Maps `size` ids from `container_id` to `host_id`.
     pub fn new(container_id: u32, host_id: u32, size: u32) -> Self {
-        Self { container_id, host_id, size, extra: crate::Extra::new() }
+        Self {
+            container_id,
+            host_id,
+            size,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -245,7 +254,11 @@ model! {
 impl ConsoleSize {
     /// A console of `height` rows and `width` columns.
     pub fn new(height: u64, width: u64) -> Self {
-        Self { height, width, extra: crate::Extra::new() }
+        Self {
+            height,
+            width,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -274,7 +287,11 @@ model! {
 impl User {
     /// A POSIX user with `uid` and `gid`.
     pub fn posix(uid: u32, gid: u32) -> Self {
-        Self { uid: Some(uid), gid: Some(gid), ..Self::default() }
+        Self {
+            uid: Some(uid),
+            gid: Some(gid),
+            ..Self::default()
+        }
     }
 }
 
@@ -322,7 +339,12 @@ model! {
 impl Rlimit {
     /// A limit on `kind`.
     pub fn new(kind: RlimitType, soft: u64, hard: u64) -> Self {
-        Self { kind, soft, hard, extra: crate::Extra::new() }
+        Self {
+            kind,
+            soft,
+            hard,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -385,7 +407,11 @@ model! {
 impl IoPriority {
     /// A priority in `class`.
     pub fn new(class: IoPriorityClass) -> Self {
-        Self { class, priority: None, extra: crate::Extra::new() }
+        Self {
+            class,
+            priority: None,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -452,7 +478,13 @@ model! {
 impl Hook {
     /// A hook running `path`.
     pub fn new(path: impl Into<String>) -> Self {
-        Self { path: path.into(), args: None, env: None, timeout: None, extra: crate::Extra::new() }
+        Self {
+            path: path.into(),
+            args: None,
+            env: None,
+            timeout: None,
+            extra: crate::Extra::new(),
+        }
     }
 }
 

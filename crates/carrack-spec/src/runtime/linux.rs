@@ -71,7 +71,11 @@ model! {
 impl Namespace {
     /// A new namespace of `kind`.
     pub fn new(kind: NamespaceType) -> Self {
-        Self { kind, path: None, extra: crate::Extra::new() }
+        Self {
+            kind,
+            path: None,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -110,7 +114,11 @@ model! {
 impl TimeOffset {
     /// An offset of `secs` seconds and `nanosecs` nanoseconds.
     pub fn new(secs: i64, nanosecs: u32) -> Self {
-        Self { secs: Some(secs), nanosecs: Some(nanosecs), extra: crate::Extra::new() }
+        Self {
+            secs: Some(secs),
+            nanosecs: Some(nanosecs),
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -224,7 +232,14 @@ model! {
 impl DeviceCgroup {
     /// A rule that allows or denies every device.
     pub fn new(allow: bool) -> Self {
-        Self { allow, kind: None, major: None, minor: None, access: None, extra: crate::Extra::new() }
+        Self {
+            allow,
+            kind: None,
+            major: None,
+            minor: None,
+            access: None,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -304,7 +319,10 @@ model! {
 impl Pids {
     /// A limit of `limit` tasks.
     pub fn new(limit: i64) -> Self {
-        Self { limit, extra: crate::Extra::new() }
+        Self {
+            limit,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -356,7 +374,13 @@ model! {
 impl WeightDevice {
     /// A weight entry for device `major:minor`.
     pub fn new(major: i64, minor: i64) -> Self {
-        Self { major, minor, weight: None, leaf_weight: None, extra: crate::Extra::new() }
+        Self {
+            major,
+            minor,
+            weight: None,
+            leaf_weight: None,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -380,7 +404,12 @@ model! {
 impl ThrottleDevice {
     /// A limit of `rate` for device `major:minor`.
     pub fn new(major: i64, minor: i64, rate: u64) -> Self {
-        Self { major, minor, rate: Some(rate), extra: crate::Extra::new() }
+        Self {
+            major,
+            minor,
+            rate: Some(rate),
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -401,7 +430,11 @@ model! {
 impl HugepageLimit {
     /// A limit of `limit` bytes of `page_size` pages.
     pub fn new(page_size: impl Into<String>, limit: u64) -> Self {
-        Self { page_size: page_size.into(), limit, extra: crate::Extra::new() }
+        Self {
+            page_size: page_size.into(),
+            limit,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -438,7 +471,11 @@ model! {
 impl InterfacePriority {
     /// Priority `priority` for interface `name`.
     pub fn new(name: impl Into<String>, priority: u32) -> Self {
-        Self { name: name.into(), priority, extra: crate::Extra::new() }
+        Self {
+            name: name.into(),
+            priority,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -521,7 +558,13 @@ model! {
 impl Syscall {
     /// A rule applying `action` to `names`.
     pub fn new(names: Vec<String>, action: SeccompAction) -> Self {
-        Self { names, action, errno_ret: None, args: None, extra: crate::Extra::new() }
+        Self {
+            names,
+            action,
+            errno_ret: None,
+            args: None,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -547,7 +590,13 @@ model! {
 impl SeccompArg {
     /// Compares argument `index` with `value` using `op`.
     pub fn new(index: u32, value: u64, op: SeccompOperator) -> Self {
-        Self { index, value, value_two: None, op, extra: crate::Extra::new() }
+        Self {
+            index,
+            value,
+            value_two: None,
+            op,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -594,7 +643,12 @@ model! {
 impl MemoryPolicy {
     /// A policy of `mode`.
     pub fn new(mode: MemoryPolicyMode) -> Self {
-        Self { mode, nodes: None, flags: None, extra: crate::Extra::new() }
+        Self {
+            mode,
+            nodes: None,
+            flags: None,
+            extra: crate::Extra::new(),
+        }
     }
 }
 

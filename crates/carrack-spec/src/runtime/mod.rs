@@ -14,6 +14,7 @@
 //! ```
 
 mod config;
+mod defaults;
 mod features;
 mod freebsd;
 mod linux;
@@ -25,6 +26,7 @@ mod windows;
 mod zos;
 
 pub use config::*;
+pub use defaults::{DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS};
 pub use features::*;
 pub use freebsd::*;
 pub use linux::*;

@@ -24,7 +24,13 @@ model! {
 impl Vm {
     /// A VM booting `kernel`.
     pub fn new(kernel: VmKernel) -> Self {
-        Self { hypervisor: None, kernel, image: None, hw_config: None, extra: crate::Extra::new() }
+        Self {
+            hypervisor: None,
+            kernel,
+            image: None,
+            hw_config: None,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -45,7 +51,11 @@ model! {
 impl VmHypervisor {
     /// The hypervisor at `path`.
     pub fn new(path: impl Into<String>) -> Self {
-        Self { path: path.into(), parameters: None, extra: crate::Extra::new() }
+        Self {
+            path: path.into(),
+            parameters: None,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -68,7 +78,12 @@ model! {
 impl VmKernel {
     /// The kernel at `path`.
     pub fn new(path: impl Into<String>) -> Self {
-        Self { path: path.into(), parameters: None, initrd: None, extra: crate::Extra::new() }
+        Self {
+            path: path.into(),
+            parameters: None,
+            initrd: None,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -90,7 +105,11 @@ model! {
 impl VmImage {
     /// The image at `path` in `format`.
     pub fn new(path: impl Into<String>, format: VmImageFormat) -> Self {
-        Self { path: path.into(), format, extra: crate::Extra::new() }
+        Self {
+            path: path.into(),
+            format,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -148,6 +167,11 @@ model! {
 impl VmIomem {
     /// `nr_mfns` frames starting at machine frame `first_mfn`.
     pub fn new(first_mfn: u64, nr_mfns: u64) -> Self {
-        Self { first_gfn: None, first_mfn, nr_mfns, extra: crate::Extra::new() }
+        Self {
+            first_gfn: None,
+            first_mfn,
+            nr_mfns,
+            extra: crate::Extra::new(),
+        }
     }
 }

@@ -64,7 +64,11 @@ model! {
 impl WindowsDevice {
     /// A device `id` of `id_type`.
     pub fn new(id: impl Into<String>, id_type: WindowsDeviceIdType) -> Self {
-        Self { id: id.into(), id_type, extra: crate::Extra::new() }
+        Self {
+            id: id.into(),
+            id_type,
+            extra: crate::Extra::new(),
+        }
     }
 }
 
@@ -143,7 +147,11 @@ model! {
 impl WindowsCpuAffinity {
     /// CPUs `mask` of processor group `group`.
     pub fn new(mask: u64, group: u32) -> Self {
-        Self { mask, group, extra: crate::Extra::new() }
+        Self {
+            mask,
+            group,
+            extra: crate::Extra::new(),
+        }
     }
 }
 

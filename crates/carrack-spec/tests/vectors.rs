@@ -25,7 +25,7 @@ fn good_vectors_parse_validate_and_round_trip() {
         let bytes = std::fs::read(&v.path).expect("read vector");
         let bytes = first_document(&bytes);
         let (report, value) =
-            parse_validate(v.kind, &bytes).unwrap_or_else(|e| panic!("{}: {e}", v.path.display()));
+            parse_validate(v.kind, bytes).unwrap_or_else(|e| panic!("{}: {e}", v.path.display()));
         assert!(
             report.is_valid(),
             "{}: MUST findings:\n{report}",

@@ -140,7 +140,7 @@ impl Document for ImageConfiguration {
         c.opt("config", &self.config, |c, x| {
             c.opt("Env", &x.env, |c, env| {
                 for (i, e) in env.iter().enumerate() {
-                    if !e.split_once('=').is_some_and(|(k, _)| !k.is_empty()) {
+                    if e.split_once('=').is_none_or(|(k, _)| k.is_empty()) {
                         c.must_at(i, CONFIG, format!("Env entry {e:?} is not of the form VARNAME=VARVALUE"));
                     }
                 }

@@ -61,10 +61,12 @@ impl Spec {
             Capability::Kill,
             Capability::NetBindService,
         ];
-        let mut capabilities = Capabilities::default();
-        capabilities.bounding = Some(caps.clone());
-        capabilities.effective = Some(caps.clone());
-        capabilities.permitted = Some(caps);
+        let capabilities = Capabilities {
+            bounding: Some(caps.clone()),
+            effective: Some(caps.clone()),
+            permitted: Some(caps),
+            ..Capabilities::default()
+        };
 
         let mut process = Process::new("/");
         process.terminal = Some(true);
@@ -86,23 +88,25 @@ impl Spec {
         deny_all.access = Some("rwm".to_owned());
         resources.devices = Some(vec![deny_all]);
 
-        let mut linux = Linux::default();
-        linux.resources = Some(resources);
-        linux.namespaces = Some(
-            [
-                NamespaceType::Pid,
-                NamespaceType::Network,
-                NamespaceType::Ipc,
-                NamespaceType::Uts,
-                NamespaceType::Mount,
-                NamespaceType::Cgroup,
-            ]
-            .into_iter()
-            .map(Namespace::new)
-            .collect(),
-        );
-        linux.masked_paths = Some(strings(DEFAULT_MASKED_PATHS));
-        linux.readonly_paths = Some(strings(DEFAULT_READONLY_PATHS));
+        let linux = Linux {
+            resources: Some(resources),
+            masked_paths: Some(strings(DEFAULT_MASKED_PATHS)),
+            readonly_paths: Some(strings(DEFAULT_READONLY_PATHS)),
+            namespaces: Some(
+                [
+                    NamespaceType::Pid,
+                    NamespaceType::Network,
+                    NamespaceType::Ipc,
+                    NamespaceType::Uts,
+                    NamespaceType::Mount,
+                    NamespaceType::Cgroup,
+                ]
+                .into_iter()
+                .map(Namespace::new)
+                .collect(),
+            ),
+            ..Linux::default()
+        };
 
         let mut spec = Spec::new(VERSION);
         spec.process = Some(process);

@@ -375,7 +375,7 @@ impl Spec {
             _ => {}
         }
         c.opt("linux", &self.linux, |c, l| check_linux(c, l, self));
-        c.opt("windows", &self.windows, |c, w| check_windows(c, w));
+        c.opt("windows", &self.windows, check_windows);
         c.opt("solaris", &self.solaris, check_solaris);
         c.opt("vm", &self.vm, check_vm);
         c.opt("zos", &self.zos, check_zos);
@@ -882,7 +882,7 @@ fn check_linux(c: &mut Checker, l: &Linux, spec: &Spec) {
             );
         }
     });
-    c.opt("resources", &l.resources, |c, r| check_resources(c, r));
+    c.opt("resources", &l.resources, check_resources);
     c.opt("rootfsPropagation", &l.rootfs_propagation, |c, p| {
         if !p.is_known() {
             c.must(
@@ -1404,7 +1404,7 @@ fn check_windows(c: &mut Checker, w: &Windows) {
 fn check_solaris(c: &mut Checker, s: &Solaris) {
     c.opt("cappedCPU", &s.capped_cpu, |c, cpu| {
         if let Some(n) = &cpu.ncpus
-            && n.parse::<f64>().map_or(true, |v| !(v > 0.0))
+            && n.parse::<f64>().map_or(true, |v| v.is_nan() || v <= 0.0)
         {
             c.must_at(
                 "ncpus",

@@ -34,6 +34,7 @@ pub fn parse_validate(
         DocumentKind::ImageConfig => go::<ImageConfiguration>(bytes),
         DocumentKind::Descriptor => go::<Descriptor>(bytes),
         DocumentKind::ImageLayout => go::<ImageLayout>(bytes),
+        other => Err(format!("no model for {other}")),
     }
 }
 
@@ -49,15 +50,20 @@ pub fn parse_strict(kind: DocumentKind, bytes: &[u8]) -> Result<(), String> {
         DocumentKind::ImageConfig => from_slice::<ImageConfiguration>(bytes).map(drop),
         DocumentKind::Descriptor => from_slice::<Descriptor>(bytes).map(drop),
         DocumentKind::ImageLayout => from_slice::<ImageLayout>(bytes).map(drop),
+        other => return Err(format!("no model for {other}")),
     };
     r.map_err(|e| e.to_string())
 }
 
 /// A test vector: its path, kind, and whether it is meant to be good.
 pub struct Vector {
+    /// The file.
     pub path: PathBuf,
+    /// Its document kind.
     pub kind: DocumentKind,
+    /// Meant to be accepted.
     pub good: bool,
+    /// The upstream reason (image-spec cases.tsv).
     pub why: String,
 }
 

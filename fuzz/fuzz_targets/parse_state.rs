@@ -1,0 +1,5 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    carrack_fuzz::round_trip::<carrack_spec::runtime::State>(data);
+});

@@ -37,11 +37,26 @@ fn manifest_50() -> Vec<u8> {
 
 fn index_20() -> Vec<u8> {
     let platforms = [
-        ("amd64", "linux", None), ("arm64", "linux", Some("v8")), ("arm", "linux", Some("v7")), ("arm", "linux", Some("v6")),
-        ("386", "linux", None), ("ppc64le", "linux", None), ("s390x", "linux", None), ("riscv64", "linux", None),
-        ("mips64le", "linux", None), ("loong64", "linux", None), ("amd64", "windows", None), ("arm64", "windows", None),
-        ("amd64", "freebsd", None), ("arm64", "darwin", None), ("amd64", "darwin", None), ("wasm", "wasip1", None),
-        ("amd64", "illumos", None), ("amd64", "solaris", None), ("ppc64", "aix", None), ("amd64", "netbsd", None),
+        ("amd64", "linux", None),
+        ("arm64", "linux", Some("v8")),
+        ("arm", "linux", Some("v7")),
+        ("arm", "linux", Some("v6")),
+        ("386", "linux", None),
+        ("ppc64le", "linux", None),
+        ("s390x", "linux", None),
+        ("riscv64", "linux", None),
+        ("mips64le", "linux", None),
+        ("loong64", "linux", None),
+        ("amd64", "windows", None),
+        ("arm64", "windows", None),
+        ("amd64", "freebsd", None),
+        ("arm64", "darwin", None),
+        ("amd64", "darwin", None),
+        ("wasm", "wasip1", None),
+        ("amd64", "illumos", None),
+        ("amd64", "solaris", None),
+        ("ppc64", "aix", None),
+        ("amd64", "netbsd", None),
     ];
     let manifests: Vec<Value> = platforms
         .iter()
@@ -67,12 +82,20 @@ where
     O: serde::de::DeserializeOwned + serde::Serialize,
 {
     let mut g = c.benchmark_group(name);
-    g.bench_function("parse/carrack", |b| b.iter(|| serde_json::from_slice::<C>(black_box(bytes)).expect("carrack parses")));
-    g.bench_function("parse/oci-spec", |b| b.iter(|| serde_json::from_slice::<O>(black_box(bytes)).expect("oci-spec parses")));
+    g.bench_function("parse/carrack", |b| {
+        b.iter(|| serde_json::from_slice::<C>(black_box(bytes)).expect("carrack parses"))
+    });
+    g.bench_function("parse/oci-spec", |b| {
+        b.iter(|| serde_json::from_slice::<O>(black_box(bytes)).expect("oci-spec parses"))
+    });
     let ours: C = serde_json::from_slice(bytes).expect("carrack parses");
     let theirs: O = serde_json::from_slice(bytes).expect("oci-spec parses");
-    g.bench_function("write/carrack", |b| b.iter(|| serde_json::to_vec(black_box(&ours)).expect("write")));
-    g.bench_function("write/oci-spec", |b| b.iter(|| serde_json::to_vec(black_box(&theirs)).expect("write")));
+    g.bench_function("write/carrack", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&ours)).expect("write"))
+    });
+    g.bench_function("write/oci-spec", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&theirs)).expect("write"))
+    });
     g.finish();
 }
 
@@ -87,22 +110,46 @@ fn median_ns(group: &str, id: &str) -> Option<f64> {
 }
 
 fn main() {
-    let example = std::fs::read(specs_dir().join("runtime-spec/schema/test/config/good/spec-example.json"))
-        .expect("runtime-spec example config (../shared/specs)");
-    let docs: [(&str, Vec<u8>); 3] = [("config-example", example), ("manifest-50-layers", manifest_50()), ("index-20-platforms", index_20())];
+    let example =
+        std::fs::read(specs_dir().join("runtime-spec/schema/test/config/good/spec-example.json"))
+            .expect("runtime-spec example config (../shared/specs)");
+    let docs: [(&str, Vec<u8>); 3] = [
+        ("config-example", example),
+        ("manifest-50-layers", manifest_50()),
+        ("index-20-platforms", index_20()),
+    ];
     let mut c = Criterion::default().configure_from_args();
-    bench_doc::<carrack_spec::runtime::Spec, oci_spec::runtime::Spec>(&mut c, docs[0].0, &docs[0].1);
-    bench_doc::<carrack_spec::image::ImageManifest, oci_spec::image::ImageManifest>(&mut c, docs[1].0, &docs[1].1);
-    bench_doc::<carrack_spec::image::ImageIndex, oci_spec::image::ImageIndex>(&mut c, docs[2].0, &docs[2].1);
+    bench_doc::<carrack_spec::runtime::Spec, oci_spec::runtime::Spec>(
+        &mut c, docs[0].0, &docs[0].1,
+    );
+    bench_doc::<carrack_spec::image::ImageManifest, oci_spec::image::ImageManifest>(
+        &mut c, docs[1].0, &docs[1].1,
+    );
+    bench_doc::<carrack_spec::image::ImageIndex, oci_spec::image::ImageIndex>(
+        &mut c, docs[2].0, &docs[2].1,
+    );
     c.final_summary();
 
-    println!("\n{:<22} {:<6} {:>10} {:>12} {:>18}", "document", "op", "carrack", "oci-spec", "oci-spec/carrack");
+    println!(
+        "\n{:<22} {:<6} {:>10} {:>12} {:>18}",
+        "document", "op", "carrack", "oci-spec", "oci-spec/carrack"
+    );
     for (name, bytes) in &docs {
         for op in ["parse", "write"] {
-            let (Some(ours), Some(theirs)) = (median_ns(name, &format!("{op}/carrack")), median_ns(name, &format!("{op}/oci-spec"))) else {
+            let (Some(ours), Some(theirs)) = (
+                median_ns(name, &format!("{op}/carrack")),
+                median_ns(name, &format!("{op}/oci-spec")),
+            ) else {
                 continue;
             };
-            println!("{:<22} {op:<6} {:>8.2}µs {:>10.2}µs {:>17.2}x   ({} bytes)", name, ours / 1e3, theirs / 1e3, theirs / ours, bytes.len());
+            println!(
+                "{:<22} {op:<6} {:>8.2}µs {:>10.2}µs {:>17.2}x   ({} bytes)",
+                name,
+                ours / 1e3,
+                theirs / 1e3,
+                theirs / ours,
+                bytes.len()
+            );
         }
     }
 }

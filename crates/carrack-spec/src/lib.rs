@@ -35,6 +35,7 @@
 //! ```
 
 mod document;
+mod extra;
 pub mod image;
 mod model;
 mod rules;
@@ -44,7 +45,5 @@ pub mod schema;
 mod validation;
 
 pub use document::{Document, DocumentKind, ParseError, strict};
+pub use extra::Extra;
 pub use validation::{Finding, Level, Report, Rule, SpecName};
-
-/// Members of a JSON object that a model does not know, kept in order for a lossless round trip.
-pub type Extra = std::collections::BTreeMap<String, serde_json::Value>;

@@ -12,45 +12,7 @@
 //! * [`crate::strict`] parsing can reject unknown members, which the tests use to prove that every
 //!   key of the official schemas is modelled.
 
-use std::borrow::Cow;
 use std::cell::Cell;
-
-/// A JSON object key, borrowed from the input when it holds no escapes.
-#[doc(hidden)]
-pub(crate) struct Key<'de>(Cow<'de, str>);
-
-impl<'de> Key<'de> {
-    /// The key as text.
-    pub(crate) fn as_str(&self) -> &str {
-        &self.0
-    }
-    /// The key as an owned string.
-    pub(crate) fn into_owned(self) -> String {
-        self.0.into_owned()
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string key")
-            }
-            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
 
 thread_local! {
     static STRICT: Cell<bool> = const { Cell::new(false) };
@@ -80,14 +42,6 @@ pub(crate) fn duplicate_extra<E: serde::de::Error>(key: &str) -> E {
     E::custom(format_args!("duplicate field `{key}`"))
 }
 
-/// The error for `null` in a required member.
-#[doc(hidden)]
-pub(crate) fn null_required<E: serde::de::Error>(key: &str) -> E {
-    E::custom(format_args!(
-        "field `{key}` is required and must not be null"
-    ))
-}
-
 macro_rules! model_ty {
     (req $ty:ty) => { $ty };
     (opt $ty:ty) => { Option<$ty> };
@@ -113,13 +67,18 @@ macro_rules! model_is_set {
     };
 }
 
-macro_rules! model_null {
-    (req $key:literal, $extra:ident, $A:ident) => {
-        return Err($crate::model::null_required::<$A::Error>($key))
+macro_rules! model_read {
+    (req $map:ident, $field:ident, $ty:ty, $key:literal, $extra:ident, $A:ident) => {
+        $field = Some($map.next_value::<$ty>()?)
     };
-    (opt $key:literal, $extra:ident, $A:ident) => {{
-        $extra.insert(::std::string::String::from($key), ::serde_json::Value::Null);
-    }};
+    (opt $map:ident, $field:ident, $ty:ty, $key:literal, $extra:ident, $A:ident) => {
+        match $map.next_value::<Option<$ty>>()? {
+            Some(v) => $field = Some(v),
+            None => {
+                $extra.insert(::std::string::String::from($key), ::serde_json::Value::Null);
+            }
+        }
+    };
 }
 
 macro_rules! model_finish {
@@ -194,28 +153,59 @@ macro_rules! model {
                         self,
                         mut map: A,
                     ) -> Result<$name, A::Error> {
+                        // One identifier type per model, as serde's derive does, so that key
+                        // parsing and matching inline into this visitor.
+                        #[allow(non_camel_case_types)]
+                        enum Field<'de> {
+                            $( $field, )*
+                            __Unknown(::std::borrow::Cow<'de, str>),
+                        }
+                        impl<'de> ::serde::Deserialize<'de> for Field<'de> {
+                            #[inline]
+                            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                                struct FieldVisitor;
+                                impl<'de> ::serde::de::Visitor<'de> for FieldVisitor {
+                                    type Value = Field<'de>;
+                                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                                        f.write_str("a member name")
+                                    }
+                                    #[inline]
+                                    fn visit_borrowed_str<E: ::serde::de::Error>(self, v: &'de str) -> Result<Field<'de>, E> {
+                                        Ok(match v {
+                                            $( $key => Field::$field, )*
+                                            _ => Field::__Unknown(::std::borrow::Cow::Borrowed(v)),
+                                        })
+                                    }
+                                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<Field<'de>, E> {
+                                        Ok(match v {
+                                            $( $key => Field::$field, )*
+                                            _ => Field::__Unknown(::std::borrow::Cow::Owned(v.to_owned())),
+                                        })
+                                    }
+                                }
+                                d.deserialize_identifier(FieldVisitor)
+                            }
+                        }
+
                         $( let mut $field: Option<$ty> = None; )*
                         let mut extra = $crate::Extra::new();
-                        while let Some(key) = map.next_key::<$crate::model::Key<'de>>()? {
-                            match key.as_str() {
-                                $( $key => {
-                                    if $field.is_some() || extra.contains_key($key) {
+                        while let Some(field) = map.next_key::<Field<'de>>()? {
+                            match field {
+                                $( Field::$field => {
+                                    if $field.is_some() || extra.has($key) {
                                         return Err(<A::Error as ::serde::de::Error>::duplicate_field($key));
                                     }
-                                    match map.next_value::<Option<$ty>>()? {
-                                        Some(v) => $field = Some(v),
-                                        None => $crate::model::model_null!($kind $key, extra, A),
-                                    }
+                                    $crate::model::model_read!($kind map, $field, $ty, $key, extra, A);
                                 } )*
-                                _ => {
+                                Field::__Unknown(key) => {
                                     if $crate::model::strict_active() {
                                         return Err(<A::Error as ::serde::de::Error>::unknown_field(
-                                            key.as_str(),
+                                            &key,
                                             $name::FIELDS,
                                         ));
                                     }
                                     let k = key.into_owned();
-                                    if extra.contains_key(&k) {
+                                    if extra.has(&k) {
                                         return Err($crate::model::duplicate_extra::<A::Error>(&k));
                                     }
                                     let v: ::serde_json::Value = map.next_value()?;
@@ -251,7 +241,7 @@ macro_rules! open_enum {
         pub enum $name {
             $( #[doc = concat!("`", $s, "`")] $variant, )*
             /// A value this version of carrack does not know, kept verbatim.
-            Other(String),
+            Other(Box<str>),
         }
 
         impl $name {
@@ -276,7 +266,7 @@ macro_rules! open_enum {
             fn from(s: &str) -> Self {
                 match s {
                     $( $s => Self::$variant, )*
-                    other => Self::Other(other.to_owned()),
+                    other => Self::Other(other.into()),
                 }
             }
         }
@@ -285,7 +275,7 @@ macro_rules! open_enum {
             fn from(s: String) -> Self {
                 match s.as_str() {
                     $( $s => Self::$variant, )*
-                    _ => Self::Other(s),
+                    _ => Self::Other(s.into_boxed_str()),
                 }
             }
         }
@@ -330,4 +320,4 @@ macro_rules! open_enum {
     };
 }
 
-pub(crate) use {model, model_finish, model_is_set, model_null, model_ser, model_ty, open_enum};
+pub(crate) use {model, model_finish, model_is_set, model_read, model_ser, model_ty, open_enum};

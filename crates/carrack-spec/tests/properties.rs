@@ -22,7 +22,7 @@ fn text() -> impl Strategy<Value = String> {
     "[a-zA-Z0-9/._ =-]{0,12}"
 }
 
-fn extra() -> impl Strategy<Value = BTreeMap<String, Value>> {
+fn extra() -> impl Strategy<Value = carrack_spec::Extra> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
@@ -36,7 +36,7 @@ fn extra() -> impl Strategy<Value = BTreeMap<String, Value>> {
                 .prop_map(|m| Value::Object(m.into_iter().collect()))
         ]
     });
-    btree_map("x-[a-z]{1,6}", json, 0..2)
+    btree_map("x-[a-z]{1,6}", json, 0..2).prop_map(carrack_spec::Extra::from)
 }
 
 fn open<T: From<String> + std::fmt::Debug + Clone + 'static>(

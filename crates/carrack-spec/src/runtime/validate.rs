@@ -1140,17 +1140,7 @@ fn check_resources(c: &mut Checker, r: &Resources) {
         }
     });
     c.opt("blockIO", &r.block_io, |c, b| {
-        for (name, v) in [("weight", b.weight), ("leafWeight", b.leaf_weight)] {
-            if let Some(w) = v
-                && !(10..=1000).contains(&w)
-            {
-                c.must_at(
-                    name,
-                    LINUX_BLKIO,
-                    format!("{name} {w} is outside 10..=1000"),
-                );
-            }
-        }
+        blkio_weights(c, b.weight, b.leaf_weight);
         c.opt("weightDevice", &b.weight_device, |c, devs| {
             for (i, d) in devs.iter().enumerate() {
                 c.at(i, |c| {
@@ -1160,17 +1150,7 @@ fn check_resources(c: &mut Checker, r: &Resources) {
                             "at least one of weight or leafWeight MUST be specified",
                         );
                     }
-                    for (name, v) in [("weight", d.weight), ("leafWeight", d.leaf_weight)] {
-                        if let Some(w) = v
-                            && !(10..=1000).contains(&w)
-                        {
-                            c.must_at(
-                                name,
-                                LINUX_BLKIO,
-                                format!("{name} {w} is outside 10..=1000"),
-                            );
-                        }
-                    }
+                    blkio_weights(c, d.weight, d.leaf_weight);
                 });
             }
         });
@@ -1233,6 +1213,20 @@ fn check_resources(c: &mut Checker, r: &Resources) {
             }
         }
     });
+}
+
+fn blkio_weights(c: &mut Checker, weight: Option<u16>, leaf_weight: Option<u16>) {
+    for (name, v) in [("weight", weight), ("leafWeight", leaf_weight)] {
+        if let Some(w) = v
+            && !(10..=1000).contains(&w)
+        {
+            c.must_at(
+                name,
+                LINUX_BLKIO,
+                format!("{name} {w} is outside 10..=1000"),
+            );
+        }
+    }
 }
 
 fn check_seccomp(c: &mut Checker, s: &Seccomp) {

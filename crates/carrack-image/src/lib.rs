@@ -1,0 +1,47 @@
+//! OCI image layouts (image-spec `image-layout.md`): a content store that never serves
+//! unverified bytes, never loses an update, and reads what skopeo and umoci write.
+//!
+//! * Blobs are written through [`BlobWriter`] — hashed and counted while streaming into a
+//!   temporary file inside the layout, synced, renamed to their digest, directory synced — and
+//!   read through [`VerifiedReader`], which fails on a wrong size or digest before the stream can
+//!   end successfully.
+//! * `index.json` changes ([`Layout::tag`], [`Layout::untag`], [`Layout::update_index`]) happen
+//!   under an exclusive lock and replace the file atomically.
+//! * [`Layout::resolve`] finds one manifest by tag or digest through nested indexes for a
+//!   [`PlatformMatcher`]; [`Layout::fsck`] reports every problem; [`Layout::gc`] removes what is
+//!   unreachable; [`Layout::referrers`] lists the artifacts that refer to a manifest.
+//! * Every path is derived from a validated digest or a fixed name and opened relative to the
+//!   layout directory without following symlinks.
+//!
+//! ```
+//! use carrack_image::{Layout, PlatformMatcher};
+//! use carrack_spec::image::{Arch, Descriptor, ImageConfiguration, ImageManifest, MediaType, Os, RootFs};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let layout = Layout::create(dir.path())?;
+//! let layer = layout.write_blob_bytes(MediaType::ImageLayer, b"not really a tar")?;
+//! let config = ImageConfiguration::new(Arch::Amd64, Os::Linux, RootFs::layers(vec![layer.digest.clone()]));
+//! let config = layout.write_document(MediaType::ImageConfig, &config)?;
+//! let manifest = layout.write_document(MediaType::ImageManifest, &ImageManifest::new(config, vec![layer]))?;
+//! layout.tag("latest", manifest.clone())?;
+//!
+//! let found = layout.resolve("latest", &PlatformMatcher::parse("linux/amd64"))?;
+//! assert_eq!(found.descriptor.digest, manifest.digest);
+//! assert!(layout.fsck()?.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![cfg(unix)]
+
+mod blob;
+mod error;
+mod fsutil;
+mod layout;
+mod resolve;
+mod walk;
+
+pub use blob::{BlobWriter, VerifiedReader};
+pub use error::{Error, Result};
+pub use layout::{Layout, MAX_DOCUMENT_SIZE, tag_of};
+pub use resolve::{PlatformMatcher, Resolved};
+pub use walk::{GcOptions, GcReport, Problem};

@@ -155,9 +155,9 @@ fn describe(d: &Descriptor) -> String {
 }
 
 impl Layout {
-    /// Resolves `reference` — a tag in `index.json` or a digest — to one image manifest for
-    /// `platform`.
-    pub fn resolve(&self, reference: &str, platform: &PlatformMatcher) -> Result<Resolved> {
+    /// Finds the one `index.json` entry (or stored blob, for a digest) that `reference` — a tag
+    /// or a digest — names, without descending into it.
+    pub fn lookup(&self, reference: &str) -> Result<Descriptor> {
         let index = self.index()?;
         let candidates: Vec<Descriptor> = match reference.parse::<Digest>() {
             Ok(digest) => {
@@ -191,16 +191,19 @@ impl Layout {
                 reference: reference.to_owned(),
                 reason: "no entry of index.json has this tag or digest".into(),
             }),
-            1 => {
-                let mut seen = HashSet::new();
-                let d = distinct.remove(0);
-                self.descend(reference, d, platform, &mut seen, 0)
-            }
+            1 => Ok(distinct.remove(0)),
             _ => Err(Error::Ambiguous {
                 reference: reference.to_owned(),
                 candidates: distinct.iter().map(describe).collect(),
             }),
         }
+    }
+
+    /// Resolves `reference` — a tag in `index.json` or a digest — to one image manifest for
+    /// `platform`.
+    pub fn resolve(&self, reference: &str, platform: &PlatformMatcher) -> Result<Resolved> {
+        let d = self.lookup(reference)?;
+        self.descend(reference, d, platform, &mut HashSet::new(), 0)
     }
 
     /// A descriptor for a blob found by digest alone: its media type read from the content.

@@ -1,9 +1,11 @@
 //! `carrack`: a runc-compatible OCI runtime built on the carrack libraries.
 //!
-//! Today it validates OCI documents; the container lifecycle commands follow.
+//! Today it validates OCI documents and manages image layouts; the container lifecycle
+//! commands follow.
 
 mod detect;
 mod embedded;
+mod image;
 mod validate;
 
 use std::process::ExitCode;
@@ -28,11 +30,15 @@ enum Command {
     /// Exit status: 0 when no MUST rule is broken, 1 when one is or a document does not parse,
     /// 2 on usage or I/O errors.
     Validate(validate::Args),
+    /// Work with OCI image layouts: init, ls, tag, untag, resolve, fsck, gc.
+    #[command(subcommand)]
+    Image(image::Command),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Image(cmd) => image::run(cmd),
     }
 }

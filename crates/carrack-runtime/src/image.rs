@@ -1,0 +1,225 @@
+//! `carrack image`: thin commands over carrack-image on a layout directory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use carrack_image::{GcOptions, Layout, PlatformMatcher, tag_of};
+use carrack_spec::image::Descriptor;
+use serde_json::json;
+
+/// `carrack image` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum Command {
+    /// Create an empty OCI image layout (or complete a partial one).
+    Init {
+        /// The layout directory.
+        layout: PathBuf,
+    },
+    /// List the entries of index.json.
+    Ls {
+        /// The layout directory.
+        layout: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Tag the entry (or blob) a reference names.
+    Tag {
+        /// The layout directory.
+        layout: PathBuf,
+        /// An existing tag or digest.
+        reference: String,
+        /// The new tag.
+        tag: String,
+    },
+    /// Remove a tag from index.json.
+    Untag {
+        /// The layout directory.
+        layout: PathBuf,
+        /// The tag.
+        tag: String,
+    },
+    /// Resolve a reference to the image manifest for a platform and print its descriptor.
+    Resolve {
+        /// The layout directory.
+        layout: PathBuf,
+        /// A tag or digest.
+        reference: String,
+        /// The platform, os/arch[/variant]; the host's by default.
+        #[arg(long)]
+        platform: Option<String>,
+    },
+    /// Check every reachable blob and document; exit 1 when anything is wrong.
+    Fsck {
+        /// The layout directory.
+        layout: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Remove blobs nothing reachable refers to.
+    Gc {
+        /// The layout directory.
+        layout: PathBuf,
+        /// Only report what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+        /// Keep unreachable blobs younger than this many seconds.
+        #[arg(long, default_value_t = 600)]
+        grace: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
+
+fn platform_text(d: &Descriptor) -> String {
+    d.platform.as_ref().map_or_else(String::new, |p| {
+        let v = p
+            .variant
+            .as_deref()
+            .map(|v| format!("/{v}"))
+            .unwrap_or_default();
+        format!("{}/{}{v}", p.os, p.architecture)
+    })
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("carrack image: {e}");
+    ExitCode::from(1)
+}
+
+/// Runs a `carrack image` command.
+pub(crate) fn run(cmd: Command) -> ExitCode {
+    match try_run(cmd) {
+        Ok(code) => code,
+        Err(e) => fail(e),
+    }
+}
+
+fn try_run(cmd: Command) -> Result<ExitCode, carrack_image::Error> {
+    match cmd {
+        Command::Init { layout } => {
+            Layout::create(&layout)?;
+            println!("{}", layout.display());
+        }
+        Command::Ls { layout, format } => {
+            let index = Layout::open(&layout)?.index()?;
+            if format == Format::Json {
+                let rows: Vec<_> = index
+                    .manifests
+                    .iter()
+                    .map(|d| json!({"tag": tag_of(d), "digest": d.digest, "mediaType": d.media_type, "size": d.size, "platform": d.platform}))
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&rows).unwrap_or_default()
+                );
+            } else {
+                println!(
+                    "{:<24} {:<71} {:>10}  {:<45} PLATFORM",
+                    "TAG", "DIGEST", "SIZE", "MEDIA TYPE"
+                );
+                for d in &index.manifests {
+                    println!(
+                        "{:<24} {:<71} {:>10}  {:<45} {}",
+                        tag_of(d).unwrap_or("<none>"),
+                        d.digest,
+                        d.size,
+                        d.media_type,
+                        platform_text(d)
+                    );
+                }
+            }
+        }
+        Command::Tag {
+            layout,
+            reference,
+            tag,
+        } => {
+            let layout = Layout::open(&layout)?;
+            let mut d = layout.lookup(&reference)?;
+            if let Some(a) = d.annotations.as_mut() {
+                a.remove(carrack_spec::image::annotations::REF_NAME);
+            }
+            layout.tag(&tag, d)?;
+        }
+        Command::Untag { layout, tag } => {
+            if !Layout::open(&layout)?.untag(&tag)? {
+                return Ok(fail(format!("{}: no tag {tag:?}", layout.display())));
+            }
+        }
+        Command::Resolve {
+            layout,
+            reference,
+            platform,
+        } => {
+            let matcher = platform
+                .as_deref()
+                .map_or_else(PlatformMatcher::host, PlatformMatcher::parse);
+            let found = Layout::open(&layout)?.resolve(&reference, &matcher)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&found.descriptor).unwrap_or_default()
+            );
+        }
+        Command::Fsck { layout, format } => {
+            let problems = Layout::open(&layout)?.fsck()?;
+            if format == Format::Json {
+                let rows: Vec<_> = problems
+                    .iter()
+                    .map(|p| json!({"path": p.path, "via": p.via, "message": p.message}))
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&rows).unwrap_or_default()
+                );
+            } else {
+                for p in &problems {
+                    println!("{}: {p}", layout.display());
+                }
+                println!("{}: {} problem(s)", layout.display(), problems.len());
+            }
+            if !problems.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Gc {
+            layout,
+            dry_run,
+            grace,
+            format,
+        } => {
+            let mut opts = GcOptions::default();
+            opts.dry_run = dry_run;
+            opts.grace = std::time::Duration::from_secs(grace);
+            let report = Layout::open(&layout)?.gc(&opts)?;
+            if format == Format::Json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({"dryRun": dry_run, "removed": report.removed, "bytes": report.bytes, "keptYoung": report.kept_young}))
+                        .unwrap_or_default()
+                );
+            } else {
+                let verb = if dry_run { "would remove" } else { "removed" };
+                for d in &report.removed {
+                    println!("{verb} {d}");
+                }
+                println!(
+                    "{verb} {} blob(s), {} bytes; kept {} younger than {grace}s",
+                    report.removed.len(),
+                    report.bytes,
+                    report.kept_young.len()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

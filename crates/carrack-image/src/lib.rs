@@ -34,6 +34,7 @@
 #![cfg(unix)]
 
 mod blob;
+mod convert;
 mod error;
 mod fsutil;
 mod layout;
@@ -41,6 +42,7 @@ mod resolve;
 mod walk;
 
 pub use blob::{BlobWriter, VerifiedReader};
+pub use convert::{ConvertError, ConvertOptions, EtcFiles, UserResolver, Volumes, to_runtime};
 pub use error::{Error, Result};
 pub use layout::{Layout, MAX_DOCUMENT_SIZE, tag_of};
 pub use resolve::{PlatformMatcher, Resolved};

@@ -83,6 +83,19 @@ impl BlobWriter {
         self.size
     }
 
+    /// Completes the blob only if its content hashes to `expected`; otherwise nothing is stored
+    /// and the error says what the content hashes to.
+    pub fn finish_expecting(self, expected: &Digest) -> Result<u64> {
+        let actual = self.hasher.clone().finish();
+        if &actual != expected {
+            return Err(Error::Digest {
+                expected: expected.clone(),
+                actual,
+            });
+        }
+        self.finish().map(|(_, size)| size)
+    }
+
     /// Completes the blob and returns its digest and size. Writing a blob that is already
     /// stored costs only the hashing: the existing file is kept (and its time refreshed so that
     /// garbage collection's grace period covers it).

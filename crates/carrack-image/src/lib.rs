@@ -33,6 +33,7 @@
 
 #![cfg(unix)]
 
+mod archive;
 mod blob;
 mod convert;
 mod error;
@@ -41,6 +42,7 @@ mod layout;
 mod resolve;
 mod walk;
 
+pub use archive::ImportReport;
 pub use blob::{BlobWriter, VerifiedReader};
 pub use convert::{ConvertError, ConvertOptions, EtcFiles, UserResolver, Volumes, to_runtime};
 pub use error::{Error, Result};

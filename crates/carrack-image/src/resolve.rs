@@ -159,27 +159,26 @@ impl Layout {
     /// or a digest — names, without descending into it.
     pub fn lookup(&self, reference: &str) -> Result<Descriptor> {
         let index = self.index()?;
-        let candidates: Vec<Descriptor> = match reference.parse::<Digest>() {
-            Ok(digest) => {
-                let found: Vec<Descriptor> = index
-                    .manifests
-                    .iter()
-                    .filter(|d| d.digest == digest)
-                    .cloned()
-                    .collect();
-                if found.is_empty() {
-                    vec![self.describe_blob(&digest)?]
-                } else {
-                    found
-                }
-            }
-            Err(_) => index
+        // A tag may look like a digest (`app:latest` fits the grammar): tags are tried first.
+        let mut candidates: Vec<Descriptor> = index
+            .manifests
+            .iter()
+            .filter(|d| tag_of(d) == Some(reference))
+            .cloned()
+            .collect();
+        if candidates.is_empty()
+            && let Ok(digest) = reference.parse::<Digest>()
+        {
+            candidates = index
                 .manifests
                 .iter()
-                .filter(|d| tag_of(d) == Some(reference))
+                .filter(|d| d.digest == digest)
                 .cloned()
-                .collect(),
-        };
+                .collect();
+            if candidates.is_empty() && digest.registered().is_some() {
+                candidates.push(self.describe_blob(&digest)?);
+            }
+        }
         let mut distinct: Vec<Descriptor> = Vec::new();
         for c in candidates {
             if !distinct.iter().any(|d| d.digest == c.digest) {

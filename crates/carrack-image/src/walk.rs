@@ -313,7 +313,7 @@ impl Layout {
 }
 
 /// Everything reachable from one descriptor.
-fn single(layout: &Layout, root: Descriptor) -> Result<BTreeMap<Digest, Descriptor>> {
+pub(crate) fn single(layout: &Layout, root: Descriptor) -> Result<BTreeMap<Digest, Descriptor>> {
     let mut out = BTreeMap::new();
     let mut queue = vec![root];
     let mut seen = BTreeSet::new();

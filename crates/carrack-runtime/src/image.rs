@@ -57,6 +57,29 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Import an oci-archive (a tar of a layout; `-` reads standard input).
+    Import {
+        /// The layout directory (created if missing).
+        layout: PathBuf,
+        /// The archive.
+        archive: PathBuf,
+    },
+    /// Export tags or digests (all of index.json when none is given) as an oci-archive.
+    Export {
+        /// The layout directory.
+        layout: PathBuf,
+        /// Where to write the archive (`-` for standard output).
+        archive: PathBuf,
+        /// Tags or digests.
+        references: Vec<String>,
+    },
+    /// Import a `docker save` archive, converting it to OCI and keeping its tags.
+    ImportDocker {
+        /// The layout directory (created if missing).
+        layout: PathBuf,
+        /// The archive.
+        archive: PathBuf,
+    },
     /// Remove blobs nothing reachable refers to.
     Gc {
         /// The layout directory.
@@ -191,6 +214,45 @@ fn try_run(cmd: Command) -> Result<ExitCode, carrack_image::Error> {
                 return Ok(ExitCode::from(1));
             }
         }
+        Command::Import { layout, archive } => {
+            let l = Layout::create(&layout)?;
+            let report = if archive.as_os_str() == "-" {
+                l.import_oci_archive(std::io::stdin().lock())?
+            } else {
+                let f = std::fs::File::open(&archive).map_err(|e| carrack_image::Error::Io {
+                    path: archive.clone(),
+                    source: e,
+                })?;
+                l.import_oci_archive(std::io::BufReader::new(f))?
+            };
+            print_import(&report);
+        }
+        Command::Export {
+            layout,
+            archive,
+            references,
+        } => {
+            let l = Layout::open(&layout)?;
+            let refs: Vec<&str> = references.iter().map(String::as_str).collect();
+            if archive.as_os_str() == "-" {
+                l.export_oci_archive(&refs, std::io::stdout().lock())?;
+            } else {
+                let temp = archive.with_extension("partial");
+                let f = std::fs::File::create(&temp).map_err(|e| carrack_image::Error::Io {
+                    path: temp.clone(),
+                    source: e,
+                })?;
+                l.export_oci_archive(&refs, std::io::BufWriter::new(f))?;
+                std::fs::rename(&temp, &archive).map_err(|e| carrack_image::Error::Io {
+                    path: archive.clone(),
+                    source: e,
+                })?;
+            }
+        }
+        Command::ImportDocker { layout, archive } => {
+            let report = Layout::create(&layout)?.import_docker_archive(&archive)?;
+            print_import(&report);
+        }
         Command::Gc {
             layout,
             dry_run,
@@ -222,4 +284,11 @@ fn try_run(cmd: Command) -> Result<ExitCode, carrack_image::Error> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_import(report: &carrack_image::ImportReport) {
+    for d in &report.entries {
+        println!("{} {}", tag_of(d).unwrap_or("<untagged>"), d.digest);
+    }
+    println!("imported {} blob(s), {} bytes", report.blobs, report.bytes);
 }

@@ -30,7 +30,8 @@ enum Command {
     /// Exit status: 0 when no MUST rule is broken, 1 when one is or a document does not parse,
     /// 2 on usage or I/O errors.
     Validate(validate::Args),
-    /// Work with OCI image layouts: init, ls, tag, untag, resolve, fsck, gc.
+    /// Work with OCI image layouts: init, ls, tag, untag, resolve, fsck, gc, import, export,
+    /// import-docker.
     #[command(subcommand)]
     Image(image::Command),
 }

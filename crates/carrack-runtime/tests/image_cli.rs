@@ -277,3 +277,83 @@ fn umoci_unpacks_carrack_layouts_and_carrack_reads_umoci_layouts() {
     );
     assert!(config.validate().is_valid());
 }
+
+#[test]
+fn oci_archives_round_trip_through_skopeo() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("carrack");
+    let manifest = make_image(&src);
+    let ours = dir.path().join("ours.tar");
+    let o = carrack(&["image", "export", s(&src), s(&ours), "v1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // skopeo reads carrack's archive...
+    let via = dir.path().join("via-skopeo");
+    tool(
+        "skopeo",
+        &[
+            "copy",
+            "--quiet",
+            &format!("oci-archive:{}:v1", s(&ours)),
+            &format!("oci:{}:v1", s(&via)),
+        ],
+    );
+    assert!(carrack(&["image", "fsck", s(&via)]).status.success());
+    // ...and carrack imports skopeo's.
+    let theirs = dir.path().join("theirs.tar");
+    tool(
+        "skopeo",
+        &[
+            "copy",
+            "--quiet",
+            &format!("oci:{}:v1", s(&src)),
+            &format!("oci-archive:{}:fromskopeo", s(&theirs)),
+        ],
+    );
+    let back = dir.path().join("back");
+    let o = carrack(&["image", "import", s(&back), s(&theirs)]);
+    assert!(o.status.success(), "{}", text(&o));
+    // skopeo compresses the layer on the way (so the digests change); the content is the same.
+    let src = Layout::open(&src).expect("open");
+    let ours: ImageManifest = src.read_document(&manifest).expect("manifest");
+    let ours: ImageConfiguration = src.read_document(&ours.config).expect("config");
+    let back = Layout::open(&back).expect("open");
+    let found = back
+        .resolve(
+            "fromskopeo",
+            &carrack_image::PlatformMatcher::parse("linux/amd64"),
+        )
+        .expect("resolve");
+    let theirs: ImageConfiguration = back.read_document(&found.manifest.config).expect("config");
+    assert_eq!(theirs.rootfs.diff_ids, ours.rootfs.diff_ids);
+    assert!(back.fsck().expect("fsck").is_empty());
+}
+
+#[test]
+fn docker_archives_written_by_skopeo_import_as_oci() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("carrack");
+    make_image(&src);
+    let save = dir.path().join("save.tar");
+    tool(
+        "skopeo",
+        &[
+            "copy",
+            "--quiet",
+            &format!("oci:{}:v1", s(&src)),
+            &format!("docker-archive:{}:example.com/demo:v1", s(&save)),
+        ],
+    );
+    let dst = dir.path().join("imported");
+    let o = carrack(&["image", "import-docker", s(&dst), s(&save)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let layout = Layout::open(&dst).expect("open");
+    let found = layout
+        .resolve(
+            "example.com/demo:v1",
+            &carrack_image::PlatformMatcher::parse("linux/amd64"),
+        )
+        .expect("resolve");
+    assert_eq!(found.manifest.config.media_type, MediaType::ImageConfig);
+    assert_eq!(found.manifest.layers[0].media_type, MediaType::ImageLayer);
+    assert!(layout.fsck().expect("fsck").is_empty());
+}

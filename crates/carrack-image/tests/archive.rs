@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use carrack_image::{Error, Layout, PlatformMatcher};
-use carrack_spec::Document;
 use carrack_spec::image::{Arch, Digest, ImageConfiguration, ImageManifest, MediaType, Os, RootFs};
 
 fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
@@ -223,7 +222,7 @@ fn imports_legacy_docker_save() {
 fn imports_docker_25_save_with_an_oci_layout_inside() {
     let layer = layer_tar("bin/true");
     let ld = Digest::sha256_of(&layer);
-    let config = docker_config(&[ld.clone()]);
+    let config = docker_config(std::slice::from_ref(&ld));
     let cd = Digest::sha256_of(&config);
     let manifest = format!(
         r#"[{{"Config":"blobs/sha256/{}","RepoTags":["busybox:latest"],"Layers":["blobs/sha256/{}"]}}]"#,

@@ -89,6 +89,7 @@ impl Layout {
             })
             .collect();
         let mut seen: BTreeMap<Digest, Descriptor> = BTreeMap::new();
+        let mut deferred: Vec<Edge> = Vec::new();
         while let Some(Edge { desc, via }) = queue.pop_front() {
             if seen.contains_key(&desc.digest) {
                 continue;
@@ -106,9 +107,17 @@ impl Layout {
                     desc.media_type,
                     MediaType::ImageConfig | MediaType::DockerConfig
                 );
-            if (is_doc || verify)
-                && let Err(e) = self.verify(&desc)
-            {
+            if !is_doc {
+                // Layers and other opaque blobs are hashed afterwards, in parallel.
+                if verify {
+                    deferred.push(Edge {
+                        desc: desc.clone(),
+                        via: via.clone(),
+                    });
+                }
+                continue;
+            }
+            if let Err(e) = self.verify(&desc) {
                 problems.push(problem(e.to_string()));
                 continue;
             }
@@ -181,7 +190,41 @@ impl Layout {
                 }
             }
         }
+        problems.extend(self.verify_parallel(deferred));
         Ok((seen, problems))
+    }
+
+    /// Verifies blobs on every available core; the problems come back in input order.
+    fn verify_parallel(&self, edges: Vec<Edge>) -> Vec<Problem> {
+        let workers = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(edges.len().max(1));
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<std::sync::Mutex<Option<Problem>>> =
+            edges.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(edge) = edges.get(i) else { break };
+                        if let Err(e) = self.verify(&edge.desc)
+                            && let Ok(mut slot) = results[i].lock()
+                        {
+                            *slot = Some(Problem {
+                                path: Layout::blob_path(&edge.desc.digest),
+                                via: edge.via.clone(),
+                                message: e.to_string(),
+                            });
+                        }
+                    }
+                });
+            }
+        });
+        results
+            .into_iter()
+            .filter_map(|m| m.into_inner().ok().flatten())
+            .collect()
     }
 
     /// Checks the whole layout and reports every problem, not just the first: `oci-layout` and

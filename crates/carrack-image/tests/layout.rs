@@ -454,3 +454,55 @@ fn hostile_index_entries_are_errors_not_escapes() {
     );
     assert!(layout.fsck().is_err());
 }
+
+#[test]
+fn gc_waits_for_running_writers_and_keeps_what_they_wrote() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let layout = Layout::create(dir.path()).expect("create");
+    let mut writer = layout.blob_writer(Algorithm::Sha256).expect("writer");
+    writer.write_all(b"in flight").expect("write");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let gc = {
+        let path = dir.path().to_path_buf();
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let layout = Layout::open(&path).expect("open");
+            let mut opts = GcOptions::default();
+            opts.grace = std::time::Duration::ZERO;
+            let report = layout.gc(&opts).expect("gc");
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            report
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        !done.load(std::sync::atomic::Ordering::SeqCst),
+        "gc must wait while a blob is being written"
+    );
+    let (digest, _) = writer.finish().expect("finish");
+    let report = gc.join().expect("gc thread");
+    // With no grace period gc may then remove the untagged blob, but never mid-write.
+    assert!(report.removed.iter().all(|d| d == &digest));
+}
+
+#[test]
+fn unknown_and_unverifiable_algorithms_are_reported_not_trusted() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let layout = Layout::create(dir.path()).expect("create");
+    let d: Digest = "foo+bar:c2VjcmV0".parse().expect("grammar-valid digest");
+    std::fs::create_dir_all(dir.path().join("blobs/foo+bar")).expect("mkdir");
+    std::fs::write(dir.path().join("blobs/foo+bar/c2VjcmV0"), b"secret").expect("write");
+    let desc = Descriptor::new(MediaType::ImageLayer, d, 6);
+    assert!(matches!(
+        layout.read_blob(&desc),
+        Err(Error::Unsupported(_))
+    ));
+    layout.tag("odd", desc).expect("tag");
+    let problems = layout.fsck().expect("fsck");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].message.contains("not supported"),
+        "{}",
+        problems[0]
+    );
+}

@@ -50,5 +50,75 @@ pub enum Error {
     },
 }
 
+/// Errors of unpacking an image (layers from a layout into a staging directory).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnpackError {
+    /// A layer could not be applied.
+    #[error("layer {index} ({digest}): {source}")]
+    Layer {
+        /// Index in the manifest.
+        index: usize,
+        /// The layer's digest.
+        digest: carrack_spec::image::Digest,
+        /// Why.
+        #[source]
+        source: Error,
+    },
+    /// Reading from the layout failed (missing blob, wrong size or digest, …).
+    #[error(transparent)]
+    Layout(#[from] carrack_image::Error),
+    /// The layer's media type is not a layer type carrack unpacks.
+    #[error("layer {index}: media type {media_type} is not an OCI or Docker layer type (layer.md)")]
+    MediaType {
+        /// Index in the manifest.
+        index: usize,
+        /// The media type.
+        media_type: String,
+    },
+    /// The content is not compressed as its media type says.
+    #[error("layer {index}: media type says {declared}, content is {found} (no guessing)")]
+    Compression {
+        /// Index in the manifest.
+        index: usize,
+        /// What the media type declares.
+        declared: &'static str,
+        /// What the content starts with.
+        found: &'static str,
+    },
+    /// The uncompressed stream does not hash to the config's diff_id.
+    #[error(
+        "layer {index}: uncompressed digest {actual} is not rootfs.diff_ids[{index}] {expected} (config.md § rootfs)"
+    )]
+    DiffId {
+        /// Index in the manifest.
+        index: usize,
+        /// The diff_id.
+        expected: carrack_spec::image::Digest,
+        /// What the stream hashes to.
+        actual: carrack_spec::image::Digest,
+    },
+    /// The manifest and the configuration disagree on the number of layers.
+    #[error("the manifest has {layers} layers but the configuration has {diff_ids} diff_ids")]
+    LayerCount {
+        /// Layers in the manifest.
+        layers: usize,
+        /// diff_ids in the configuration.
+        diff_ids: usize,
+    },
+    /// The destination exists and is not an empty directory.
+    #[error("{0}: destination exists and is not empty")]
+    Destination(std::path::PathBuf),
+    /// Creating, renaming or removing the staging directory failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// The result of applying layers.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

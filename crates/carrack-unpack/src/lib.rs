@@ -7,14 +7,19 @@
 //! replaced by a non-directory (umoci CVE-2021-29136, containerd CVE-2021-32760, moby
 //! CVE-2018-15664, tar-rs CVE-2021-38511 / CVE-2026-33056).
 //!
-//! This crate currently applies uncompressed layer tars ([`apply_layer`]); decompression,
-//! DiffID verification, limits, rootless mapping, diffing and bundles are still to come.
+//! [`unpack`] applies an image's layers from a layout (tar, gzip or zstd, as the media type
+//! says) with every blob verified against its descriptor and every uncompressed stream against
+//! its diff_id, in a staging directory renamed into place only on success. [`apply_layer`]
+//! applies one uncompressed tar. Limits, rootless mapping, xattrs, diffing and bundles are still
+//! to come.
 
 #![cfg(target_os = "linux")]
 
 mod apply;
 mod error;
+mod image;
 mod root;
 
 pub use apply::{ApplyOptions, LayerStats, apply_layer};
-pub use error::{Error, Result};
+pub use error::{Error, Result, UnpackError};
+pub use image::unpack;

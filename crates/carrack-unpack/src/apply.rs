@@ -262,22 +262,14 @@ pub fn apply_layer(root: &Path, layer: impl Read, opts: &ApplyOptions) -> Result
                 set_times(&dir, last, mtime, &name)?;
             }
             tar::EntryType::Symlink => {
-                let target = entry
-                    .link_name()
-                    .map_err(Error::Read)?
-                    .unwrap_or_default()
-                    .into_owned();
+                let target = link_target(&entry)?;
                 symlinkat(target.as_path(), dir.as_fd(), last.as_str())
                     .map_err(io_err)
                     .map_err(fs(&name, "symlink"))?;
                 set_mode = None;
             }
             tar::EntryType::Link => {
-                let target = entry
-                    .link_name()
-                    .map_err(Error::Read)?
-                    .unwrap_or_default()
-                    .into_owned();
+                let target = link_target(&entry)?;
                 let tname = target.to_string_lossy().into_owned();
                 let tcomps = components(&name, &target)?;
                 let Some((tlast, tparent)) = tcomps.split_last() else {
@@ -385,6 +377,15 @@ fn reopen_rw(dir: &File, entry: &str) -> Result<File> {
     .map_err(io_err)
     .map_err(fs(entry, "open directory"))?;
     Ok(File::from(fd))
+}
+
+/// The link name of a symlink or hardlink entry.
+fn link_target<R: Read>(entry: &tar::Entry<'_, R>) -> Result<std::path::PathBuf> {
+    Ok(entry
+        .link_name()
+        .map_err(Error::Read)?
+        .unwrap_or_default()
+        .into_owned())
 }
 
 fn dev(h: &tar::Header) -> u64 {

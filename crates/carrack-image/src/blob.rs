@@ -62,8 +62,7 @@ pub struct BlobWriter {
 
 impl BlobWriter {
     pub(crate) fn new(dir: File, dir_name: String, alg: Algorithm, writers: File) -> Result<Self> {
-        let hasher = Hasher::new(alg)
-            .ok_or_else(|| Error::Unsupported(Digest::from_hash(alg.as_str(), &[0; 32])))?;
+        let hasher = Hasher::new(alg).ok_or(Error::UnsupportedAlgorithm(alg.as_str()))?;
         let temp = fsutil::temp_name(".tmp-");
         let file = fsutil::create_new(&dir, &temp, 0o644)
             .map_err(|e| Error::io(format!("{dir_name}/{temp}"), e))?;

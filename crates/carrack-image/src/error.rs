@@ -74,6 +74,9 @@ pub enum Error {
     /// The digest's algorithm cannot be computed here.
     #[error("{0}: digest algorithm {alg} is not supported for verification (sha256 and sha512 are)", alg = .0.algorithm())]
     Unsupported(Digest),
+    /// Blobs cannot be written with this algorithm (sha256 and sha512 can).
+    #[error("cannot write blobs hashed with {0}: sha256 and sha512 are supported")]
+    UnsupportedAlgorithm(&'static str),
     /// A descriptor's size is negative or does not fit.
     #[error("{digest}: descriptor size {size} is negative (descriptor.md § Properties)")]
     BadSize {

@@ -37,6 +37,24 @@ pub enum Error {
         /// The tar type flag.
         kind: u8,
     },
+    /// A limit was exceeded.
+    #[error("tar entry {entry:?}: {limit}")]
+    Limit {
+        /// The entry name.
+        entry: String,
+        /// Which limit.
+        limit: crate::LimitExceeded,
+    },
+    /// An owner has no mapping (as root with an id map, every owner must be mapped).
+    #[error("tar entry {entry:?}: owner {uid}:{gid} is outside the uid/gid map")]
+    Unmapped {
+        /// The entry name.
+        entry: String,
+        /// The header's uid.
+        uid: u32,
+        /// The header's gid.
+        gid: u32,
+    },
     /// A filesystem operation failed.
     #[error("tar entry {entry:?}: {op}: {source}")]
     Fs {
@@ -68,6 +86,14 @@ pub enum UnpackError {
     /// Reading from the layout failed (missing blob, wrong size or digest, …).
     #[error(transparent)]
     Layout(#[from] carrack_image::Error),
+    /// The compressed stream of a layer broke a limit (a decompression bomb, or too large).
+    #[error("layer {index}: {limit}")]
+    Limit {
+        /// Index in the manifest.
+        index: usize,
+        /// Which limit.
+        limit: crate::LimitExceeded,
+    },
     /// The layer's media type is not a layer type carrack unpacks.
     #[error("layer {index}: media type {media_type} is not an OCI or Docker layer type (layer.md)")]
     MediaType {

@@ -6,27 +6,15 @@
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use carrack_image::Layout;
 use carrack_spec::image::{Compression, Digest, ImageConfiguration, ImageManifest};
-use sha2::Digest as _;
 
-use crate::apply::{ApplyOptions, LayerStats, apply_layer};
+use crate::apply::{ApplyOptions, LayerStats, Session};
 use crate::error::UnpackError;
-
-/// Hashes everything read through it.
-struct Tee<R> {
-    inner: R,
-    hasher: sha2::Sha256,
-}
-
-impl<R: Read> Read for Tee<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-}
+use crate::pipeline::{self, Codec, DecodeError};
 
 fn magic_name(m: &[u8]) -> &'static str {
     match m {
@@ -42,9 +30,9 @@ fn apply_one(
     manifest: &ImageManifest,
     diff_id: &Digest,
     index: usize,
-    root: &Path,
-    opts: &ApplyOptions,
-) -> Result<LayerStats, UnpackError> {
+    session: &mut Session<'_>,
+    limits: &crate::Limits,
+) -> Result<(), UnpackError> {
     let desc = &manifest.layers[index];
     let compression =
         desc.media_type
@@ -53,6 +41,11 @@ fn apply_one(
                 index,
                 media_type: desc.media_type.to_string(),
             })?;
+    let layer_err = |source| UnpackError::Layer {
+        index,
+        digest: desc.digest.clone(),
+        source,
+    };
     let mut probe = [0u8; 4];
     let n = {
         let mut r = layout.open_descriptor(desc)?;
@@ -61,22 +54,16 @@ fn apply_one(
             match r.read(&mut probe[filled..]) {
                 Ok(0) => break,
                 Ok(k) => filled += k,
-                Err(e) => {
-                    return Err(UnpackError::Layer {
-                        index,
-                        digest: desc.digest.clone(),
-                        source: crate::Error::Read(e),
-                    });
-                }
+                Err(e) => return Err(layer_err(crate::Error::Read(e))),
             }
         }
         filled
     };
     let found = magic_name(&probe[..n]);
-    let declared = match compression {
-        Compression::Gzip => "gzip",
-        Compression::Zstd => "zstd",
-        _ => "uncompressed (tar)",
+    let (declared, codec) = match compression {
+        Compression::Gzip => ("gzip", Codec::Gzip),
+        Compression::Zstd => ("zstd", Codec::Zstd),
+        _ => ("uncompressed (tar)", Codec::None),
     };
     if found != declared {
         return Err(UnpackError::Compression {
@@ -85,29 +72,37 @@ fn apply_one(
             found,
         });
     }
-    let layer_err = |source| UnpackError::Layer {
-        index,
-        digest: desc.digest.clone(),
-        source,
-    };
-    let read_err = |e: io::Error| layer_err(crate::Error::Read(e));
-    let blob = io::BufReader::new(layout.open_descriptor(desc)?);
-    let decoded: Box<dyn Read> = match compression {
-        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(blob)),
-        Compression::Zstd => {
-            Box::new(zstd::stream::read::Decoder::with_buffer(blob).map_err(read_err)?)
+    let blob = layout.open_descriptor(desc)?;
+    let counter = Arc::new(AtomicU64::new(session.progress.compressed_bytes));
+    session.compressed = Some(counter.clone());
+    let (applied, decoded) = pipeline::run(blob, codec, limits, counter, |r| session.apply(r));
+    // The decoder's failure (a wrong digest, a bomb) explains a tar error that follows from it.
+    let decoded = match decoded {
+        Ok(d) => d,
+        Err(DecodeError::Limit(limit)) => return Err(UnpackError::Limit { index, limit }),
+        Err(DecodeError::Read(e)) => {
+            return Err(
+                match e
+                    .get_ref()
+                    .and_then(|r| r.downcast_ref::<carrack_image::Error>())
+                {
+                    Some(_) => match e.into_inner().map(|b| b.downcast::<carrack_image::Error>()) {
+                        Some(Ok(layout_err)) => UnpackError::Layout(*layout_err),
+                        _ => layer_err(crate::Error::Read(io::Error::other("read failed"))),
+                    },
+                    None => layer_err(crate::Error::Read(e)),
+                },
+            );
         }
-        _ => Box::new(blob),
+        Err(DecodeError::Stopped) => {
+            applied.map_err(layer_err)?;
+            return Err(layer_err(crate::Error::Read(io::Error::other(
+                "decoder stopped early",
+            ))));
+        }
     };
-    let mut tee = Tee {
-        inner: decoded,
-        hasher: sha2::Sha256::new(),
-    };
-    let stats = apply_layer(root, &mut tee, opts).map_err(layer_err)?;
-    // Hash what follows the tar's end (padding), and read the blob to its end so its size and
-    // digest are verified.
-    io::copy(&mut tee, &mut io::sink()).map_err(read_err)?;
-    let actual = Digest::from_hash("sha256", &tee.hasher.finalize());
+    applied.map_err(layer_err)?;
+    let actual = Digest::from_hash("sha256", &decoded.sha256);
     if diff_id.registered() == Some(carrack_spec::image::Algorithm::Sha256) && &actual != diff_id {
         return Err(UnpackError::DiffId {
             index,
@@ -115,7 +110,7 @@ fn apply_one(
             actual,
         });
     }
-    Ok(stats)
+    Ok(())
 }
 
 /// Unpacks the layers of `manifest` (from `layout`) into `dest`, which must not exist or be an
@@ -165,14 +160,30 @@ pub fn unpack(
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).map_err(io_err(&staging))?;
     let result = (|| {
-        let mut total = LayerStats::default();
+        let mut session = Session::new(&staging, opts).map_err(|source| UnpackError::Layer {
+            index: 0,
+            digest: manifest
+                .layers
+                .first()
+                .map_or_else(|| manifest.config.digest.clone(), |l| l.digest.clone()),
+            source,
+        })?;
+        session.progress.layers = manifest.layers.len();
+        session.progress.compressed_total = manifest
+            .layers
+            .iter()
+            .map(|l| u64::try_from(l.size).unwrap_or(0))
+            .sum();
         for (i, diff_id) in config.rootfs.diff_ids.iter().enumerate() {
-            let s = apply_one(layout, manifest, diff_id, i, &staging, opts)?;
-            total.entries += s.entries;
-            total.bytes += s.bytes;
-            total.whiteouts += s.whiteouts;
+            session.progress.layer = i;
+            session.report_now();
+            apply_one(layout, manifest, diff_id, i, &mut session, &opts.limits)?;
         }
-        Ok(total)
+        session.finish().map_err(|source| UnpackError::Layer {
+            index: manifest.layers.len().saturating_sub(1),
+            digest: manifest.config.digest.clone(),
+            source,
+        })
     })();
     match result {
         Ok(total) => {

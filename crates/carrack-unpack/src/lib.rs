@@ -17,9 +17,17 @@
 
 mod apply;
 mod error;
+mod idmap;
 mod image;
+mod limits;
+mod pipeline;
+mod progress;
 mod root;
+mod xattrs;
 
 pub use apply::{ApplyOptions, LayerStats, apply_layer};
 pub use error::{Error, Result, UnpackError};
+pub use idmap::{IdMap, IdMapError, IdRange};
 pub use image::unpack;
+pub use limits::{LimitExceeded, Limits};
+pub use progress::{Progress, ProgressFn};

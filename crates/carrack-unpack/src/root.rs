@@ -33,10 +33,6 @@ impl Root {
         })
     }
 
-    pub(crate) fn fd(&self) -> &File {
-        &self.dir
-    }
-
     /// Opens the directory `components` names inside the root (an `O_PATH` handle). With
     /// `create`, missing directories are made (mode 0755) on the way.
     pub(crate) fn dir(&self, components: &[String], create: bool) -> io::Result<File> {

@@ -1,0 +1,211 @@
+//! Two threads per layer: one reads the blob (verifying its digest), decompresses it, hashes
+//! the uncompressed stream for its diff_id and enforces the stream limits; the caller's thread
+//! parses the tar and writes the filesystem. Chunks travel through a small bounded channel, so
+//! memory stays flat whatever the layer's size.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use sha2::Digest as _;
+
+use crate::limits::{LimitExceeded, Limits};
+
+const CHUNK: usize = 256 * 1024;
+const DEPTH: usize = 8;
+
+/// How a layer blob is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Codec {
+    None,
+    Gzip,
+    Zstd,
+}
+
+/// Counts the bytes read through it into a shared counter.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+    local: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.local.fetch_add(n as u64, Ordering::Relaxed);
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Why the decoding side stopped.
+#[derive(Debug)]
+pub(crate) enum DecodeError {
+    /// Reading or decompressing failed (including a wrong blob size or digest).
+    Read(io::Error),
+    /// A limit was exceeded.
+    Limit(LimitExceeded),
+    /// The consumer stopped reading (it failed first; its error is the one to report).
+    Stopped,
+}
+
+/// What the decoding side measured.
+#[derive(Debug)]
+pub(crate) struct Decoded {
+    /// sha256 of the uncompressed stream.
+    pub(crate) sha256: [u8; 32],
+}
+
+/// The consumer's end: a `Read` over the chunks the decoder sends.
+pub(crate) struct ChannelReader {
+    rx: Receiver<io::Result<Vec<u8>>>,
+    cur: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.cur.len() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.cur = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(_) => {
+                    self.done = true;
+                    return Ok(0);
+                }
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+fn decode(
+    blob: impl Read,
+    codec: Codec,
+    limits: &Limits,
+    counter: Arc<AtomicU64>,
+    tx: &SyncSender<io::Result<Vec<u8>>>,
+) -> Result<Decoded, DecodeError> {
+    let local = Arc::new(AtomicU64::new(0));
+    let mut raw = BufReader::with_capacity(
+        CHUNK,
+        Counting {
+            inner: blob,
+            count: counter,
+            local: local.clone(),
+        },
+    );
+    let mut hasher = sha2::Sha256::new();
+    let mut total: u64 = 0;
+    {
+        let mut decoder: Box<dyn Read + '_> = match codec {
+            Codec::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(&mut raw)),
+            Codec::Zstd => Box::new(
+                zstd::stream::read::Decoder::with_buffer(&mut raw).map_err(DecodeError::Read)?,
+            ),
+            Codec::None => Box::new(&mut raw),
+        };
+        loop {
+            let mut chunk = vec![0u8; CHUNK];
+            let mut filled = 0;
+            while filled < CHUNK {
+                match decoder.read(&mut chunk[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
+                        return Err(DecodeError::Read(e));
+                    }
+                }
+            }
+            if filled == 0 {
+                break;
+            }
+            chunk.truncate(filled);
+            hasher.update(&chunk);
+            total += filled as u64;
+            if let Err(limit) = check(limits, total, local.load(Ordering::Relaxed)) {
+                let _ = tx.send(Err(io::Error::other(limit.to_string())));
+                return Err(DecodeError::Limit(limit));
+            }
+            if tx.send(Ok(chunk)).is_err() {
+                return Err(DecodeError::Stopped);
+            }
+        }
+    }
+    // Read the blob to its end, so its size and digest are verified whatever the decoder left.
+    loop {
+        let n = raw.fill_buf().map_err(DecodeError::Read)?.len();
+        if n == 0 {
+            break;
+        }
+        raw.consume(n);
+    }
+    Ok(Decoded {
+        sha256: hasher.finalize().into(),
+    })
+}
+
+fn check(limits: &Limits, uncompressed: u64, compressed: u64) -> Result<(), LimitExceeded> {
+    if uncompressed > limits.max_total_bytes {
+        return Err(LimitExceeded::TotalBytes {
+            limit: limits.max_total_bytes,
+        });
+    }
+    if uncompressed > limits.ratio_grace_bytes
+        && uncompressed / compressed.max(1) > limits.max_ratio
+    {
+        return Err(LimitExceeded::Ratio {
+            compressed,
+            uncompressed,
+            limit: limits.max_ratio,
+        });
+    }
+    Ok(())
+}
+
+/// Decodes `blob` on a second thread while `consume` reads the uncompressed stream on this one.
+/// After `consume` succeeds the rest of the stream is drained (and hashed). Returns the
+/// consumer's result and the decoder's.
+pub(crate) fn run<T, E>(
+    blob: impl Read + Send,
+    codec: Codec,
+    limits: &Limits,
+    counter: Arc<AtomicU64>,
+    consume: impl FnOnce(&mut ChannelReader) -> Result<T, E>,
+) -> (Result<T, E>, Result<Decoded, DecodeError>) {
+    let (tx, rx) = sync_channel(DEPTH);
+    std::thread::scope(|s| {
+        let producer = s.spawn(move || decode(blob, codec, limits, counter, &tx));
+        let mut reader = ChannelReader {
+            rx,
+            cur: Vec::new(),
+            pos: 0,
+            done: false,
+        };
+        let consumed = consume(&mut reader);
+        if consumed.is_ok() {
+            let _ = io::copy(&mut reader, &mut io::sink());
+        }
+        drop(reader);
+        let decoded = producer
+            .join()
+            .unwrap_or_else(|_| Err(DecodeError::Read(io::Error::other("decoder panicked"))));
+        (consumed, decoded)
+    })
+}

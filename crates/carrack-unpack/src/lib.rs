@@ -16,6 +16,9 @@
 #![cfg(target_os = "linux")]
 
 mod apply;
+mod bundle;
+mod commit;
+mod diff;
 mod error;
 mod idmap;
 mod image;
@@ -23,11 +26,16 @@ mod limits;
 mod pipeline;
 mod progress;
 mod root;
+mod tree;
 mod xattrs;
 
 pub use apply::{ApplyOptions, LayerStats, apply_layer};
+pub use bundle::{Bundle, BundleError, BundleOptions, TREE_FILE, bundle};
+pub use commit::{CommitError, CommitOptions, Committed, commit, rfc3339};
+pub use diff::{Base, Change, ChangeKind, Diff, DiffError, LayerOptions, diff, write_layer};
 pub use error::{Error, Result, UnpackError};
 pub use idmap::{IdMap, IdMapError, IdRange};
 pub use image::unpack;
 pub use limits::{LimitExceeded, Limits};
 pub use progress::{Progress, ProgressFn};
+pub use tree::{Kind, Tree, TreeEntry, TreeError};

@@ -58,6 +58,26 @@ impl Root {
         Ok(cur)
     }
 
+    /// Reads at most `max` bytes of the regular file `path` inside the root (symlinks followed
+    /// inside it). A missing file is `Ok(None)`.
+    pub(crate) fn read_file(&self, path: &str, max: u64) -> io::Result<Option<Vec<u8>>> {
+        let how = OpenHow::new()
+            .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
+            .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+        let fd = match openat2(self.dir.as_fd(), path, how) {
+            Ok(fd) => fd,
+            Err(nix::Error::ENOENT) => return Ok(None),
+            Err(e) => return Err(io_err(e)),
+        };
+        let file = File::from(fd);
+        if !file.metadata()?.is_file() {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        io::Read::read_to_end(&mut io::Read::take(file, max), &mut out)?;
+        Ok(Some(out))
+    }
+
     fn reopen(&self, path: &str) -> io::Result<File> {
         let fd = openat(
             self.dir.as_fd(),

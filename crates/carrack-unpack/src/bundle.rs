@@ -1,0 +1,160 @@
+//! Image → OCI runtime bundle, as `umoci unpack` does: `rootfs/` unpacked and verified,
+//! `config.json` converted from the image configuration (conversion.md), and `carrack.tree`,
+//! the record a later commit diffs against.
+
+use std::path::{Path, PathBuf};
+
+use carrack_image::{ConvertError, ConvertOptions, EtcFiles, Layout, Resolved, to_runtime};
+use carrack_spec::Document;
+use carrack_spec::image::ImageConfiguration;
+use carrack_spec::runtime::Spec;
+
+use crate::apply::{ApplyOptions, LayerStats};
+use crate::error::UnpackError;
+use crate::image::unpack;
+use crate::root::Root;
+use crate::tree::{Tree, TreeError};
+
+/// The file, beside `rootfs/`, that records the unpacked tree.
+pub const TREE_FILE: &str = "carrack.tree";
+
+/// Options of [`bundle`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct BundleOptions {
+    /// How layers are applied (rootless, limits, progress…).
+    pub apply: ApplyOptions,
+    /// How the image configuration becomes `config.json`.
+    pub convert: ConvertOptions,
+}
+
+/// What [`bundle`] made.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Bundle {
+    /// The bundle directory.
+    pub path: PathBuf,
+    /// The runtime configuration written to `config.json`.
+    pub spec: Spec,
+    /// What unpacking did.
+    pub stats: LayerStats,
+}
+
+/// Why a bundle could not be made. The bundle directory is removed again on any error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BundleError {
+    /// Unpacking the rootfs failed.
+    #[error(transparent)]
+    Unpack(#[from] UnpackError),
+    /// Converting the image configuration failed.
+    #[error("{path}: converting the image configuration (conversion.md): {source}")]
+    Convert {
+        /// The bundle.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: ConvertError,
+    },
+    /// Recording the tree failed.
+    #[error(transparent)]
+    Tree(#[from] TreeError),
+    /// Writing a file of the bundle failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Unpacks `image` from `layout` into the bundle directory `dir` (which must not exist or be
+/// empty): `dir/rootfs`, `dir/config.json` (from [`Spec::default_linux`], or its rootless
+/// variant for the caller's ids when unpacking rootless, then the image's configuration
+/// applied), and `dir/carrack.tree`.
+///
+/// ```no_run
+/// use carrack_image::{Layout, PlatformMatcher};
+/// let layout = Layout::open("layout")?;
+/// let image = layout.resolve("latest", &PlatformMatcher::host())?;
+/// let made = carrack_unpack::bundle(&layout, &image, "bundle".as_ref(), &Default::default())?;
+/// assert!(made.path.join("config.json").exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn bundle(
+    layout: &Layout,
+    image: &Resolved,
+    dir: &Path,
+    opts: &BundleOptions,
+) -> Result<Bundle, BundleError> {
+    let io_at = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BundleError::Io { path, source }
+    };
+    let created = !dir.exists();
+    if !created
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(UnpackError::Destination(dir.to_path_buf()).into());
+    }
+    std::fs::create_dir_all(dir).map_err(io_at(dir))?;
+    let result = (|| {
+        let rootfs = dir.join("rootfs");
+        let stats = unpack(layout, &image.manifest, &rootfs, &opts.apply)?;
+        let config: ImageConfiguration = layout
+            .read_document(&image.manifest.config)
+            .map_err(UnpackError::from)?;
+        let root = Root::open(&rootfs).map_err(io_at(&rootfs))?;
+        let read = |p: &str| -> Result<String, BundleError> {
+            Ok(root
+                .read_file(p, 1 << 20)
+                .map_err(io_at(&rootfs.join(p)))?
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default())
+        };
+        let etc = EtcFiles::parse(&read("etc/passwd")?, &read("etc/group")?);
+        let base = if opts.apply.rootless {
+            Spec::default_linux_rootless(
+                nix::unistd::geteuid().as_raw(),
+                nix::unistd::getegid().as_raw(),
+            )
+        } else {
+            Spec::default_linux()
+        };
+        let mut spec = to_runtime(&config, base, &etc, &opts.convert).map_err(|source| {
+            BundleError::Convert {
+                path: dir.to_path_buf(),
+                source,
+            }
+        })?;
+        if let Some(root) = spec.root.as_mut() {
+            root.path = "rootfs".into();
+        }
+        let cfg = dir.join("config.json");
+        let text = spec.to_string_pretty();
+        std::fs::write(&cfg, text).map_err(io_at(&cfg))?;
+        let mut tree = Tree::record(&rootfs)?;
+        tree.manifest = Some(image.descriptor.digest.to_string());
+        tree.save(&dir.join(TREE_FILE))?;
+        Ok(Bundle {
+            path: dir.to_path_buf(),
+            spec,
+            stats,
+        })
+    })();
+    if result.is_err() {
+        if created {
+            let _ = std::fs::remove_dir_all(dir);
+        } else {
+            for name in ["rootfs", "config.json", TREE_FILE] {
+                let p = dir.join(name);
+                let _ = std::fs::remove_dir_all(&p).or_else(|_| std::fs::remove_file(&p));
+            }
+        }
+    }
+    result
+}

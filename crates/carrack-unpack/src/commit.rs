@@ -1,0 +1,250 @@
+//! Committing a changed rootfs as a new image in a layout: the changeset layer (compressed as
+//! asked, its diff_id and blob digest computed in one pass), a configuration with the diff_id
+//! and a history entry appended, a manifest with the layer appended, and a tag.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use carrack_image::{BlobWriter, Layout, Resolved};
+use carrack_spec::image::{
+    Algorithm, Compression, Descriptor, Digest, History, ImageConfiguration, MediaType, Platform,
+};
+use sha2::Digest as _;
+
+use crate::diff::{Diff, DiffError, LayerOptions, write_layer};
+
+/// Options of [`commit`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CommitOptions {
+    /// How to compress the layer. Default gzip.
+    pub compression: Compression,
+    /// How the layer is written (time clamping, id map).
+    pub layer: LayerOptions,
+    /// The new image's creation time (seconds since the epoch): the configuration's `created`
+    /// and the history entry's. Default: now.
+    pub created: Option<i64>,
+    /// `history[].created_by`.
+    pub created_by: Option<String>,
+    /// `history[].comment`.
+    pub comment: Option<String>,
+    /// `author` and `history[].author`.
+    pub author: Option<String>,
+    /// The tag to give the new manifest in `index.json`; untagged it is still added.
+    pub tag: Option<String>,
+}
+
+impl Default for CommitOptions {
+    fn default() -> Self {
+        Self {
+            compression: Compression::Gzip,
+            layer: LayerOptions::default(),
+            created: None,
+            created_by: Some("carrack image commit".into()),
+            comment: None,
+            author: None,
+            tag: None,
+        }
+    }
+}
+
+/// What [`commit`] wrote.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Committed {
+    /// The new manifest (as added to `index.json`).
+    pub manifest: Descriptor,
+    /// The new configuration.
+    pub config: Descriptor,
+    /// The new layer.
+    pub layer: Descriptor,
+    /// The layer's uncompressed digest.
+    pub diff_id: Digest,
+}
+
+/// Why a commit failed. Nothing is tagged unless everything was written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CommitError {
+    /// Writing the changeset failed.
+    #[error(transparent)]
+    Diff(#[from] DiffError),
+    /// Reading or writing the layout failed.
+    #[error(transparent)]
+    Layout(#[from] carrack_image::Error),
+    /// Compressing failed.
+    #[error("compressing the layer: {0}")]
+    Compress(#[source] io::Error),
+}
+
+/// Hashes the uncompressed stream on its way to the encoder.
+struct DiffIdWriter<W> {
+    inner: W,
+    hasher: sha2::Sha256,
+}
+
+impl<W: Write> Write for DiffIdWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+enum Encoder {
+    Plain(BlobWriter),
+    Gzip(flate2::write::GzEncoder<BlobWriter>),
+    Zstd(zstd::stream::write::Encoder<'static, BlobWriter>),
+}
+
+impl Write for Encoder {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(w) => w.write(buf),
+            Self::Gzip(w) => w.write(buf),
+            Self::Zstd(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Self::Plain(w) => w.flush(),
+            Self::Gzip(w) => w.flush(),
+            Self::Zstd(w) => w.flush(),
+        }
+    }
+}
+
+impl Encoder {
+    fn finish(self) -> io::Result<BlobWriter> {
+        match self {
+            Self::Plain(w) => Ok(w),
+            Self::Gzip(w) => w.finish(),
+            Self::Zstd(w) => w.finish(),
+        }
+    }
+}
+
+/// Formats seconds since the epoch as RFC 3339 UTC (`2026-11-27T01:02:03Z`).
+///
+/// ```
+/// assert_eq!(carrack_unpack::rfc3339(0), "1970-01-01T00:00:00Z");
+/// assert_eq!(carrack_unpack::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+/// ```
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// Writes `diff` (of `rootfs` against `base`'s rootfs) as a new layer on top of `base` and adds
+/// the resulting image to `layout`.
+///
+/// ```no_run
+/// use carrack_image::{Layout, PlatformMatcher};
+/// use carrack_unpack::{Base, CommitOptions, Tree, commit, diff};
+/// let layout = Layout::open("layout")?;
+/// let base = layout.resolve("latest", &PlatformMatcher::host())?;
+/// let recorded = Tree::load("bundle/carrack.tree".as_ref())?;
+/// let changes = diff(Base::Tree(&recorded), "bundle/rootfs".as_ref())?;
+/// let mut opts = CommitOptions::default();
+/// opts.tag = Some("latest-1".into());
+/// let done = commit(&layout, &base, &changes, "bundle/rootfs".as_ref(), &opts)?;
+/// println!("{}", done.manifest.digest);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn commit(
+    layout: &Layout,
+    base: &Resolved,
+    diff: &Diff,
+    rootfs: &Path,
+    opts: &CommitOptions,
+) -> Result<Committed, CommitError> {
+    let blob = layout.blob_writer(Algorithm::Sha256)?;
+    let (encoder, media_type) = match opts.compression {
+        Compression::Gzip => (
+            Encoder::Gzip(flate2::write::GzEncoder::new(
+                blob,
+                flate2::Compression::default(),
+            )),
+            MediaType::ImageLayerGzip,
+        ),
+        Compression::Zstd => (
+            Encoder::Zstd(
+                zstd::stream::write::Encoder::new(blob, 3).map_err(CommitError::Compress)?,
+            ),
+            MediaType::ImageLayerZstd,
+        ),
+        _ => (Encoder::Plain(blob), MediaType::ImageLayer),
+    };
+    let out = DiffIdWriter {
+        inner: encoder,
+        hasher: sha2::Sha256::new(),
+    };
+    let out = write_layer(diff, rootfs, out, &opts.layer)?;
+    let diff_id = Digest::from_hash("sha256", &out.hasher.finalize());
+    let blob = out.inner.finish().map_err(CommitError::Compress)?;
+    let (digest, size) = blob.finish()?;
+    let layer = Descriptor::new(media_type, digest, i64::try_from(size).unwrap_or(i64::MAX));
+
+    let mut config: ImageConfiguration = layout.read_document(&base.manifest.config)?;
+    let created = rfc3339(opts.created.unwrap_or_else(now));
+    config.created = Some(created.clone());
+    if opts.author.is_some() {
+        config.author.clone_from(&opts.author);
+    }
+    config.rootfs.diff_ids.push(diff_id.clone());
+    let mut h = History::default();
+    h.created = Some(created);
+    h.created_by.clone_from(&opts.created_by);
+    h.comment.clone_from(&opts.comment);
+    h.author.clone_from(&opts.author);
+    config.history.get_or_insert_with(Vec::new).push(h);
+    let config_desc = layout.write_document(base.manifest.config.media_type.clone(), &config)?;
+
+    let mut manifest = base.manifest.clone();
+    manifest.config = config_desc.clone();
+    manifest.layers.push(layer.clone());
+    let manifest_type = manifest
+        .media_type
+        .clone()
+        .unwrap_or(MediaType::ImageManifest);
+    let mut desc = layout.write_document(manifest_type, &manifest)?;
+    let mut platform = Platform::new(config.architecture.clone(), config.os.clone());
+    platform.variant.clone_from(&config.variant);
+    platform.os_version.clone_from(&config.os_version);
+    desc.platform = Some(platform);
+    match &opts.tag {
+        Some(t) => layout.tag(t, desc.clone())?,
+        None => layout.add(desc.clone())?,
+    }
+    Ok(Committed {
+        manifest: desc,
+        config: config_desc,
+        layer,
+        diff_id,
+    })
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}

@@ -80,6 +80,37 @@ pub(crate) enum Command {
         /// The archive.
         archive: PathBuf,
     },
+    /// Unpack an image's layers into a root filesystem directory (verified, all or nothing).
+    Unpack {
+        /// LAYOUT:TAG, LAYOUT@DIGEST or LAYOUT (tag latest).
+        image: crate::unpack::ImageRef,
+        /// The destination (must not exist or be empty).
+        dest: PathBuf,
+        /// Also record the unpacked tree here, for a later `commit --against`.
+        #[arg(long, value_name = "FILE")]
+        tree: Option<PathBuf>,
+        #[command(flatten)]
+        args: crate::unpack::UnpackArgs,
+    },
+    /// Make an OCI runtime bundle: DIR/rootfs, DIR/config.json and DIR/carrack.tree.
+    Bundle {
+        /// LAYOUT:TAG, LAYOUT@DIGEST or LAYOUT (tag latest).
+        image: crate::unpack::ImageRef,
+        /// The bundle directory (must not exist or be empty).
+        dir: PathBuf,
+        #[command(flatten)]
+        args: crate::unpack::UnpackArgs,
+    },
+    /// Commit the changes of a bundle (or a rootfs) as a new layer on top of the image it came
+    /// from, and add the new image to the layout.
+    Commit {
+        /// The base image: LAYOUT:TAG, LAYOUT@DIGEST or LAYOUT.
+        image: crate::unpack::ImageRef,
+        /// A bundle directory (from `carrack image bundle`) or a rootfs directory.
+        path: PathBuf,
+        #[command(flatten)]
+        args: crate::unpack::CommitArgs,
+    },
     /// Remove blobs nothing reachable refers to.
     Gc {
         /// The layout directory.
@@ -121,6 +152,19 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
 
 /// Runs a `carrack image` command.
 pub(crate) fn run(cmd: Command) -> ExitCode {
+    match cmd {
+        Command::Unpack {
+            image,
+            dest,
+            tree,
+            args,
+        } => return crate::unpack::unpack(&image, &dest, tree.as_deref(), &args),
+        Command::Bundle { image, dir, args } => return crate::unpack::bundle(&image, &dir, &args),
+        Command::Commit { image, path, args } => {
+            return crate::unpack::commit(&image, &path, &args);
+        }
+        _ => {}
+    }
     match try_run(cmd) {
         Ok(code) => code,
         Err(e) => fail(e),
@@ -129,6 +173,7 @@ pub(crate) fn run(cmd: Command) -> ExitCode {
 
 fn try_run(cmd: Command) -> Result<ExitCode, carrack_image::Error> {
     match cmd {
+        Command::Unpack { .. } | Command::Bundle { .. } | Command::Commit { .. } => {}
         Command::Init { layout } => {
             Layout::create(&layout)?;
             println!("{}", layout.display());

@@ -6,6 +6,7 @@
 mod detect;
 mod embedded;
 mod image;
+mod unpack;
 mod validate;
 
 use std::process::ExitCode;
@@ -31,7 +32,7 @@ enum Command {
     /// 2 on usage or I/O errors.
     Validate(validate::Args),
     /// Work with OCI image layouts: init, ls, tag, untag, resolve, fsck, gc, import, export,
-    /// import-docker.
+    /// import-docker, unpack, bundle, commit.
     #[command(subcommand)]
     Image(image::Command),
 }

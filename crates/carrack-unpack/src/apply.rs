@@ -501,18 +501,22 @@ impl<'a> Session<'a> {
             tar::EntryType::Link => {
                 let target = link.unwrap_or_default();
                 let tname = target.to_string_lossy().into_owned();
-                let bad = || Error::LinkTarget {
+                let bad_because = |reason| Error::LinkTarget {
                     entry: name.clone(),
                     target: tname.clone(),
+                    reason,
                 };
+                let bad = || bad_because("does not exist inside the root");
                 let tcomps = components(&name, &target)?;
                 let Some((tlast, tparent)) = tcomps.split_last() else {
                     return Err(bad());
                 };
                 let tdir = self.root.dir(tparent, false).map_err(|_| bad())?;
                 // Never link to a directory, and never follow a symlink named as the target.
-                if is_dir(&tdir, tlast).ok().flatten() != Some(false) {
-                    return Err(bad());
+                match is_dir(&tdir, tlast).ok().flatten() {
+                    Some(false) => {}
+                    Some(true) => return Err(bad_because("is a directory")),
+                    None => return Err(bad()),
                 }
                 linkat(
                     tdir.as_fd(),

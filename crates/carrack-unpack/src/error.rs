@@ -21,13 +21,15 @@ pub enum Error {
     /// A whiteout name is malformed (`.wh.`, `.wh..`, `.wh...`).
     #[error("tar entry {0:?}: malformed whiteout (layer.md § Whiteouts)")]
     BadWhiteout(String),
-    /// A hardlink's target does not exist inside the root.
-    #[error("tar entry {entry:?}: hardlink target {target:?} does not exist inside the root")]
+    /// A hardlink's target is not a non-directory inside the root.
+    #[error("tar entry {entry:?}: hardlink target {target:?} {reason}")]
     LinkTarget {
         /// The entry name.
         entry: String,
         /// The link target.
         target: String,
+        /// Why it cannot be linked.
+        reason: &'static str,
     },
     /// An entry type carrack does not apply.
     #[error("tar entry {entry:?}: unsupported entry type {kind:?}")]

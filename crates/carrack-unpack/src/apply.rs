@@ -373,8 +373,9 @@ impl<'a> Session<'a> {
 
         let header = entry.header().clone();
         let mode = header.mode().unwrap_or(0o644) & 0o7777;
-        let uid = header.uid().ok().and_then(|u| u32::try_from(u).ok());
-        let gid = header.gid().ok().and_then(|g| u32::try_from(g).ok());
+        // An empty (all-NUL) numeric field means 0, as GNU tar and Go's archive/tar read it.
+        let uid = u32::try_from(header.uid().unwrap_or(0)).ok();
+        let gid = u32::try_from(header.gid().unwrap_or(0)).ok();
         let mut mtime = TimeSpec::new(
             header
                 .mtime()

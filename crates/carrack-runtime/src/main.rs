@@ -34,13 +34,13 @@ enum Command {
     /// Work with OCI image layouts: init, ls, tag, untag, resolve, fsck, gc, import, export,
     /// import-docker, unpack, bundle, commit.
     #[command(subcommand)]
-    Image(image::Command),
+    Image(Box<image::Command>),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => validate::run(&args),
-        Command::Image(cmd) => image::run(cmd),
+        Command::Image(cmd) => image::run(*cmd),
     }
 }

@@ -1,6 +1,6 @@
 //! Test helpers: a tar builder that can express anything (hostile names, PAX xattrs, devices),
 //! images in a temporary layout, and an independent walk of a resulting tree.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -50,10 +50,10 @@ pub(crate) struct UnpackArgs {
     /// the caller by default), device nodes as empty files, privileged xattrs skipped.
     #[arg(long)]
     rootless: bool,
-    /// A uid mapping container:host[:size] (repeatable).
+    /// A uid mapping container:host:size, size 1 if left out (repeatable).
     #[arg(long = "uid-map", value_name = "MAP")]
     uid_map: Vec<IdRange>,
-    /// A gid mapping container:host[:size] (repeatable).
+    /// A gid mapping container:host:size, size 1 if left out (repeatable).
     #[arg(long = "gid-map", value_name = "MAP")]
     gid_map: Vec<IdRange>,
     /// Most uncompressed bytes of the whole image.
@@ -273,10 +273,10 @@ pub(crate) struct CommitArgs {
     /// The image author.
     #[arg(long)]
     author: Option<String>,
-    /// Host uid to container uid, container:host[:size] (a rootless bundle's map).
+    /// Host uid to container uid, container:host:size (a rootless bundle's map).
     #[arg(long = "uid-map", value_name = "MAP")]
     uid_map: Vec<IdRange>,
-    /// Host gid to container gid, container:host[:size].
+    /// Host gid to container gid, container:host:size.
     #[arg(long = "gid-map", value_name = "MAP")]
     gid_map: Vec<IdRange>,
     /// Print a JSON summary instead of text.

@@ -5,6 +5,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 use std::path::{Component, Path};
+use std::os::unix::fs::PermissionsExt;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -226,8 +228,12 @@ pub(crate) struct Session<'a> {
     pub(crate) compressed: Option<Arc<AtomicU64>>,
     declared_bytes: u64,
     dirs: BTreeMap<Vec<String>, DirMeta>,
-    parent: Option<(Vec<String>, File)>,
+    /// The last parent directory used: its components, handle, and whether it is setgid.
+    parent: Option<(Vec<String>, Rc<File>, bool)>,
     buf: Vec<u8>,
+    /// Who new files belong to without a chown, and what the umask takes from new modes.
+    ids: (u32, u32),
+    umask: u32,
 }
 
 impl<'a> Session<'a> {
@@ -242,6 +248,11 @@ impl<'a> Session<'a> {
             dirs: BTreeMap::new(),
             parent: None,
             buf: vec![0; 256 * 1024],
+            ids: (
+                nix::unistd::geteuid().as_raw(),
+                nix::unistd::getegid().as_raw(),
+            ),
+            umask: current_umask(),
         })
     }
 
@@ -262,15 +273,43 @@ impl<'a> Session<'a> {
     }
 
     /// The directory `comps` names, from the cache when it is the last one used.
-    fn parent_dir(&mut self, comps: &[String], create: bool) -> io::Result<File> {
-        if let Some((c, f)) = &self.parent
+    fn parent_dir(&mut self, comps: &[String], create: bool) -> io::Result<Rc<File>> {
+        if let Some((c, f, _)) = &self.parent
             && c.as_slice() == comps
         {
-            return f.try_clone();
+            return Ok(f.clone());
         }
-        let dir = self.root.dir(comps, create)?;
-        self.parent = Some((comps.to_vec(), dir.try_clone()?));
+        let dir = Rc::new(self.root.dir(comps, create)?);
+        let setgid = dir.metadata()?.permissions().mode() & 0o2000 != 0;
+        self.parent = Some((comps.to_vec(), dir.clone(), setgid));
         Ok(dir)
+    }
+
+    /// Whether a new entry in the cached parent already has this owner without a chown.
+    fn owned_as(&self, owner: (Option<u32>, Option<u32>)) -> bool {
+        owner == (Some(self.ids.0), Some(self.ids.1))
+            && self.parent.as_ref().is_some_and(|p| !p.2)
+    }
+
+    /// Runs `op` to create `last` in `dir`; if something is in the way, removes it (never
+    /// following symlinks) and runs `op` again. Any other type over anything is replaced.
+    fn create<T>(
+        &mut self,
+        dir: &File,
+        last: &str,
+        comps: &[String],
+        entry: &str,
+        what: &'static str,
+        mut op: impl FnMut(&File) -> nix::Result<T>,
+    ) -> Result<T> {
+        match op(dir) {
+            Err(nix::Error::EEXIST) => {
+                self.remove(dir, last, comps)
+                    .map_err(fs(entry, "replace"))?;
+                op(dir).map_err(io_err).map_err(fs(entry, what))
+            }
+            r => r.map_err(io_err).map_err(fs(entry, what)),
+        }
     }
 
     /// Removes `name` in `dir` (path `path`), forgetting whatever was cached or deferred for it.
@@ -417,6 +456,7 @@ impl<'a> Session<'a> {
                 gid,
                 mode: (!self.opts.rootless).then_some(mode),
                 xattrs: &xattrs,
+                fresh: false,
             };
             let dir = self.root.dir(&[], false).map_err(fs(&name, "open root"))?;
             self.set_meta(&dir, ".", Target::Dir, &meta, &name)?;
@@ -433,26 +473,30 @@ impl<'a> Session<'a> {
         let dir = self
             .parent_dir(parent, true)
             .map_err(fs(&name, "resolve parent"))?;
-        let existing = is_dir(&dir, last).map_err(fs(&name, "stat"))?;
-        match (kind.is_dir(), existing) {
-            (true, Some(true)) => {}
-            (_, Some(_)) => self
-                .remove(&dir, last, &comps)
-                .map_err(fs(&name, "replace"))?,
-            (_, None) => {}
-        }
         let mut meta = Meta {
             uid,
             gid,
             mode: Some(mode),
             xattrs: &xattrs,
+            fresh: true,
         };
         match kind {
             k if k.is_dir() => {
-                if existing != Some(true) {
-                    mkdirat(dir.as_fd(), last.as_str(), Mode::from_bits_truncate(0o700))
-                        .map_err(io_err)
-                        .map_err(fs(&name, "mkdir"))?;
+                let mkdir = |d: &File| {
+                    mkdirat(d.as_fd(), last.as_str(), Mode::from_bits_truncate(0o700))
+                };
+                match mkdir(&dir) {
+                    Ok(()) => {}
+                    // A directory over a directory keeps it and takes the new metadata.
+                    Err(nix::Error::EEXIST)
+                        if is_dir(&dir, last).map_err(fs(&name, "stat"))? == Some(true) =>
+                    {
+                        meta.fresh = false;
+                    }
+                    Err(nix::Error::EEXIST) => {
+                        self.create(&dir, last, &comps, &name, "mkdir", mkdir)?;
+                    }
+                    Err(e) => return Err(fs(&name, "mkdir")(io_err(e))),
                 }
                 if self.opts.rootless {
                     meta.mode = Some(0o700);
@@ -467,7 +511,18 @@ impl<'a> Session<'a> {
                 );
             }
             tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
-                let file = create_file(&dir, last).map_err(fs(&name, "create"))?;
+                // Created with its final mode when no chown or special bit needs a chmod after.
+                let direct = !self.opts.rootless
+                    && mode & 0o7000 == 0
+                    && self.owner(&meta, &name)?.is_none_or(|o| self.owned_as(o));
+                let create_mode = if direct { mode } else { 0o600 };
+                if direct && mode & self.umask == 0 {
+                    meta.mode = None;
+                }
+                let file = self.create(&dir, last, &comps, &name, "create", |d| {
+                    create_file(d, last, create_mode)
+                })?;
+                let file = File::from(file);
                 let mut written = 0u64;
                 loop {
                     let n = match entry.read(&mut self.buf) {
@@ -486,9 +541,9 @@ impl<'a> Session<'a> {
             }
             tar::EntryType::Symlink => {
                 let target = link.unwrap_or_default();
-                symlinkat(target.as_path(), dir.as_fd(), last.as_str())
-                    .map_err(io_err)
-                    .map_err(fs(&name, "symlink"))?;
+                self.create(&dir, last, &comps, &name, "symlink", |d| {
+                    symlinkat(target.as_path(), d.as_fd(), last.as_str())
+                })?;
                 meta.mode = None;
                 self.set_meta(&dir, last, Target::Path, &meta, &name)?;
                 let _ = utimensat(
@@ -519,14 +574,24 @@ impl<'a> Session<'a> {
                     Some(true) => return Err(bad_because("is a directory")),
                     None => return Err(bad()),
                 }
-                linkat(
-                    tdir.as_fd(),
-                    tlast.as_str(),
-                    dir.as_fd(),
-                    last.as_str(),
-                    AtFlags::empty(),
-                )
-                .map_err(|_| bad())?;
+                let link = |d: &File| {
+                    linkat(
+                        tdir.as_fd(),
+                        tlast.as_str(),
+                        d.as_fd(),
+                        last.as_str(),
+                        AtFlags::empty(),
+                    )
+                };
+                match link(&dir) {
+                    Ok(()) => {}
+                    Err(nix::Error::EEXIST) => {
+                        self.remove(&dir, last, &comps)
+                            .map_err(fs(&name, "replace"))?;
+                        link(&dir).map_err(|_| bad())?;
+                    }
+                    Err(_) => return Err(bad()),
+                }
                 // A hardlink shares its target's metadata.
             }
             tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
@@ -537,19 +602,22 @@ impl<'a> Session<'a> {
                 };
                 if self.opts.rootless && ty != SFlag::S_IFIFO {
                     // No device nodes without privilege: an empty placeholder, as umoci does.
-                    let file = create_file(&dir, last).map_err(fs(&name, "create placeholder"))?;
+                    let file = self.create(&dir, last, &comps, &name, "create placeholder", |d| {
+                        create_file(d, last, 0o600)
+                    })?;
+                    let file = File::from(file);
                     self.stats.placeholders += 1;
                     self.set_meta_file(&file, &meta, mtime, &name)?;
                 } else {
-                    mknodat(
-                        dir.as_fd(),
-                        last.as_str(),
-                        ty,
-                        Mode::from_bits_truncate(0o600),
-                        dev,
-                    )
-                    .map_err(io_err)
-                    .map_err(fs(&name, "mknod"))?;
+                    self.create(&dir, last, &comps, &name, "mknod", |d| {
+                        mknodat(
+                            d.as_fd(),
+                            last.as_str(),
+                            ty,
+                            Mode::from_bits_truncate(0o600),
+                            dev,
+                        )
+                    })?;
                     self.set_meta(&dir, last, Target::Path, &meta, &name)?;
                     utimensat(
                         dir.as_fd(),
@@ -625,7 +693,9 @@ impl<'a> Session<'a> {
         meta: &Meta<'_>,
         entry: &str,
     ) -> Result<()> {
-        if let Some((uid, gid)) = self.owner(meta, entry)? {
+        if let Some((uid, gid)) = self.owner(meta, entry)?
+            && !(meta.fresh && self.owned_as((uid, gid)))
+        {
             let r = fchownat(
                 dir.as_fd(),
                 name,
@@ -680,7 +750,9 @@ impl<'a> Session<'a> {
         mtime: TimeSpec,
         entry: &str,
     ) -> Result<()> {
-        if let Some((uid, gid)) = self.owner(meta, entry)? {
+        if let Some((uid, gid)) = self.owner(meta, entry)?
+            && !(meta.fresh && self.owned_as((uid, gid)))
+        {
             let r = fchown(file, uid.map(Uid::from_raw), gid.map(Gid::from_raw));
             self.tolerate(r.map_err(io_err), entry, "chown")?;
         }
@@ -739,8 +811,8 @@ impl<'a> Session<'a> {
         let dirs = std::mem::take(&mut self.dirs);
         for (comps, meta) in dirs.iter().rev() {
             let (dir, name) = match comps.split_last() {
-                None => (self.root.dir(&[], false), "."),
-                Some((last, parent)) => (self.root.dir(parent, false), last.as_str()),
+                None => (self.parent_dir(&[], false), "."),
+                Some((last, parent)) => (self.parent_dir(parent, false), last.as_str()),
             };
             let Ok(dir) = dir else { continue };
             if let Some(mode) = meta.mode
@@ -781,17 +853,30 @@ struct Meta<'x> {
     gid: Option<u32>,
     mode: Option<u32>,
     xattrs: &'x [(String, Vec<u8>)],
+    /// Created just now in the cached parent (so its owner is known without a stat).
+    fresh: bool,
 }
 
-fn create_file(dir: &File, name: &str) -> io::Result<File> {
-    let fd = openat(
+fn create_file(dir: &File, name: &str, mode: u32) -> nix::Result<std::os::fd::OwnedFd> {
+    openat(
         dir.as_fd(),
         name,
         OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-        Mode::from_bits_truncate(0o600),
+        Mode::from_bits_truncate(mode),
     )
-    .map_err(io_err)?;
-    Ok(File::from(fd))
+}
+
+/// The process umask, from /proc/self/status (reading it with umask(2) would change it for
+/// every thread). Unknown, it is taken to mask everything, so modes are always set explicitly.
+fn current_umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o7777)
 }
 
 /// Gives the owner rwx on `name` and every directory below it, so an unprivileged caller can

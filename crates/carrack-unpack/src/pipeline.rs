@@ -1,13 +1,17 @@
-//! Two threads per layer: one reads the blob (verifying its digest), decompresses it, hashes
-//! the uncompressed stream for its diff_id and enforces the stream limits; the caller's thread
-//! parses the tar and writes the filesystem. Chunks travel through a small bounded channel, so
-//! memory stays flat whatever the layer's size.
+//! Three threads per layer: one reads the blob (checking its size), decompresses it and
+//! enforces the stream limits; one hashes both streams (the blob for its digest, the
+//! uncompressed stream for its diff_id); the caller's thread parses the tar and writes the
+//! filesystem. Chunks travel through small bounded channels
+//! and are recycled, so memory stays flat whatever the layer's size. Three threads rather than
+//! two let the scheduler keep two cores busy: the decoder and the writer each take about as
+//! long as the hashing.
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use carrack_image::{BlobHash, VerifiedReader};
 use sha2::Digest as _;
 
 use crate::limits::{LimitExceeded, Limits};
@@ -39,6 +43,29 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// What the decoder sends the hasher: compressed bytes to hash, or uncompressed chunks to hash
+/// and pass on.
+enum Msg {
+    Compressed(Vec<u8>),
+    Data(io::Result<Vec<u8>>),
+}
+
+/// Sends a copy of every compressed byte read through it to the hasher.
+struct Tap<'a, R> {
+    inner: R,
+    tx: &'a SyncSender<Msg>,
+}
+
+impl<R: Read> Read for Tap<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 && self.tx.send(Msg::Compressed(buf[..n].to_vec())).is_err() {
+            return Err(io::Error::other("hasher stopped"));
+        }
+        Ok(n)
+    }
+}
+
 /// Why the decoding side stopped.
 #[derive(Debug)]
 pub(crate) enum DecodeError {
@@ -57,9 +84,11 @@ pub(crate) struct Decoded {
     pub(crate) sha256: [u8; 32],
 }
 
-/// The consumer's end: a `Read` over the chunks the decoder sends.
+/// The consumer's end: a `Read` over the chunks the decoder sends. Spent chunks go back to the
+/// decoder, so buffers are reused instead of allocated (and page-faulted in) for every chunk.
 pub(crate) struct ChannelReader {
     rx: Receiver<io::Result<Vec<u8>>>,
+    spent: SyncSender<Vec<u8>>,
     cur: Vec<u8>,
     pos: usize,
     done: bool,
@@ -73,7 +102,10 @@ impl Read for ChannelReader {
             }
             match self.rx.recv() {
                 Ok(Ok(chunk)) => {
-                    self.cur = chunk;
+                    let old = std::mem::replace(&mut self.cur, chunk);
+                    if old.capacity() > 0 {
+                        let _ = self.spent.try_send(old);
+                    }
                     self.pos = 0;
                 }
                 Ok(Err(e)) => {
@@ -98,18 +130,18 @@ fn decode(
     codec: Codec,
     limits: &Limits,
     counter: Arc<AtomicU64>,
-    tx: &SyncSender<io::Result<Vec<u8>>>,
-) -> Result<Decoded, DecodeError> {
+    tx: &SyncSender<Msg>,
+    spent: &Receiver<Vec<u8>>,
+) -> Result<(), DecodeError> {
     let local = Arc::new(AtomicU64::new(0));
     let mut raw = BufReader::with_capacity(
         CHUNK,
         Counting {
-            inner: blob,
+            inner: Tap { inner: blob, tx },
             count: counter,
             local: local.clone(),
         },
     );
-    let mut hasher = sha2::Sha256::new();
     let mut total: u64 = 0;
     {
         let mut decoder: Box<dyn Read + '_> = match codec {
@@ -120,7 +152,8 @@ fn decode(
             Codec::None => Box::new(&mut raw),
         };
         loop {
-            let mut chunk = vec![0u8; CHUNK];
+            let mut chunk = spent.try_recv().unwrap_or_default();
+            chunk.resize(CHUNK, 0);
             let mut filled = 0;
             while filled < CHUNK {
                 match decoder.read(&mut chunk[filled..]) {
@@ -128,7 +161,7 @@ fn decode(
                     Ok(n) => filled += n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => {
-                        let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
+                        let _ = tx.send(Msg::Data(Err(io::Error::new(e.kind(), e.to_string()))));
                         return Err(DecodeError::Read(e));
                     }
                 }
@@ -137,13 +170,12 @@ fn decode(
                 break;
             }
             chunk.truncate(filled);
-            hasher.update(&chunk);
             total += filled as u64;
             if let Err(limit) = check(limits, total, local.load(Ordering::Relaxed)) {
-                let _ = tx.send(Err(io::Error::other(limit.to_string())));
+                let _ = tx.send(Msg::Data(Err(io::Error::other(limit.to_string()))));
                 return Err(DecodeError::Limit(limit));
             }
-            if tx.send(Ok(chunk)).is_err() {
+            if tx.send(Msg::Data(Ok(chunk))).is_err() {
                 return Err(DecodeError::Stopped);
             }
         }
@@ -156,9 +188,32 @@ fn decode(
         }
         raw.consume(n);
     }
-    Ok(Decoded {
-        sha256: hasher.finalize().into(),
-    })
+    Ok(())
+}
+
+/// Hashes the blob, and the uncompressed chunks on their way from the decoder to the consumer.
+fn hash(
+    from: Receiver<Msg>,
+    to: &SyncSender<io::Result<Vec<u8>>>,
+    mut blob: BlobHash,
+) -> Result<[u8; 32], DecodeError> {
+    let mut hasher = sha2::Sha256::new();
+    for msg in from {
+        match msg {
+            Msg::Compressed(bytes) => blob.update(&bytes),
+            Msg::Data(chunk) => {
+                if let Ok(c) = &chunk {
+                    hasher.update(c);
+                }
+                if to.send(chunk).is_err() {
+                    return Err(DecodeError::Stopped);
+                }
+            }
+        }
+    }
+    blob.finish()
+        .map_err(|e| DecodeError::Read(io::Error::new(io::ErrorKind::InvalidData, e)))?;
+    Ok(hasher.finalize().into())
 }
 
 fn check(limits: &Limits, uncompressed: u64, compressed: u64) -> Result<(), LimitExceeded> {
@@ -183,17 +238,22 @@ fn check(limits: &Limits, uncompressed: u64, compressed: u64) -> Result<(), Limi
 /// After `consume` succeeds the rest of the stream is drained (and hashed). Returns the
 /// consumer's result and the decoder's.
 pub(crate) fn run<T, E>(
-    blob: impl Read + Send,
+    blob: VerifiedReader<impl Read + Send>,
     codec: Codec,
     limits: &Limits,
     counter: Arc<AtomicU64>,
     consume: impl FnOnce(&mut ChannelReader) -> Result<T, E>,
 ) -> (Result<T, E>, Result<Decoded, DecodeError>) {
-    let (tx, rx) = sync_channel(DEPTH);
+    let (tx, rx_hash) = sync_channel(DEPTH / 2);
+    let (tx_hash, rx) = sync_channel(DEPTH / 2);
+    let (spent_tx, spent_rx) = sync_channel(DEPTH + 2);
+    let (blob, blob_hash) = blob.split();
     std::thread::scope(|s| {
-        let producer = s.spawn(move || decode(blob, codec, limits, counter, &tx));
+        let producer = s.spawn(move || decode(blob, codec, limits, counter, &tx, &spent_rx));
+        let hasher = s.spawn(move || hash(rx_hash, &tx_hash, blob_hash));
         let mut reader = ChannelReader {
             rx,
+            spent: spent_tx,
             cur: Vec::new(),
             pos: 0,
             done: false,
@@ -203,9 +263,11 @@ pub(crate) fn run<T, E>(
             let _ = io::copy(&mut reader, &mut io::sink());
         }
         drop(reader);
-        let decoded = producer
-            .join()
-            .unwrap_or_else(|_| Err(DecodeError::Read(io::Error::other("decoder panicked"))));
+        let panicked = || DecodeError::Read(io::Error::other("decoder panicked"));
+        let decoded = producer.join().unwrap_or_else(|_| Err(panicked()));
+        let hashed = hasher.join().unwrap_or_else(|_| Err(panicked()));
+        // The decoder's own failure explains a hasher that stopped.
+        let decoded = decoded.and(hashed).map(|sha256| Decoded { sha256 });
         (consumed, decoded)
     })
 }

@@ -74,6 +74,10 @@ mapfile -t gz_layers < <(layers_of img-gz)
 mapfile -t zst_layers < <(layers_of img-zst)
 
 mkdir -p ext4 tmpfs results
+if [ -n "$(ls -A ext4)" ]; then
+    rm -rf "${work:?}"/ext4/*
+    sleep 60 # let ext4 recover from the mass deletion before anything is timed
+fi
 mountpoint -q tmpfs || mount -t tmpfs -o size=16g carrack-bench tmpfs
 trap 'umount '"$work"'/tmpfs 2>/dev/null || true' EXIT
 out=results/$(date +%Y%m%d-%H%M%S).txt
@@ -98,6 +102,10 @@ run() { # FS ROUND TOOL
 }
 
 tools=(carrack-gz tar-gz umoci-gz carrack-zst tar-zst carrack-bundle umoci-bundle)
+# A warm-up round, not counted: page cache, binaries, first-write effects.
+saved=$out; out=/dev/null
+for tool in "${tools[@]}"; do run ext4 0 "$tool" >/dev/null; done
+out=$saved
 for round in $(seq 1 "$rounds"); do
     for fs in ext4 tmpfs; do
         # Rotate the order each round so no tool always runs first or after the same one.

@@ -157,8 +157,7 @@ impl Drop for BlobWriter {
 /// with unverified content.
 pub struct VerifiedReader<R> {
     inner: R,
-    /// `None` once the digest check was split off with [`VerifiedReader::split`].
-    hasher: Option<Hasher>,
+    hasher: Hasher,
     expected: Digest,
     size: u64,
     read: u64,
@@ -186,7 +185,7 @@ impl<R: Read> VerifiedReader<R> {
             Hasher::for_digest(&digest).ok_or_else(|| Error::Unsupported(digest.clone()))?;
         Ok(Self {
             inner,
-            hasher: Some(hasher),
+            hasher,
             expected: digest,
             size,
             read: 0,
@@ -196,62 +195,6 @@ impl<R: Read> VerifiedReader<R> {
 
     fn fail(&self, e: Error) -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, e)
-    }
-
-    /// Splits the digest check off, so it can run on another thread: the reader keeps
-    /// enforcing the size, and every byte it returns must be passed to [`BlobHash::update`];
-    /// [`BlobHash::finish`] then says whether the content matched.
-    ///
-    /// ```
-    /// use std::io::Read;
-    /// use carrack_image::VerifiedReader;
-    /// use carrack_spec::image::Digest;
-    ///
-    /// let reader = VerifiedReader::new(&b"{ }"[..], Digest::sha256_of(b"{}"), 3)?;
-    /// let (mut reader, mut hash) = reader.split();
-    /// let mut out = Vec::new();
-    /// reader.read_to_end(&mut out).expect("the size is right");
-    /// hash.update(&out);
-    /// assert!(hash.finish().is_err(), "but the digest is not");
-    /// # Ok::<(), carrack_image::Error>(())
-    /// ```
-    pub fn split(mut self) -> (Self, BlobHash) {
-        let hash = BlobHash {
-            hasher: self.hasher.take(),
-            expected: self.expected.clone(),
-        };
-        (self, hash)
-    }
-}
-
-/// The digest half of a [`VerifiedReader`] after [`VerifiedReader::split`].
-pub struct BlobHash {
-    hasher: Option<Hasher>,
-    expected: Digest,
-}
-
-impl BlobHash {
-    /// Hashes the next bytes the reader returned.
-    pub fn update(&mut self, bytes: &[u8]) {
-        if let Some(h) = self.hasher.as_mut() {
-            h.update(bytes);
-        }
-    }
-
-    /// Checks the digest of everything passed to [`BlobHash::update`].
-    pub fn finish(self) -> Result<()> {
-        let Some(h) = self.hasher else {
-            return Err(Error::Unsupported(self.expected));
-        };
-        let actual = h.finish();
-        if actual == self.expected {
-            Ok(())
-        } else {
-            Err(Error::Digest {
-                expected: self.expected,
-                actual,
-            })
-        }
     }
 }
 
@@ -274,9 +217,7 @@ impl<R: Read> Read for VerifiedReader<R> {
                 at_least: true,
             }));
         }
-        if let Some(h) = self.hasher.as_mut() {
-            h.update(&buf[..n]);
-        }
+        self.hasher.update(&buf[..n]);
         self.read += n as u64;
         if n == 0 {
             self.done = true;
@@ -288,10 +229,7 @@ impl<R: Read> Read for VerifiedReader<R> {
                     at_least: false,
                 }));
             }
-            let Some(h) = self.hasher.clone() else {
-                return Ok(0); // the digest is checked by the split-off BlobHash
-            };
-            let actual = h.finish();
+            let actual = self.hasher.clone().finish();
             if actual != self.expected {
                 return Err(self.fail(Error::Digest {
                     expected: self.expected.clone(),

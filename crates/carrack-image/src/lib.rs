@@ -43,7 +43,7 @@ mod resolve;
 mod walk;
 
 pub use archive::ImportReport;
-pub use blob::{BlobHash, BlobWriter, VerifiedReader};
+pub use blob::{BlobWriter, VerifiedReader};
 pub use convert::{ConvertError, ConvertOptions, EtcFiles, UserResolver, Volumes, to_runtime};
 pub use error::{Error, Result};
 pub use layout::{Layout, MAX_DOCUMENT_SIZE, tag_of};

@@ -1,7 +1,6 @@
-//! Three threads per layer: one reads the blob (checking its size), decompresses it and
-//! enforces the stream limits; one hashes both streams (the blob for its digest, the
-//! uncompressed stream for its diff_id); the caller's thread parses the tar and writes the
-//! filesystem. Chunks travel through small bounded channels
+//! Three threads per layer: one reads the blob (verifying its size and digest), decompresses
+//! it and enforces the stream limits; one hashes the uncompressed stream for its diff_id; the
+//! caller's thread parses the tar and writes the filesystem. Chunks travel through small bounded channels
 //! and are recycled, so memory stays flat whatever the layer's size. Three threads rather than
 //! two let the scheduler keep two cores busy: the decoder and the writer each take about as
 //! long as the hashing.
@@ -11,7 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use carrack_image::{BlobHash, VerifiedReader};
 use sha2::Digest as _;
 
 use crate::limits::{LimitExceeded, Limits};
@@ -39,29 +37,6 @@ impl<R: Read> Read for Counting<R> {
         let n = self.inner.read(buf)?;
         self.local.fetch_add(n as u64, Ordering::Relaxed);
         self.count.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-/// What the decoder sends the hasher: compressed bytes to hash, or uncompressed chunks to hash
-/// and pass on.
-enum Msg {
-    Compressed(Vec<u8>),
-    Data(io::Result<Vec<u8>>),
-}
-
-/// Sends a copy of every compressed byte read through it to the hasher.
-struct Tap<'a, R> {
-    inner: R,
-    tx: &'a SyncSender<Msg>,
-}
-
-impl<R: Read> Read for Tap<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n > 0 && self.tx.send(Msg::Compressed(buf[..n].to_vec())).is_err() {
-            return Err(io::Error::other("hasher stopped"));
-        }
         Ok(n)
     }
 }
@@ -130,14 +105,14 @@ fn decode(
     codec: Codec,
     limits: &Limits,
     counter: Arc<AtomicU64>,
-    tx: &SyncSender<Msg>,
+    tx: &SyncSender<io::Result<Vec<u8>>>,
     spent: &Receiver<Vec<u8>>,
 ) -> Result<(), DecodeError> {
     let local = Arc::new(AtomicU64::new(0));
     let mut raw = BufReader::with_capacity(
         CHUNK,
         Counting {
-            inner: Tap { inner: blob, tx },
+            inner: blob,
             count: counter,
             local: local.clone(),
         },
@@ -161,7 +136,7 @@ fn decode(
                     Ok(n) => filled += n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => {
-                        let _ = tx.send(Msg::Data(Err(io::Error::new(e.kind(), e.to_string()))));
+                        let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
                         return Err(DecodeError::Read(e));
                     }
                 }
@@ -172,10 +147,10 @@ fn decode(
             chunk.truncate(filled);
             total += filled as u64;
             if let Err(limit) = check(limits, total, local.load(Ordering::Relaxed)) {
-                let _ = tx.send(Msg::Data(Err(io::Error::other(limit.to_string()))));
+                let _ = tx.send(Err(io::Error::other(limit.to_string())));
                 return Err(DecodeError::Limit(limit));
             }
-            if tx.send(Msg::Data(Ok(chunk))).is_err() {
+            if tx.send(Ok(chunk)).is_err() {
                 return Err(DecodeError::Stopped);
             }
         }
@@ -191,28 +166,20 @@ fn decode(
     Ok(())
 }
 
-/// Hashes the blob, and the uncompressed chunks on their way from the decoder to the consumer.
+/// Hashes the uncompressed chunks on their way from the decoder to the consumer.
 fn hash(
-    from: Receiver<Msg>,
+    from: Receiver<io::Result<Vec<u8>>>,
     to: &SyncSender<io::Result<Vec<u8>>>,
-    mut blob: BlobHash,
 ) -> Result<[u8; 32], DecodeError> {
     let mut hasher = sha2::Sha256::new();
-    for msg in from {
-        match msg {
-            Msg::Compressed(bytes) => blob.update(&bytes),
-            Msg::Data(chunk) => {
-                if let Ok(c) = &chunk {
-                    hasher.update(c);
-                }
-                if to.send(chunk).is_err() {
-                    return Err(DecodeError::Stopped);
-                }
-            }
+    for chunk in from {
+        if let Ok(c) = &chunk {
+            hasher.update(c);
+        }
+        if to.send(chunk).is_err() {
+            return Err(DecodeError::Stopped);
         }
     }
-    blob.finish()
-        .map_err(|e| DecodeError::Read(io::Error::new(io::ErrorKind::InvalidData, e)))?;
     Ok(hasher.finalize().into())
 }
 
@@ -238,7 +205,7 @@ fn check(limits: &Limits, uncompressed: u64, compressed: u64) -> Result<(), Limi
 /// After `consume` succeeds the rest of the stream is drained (and hashed). Returns the
 /// consumer's result and the decoder's.
 pub(crate) fn run<T, E>(
-    blob: VerifiedReader<impl Read + Send>,
+    blob: impl Read + Send,
     codec: Codec,
     limits: &Limits,
     counter: Arc<AtomicU64>,
@@ -247,10 +214,9 @@ pub(crate) fn run<T, E>(
     let (tx, rx_hash) = sync_channel(DEPTH / 2);
     let (tx_hash, rx) = sync_channel(DEPTH / 2);
     let (spent_tx, spent_rx) = sync_channel(DEPTH + 2);
-    let (blob, blob_hash) = blob.split();
     std::thread::scope(|s| {
         let producer = s.spawn(move || decode(blob, codec, limits, counter, &tx, &spent_rx));
-        let hasher = s.spawn(move || hash(rx_hash, &tx_hash, blob_hash));
+        let hasher = s.spawn(move || hash(rx_hash, &tx_hash));
         let mut reader = ChannelReader {
             rx,
             spent: spent_tx,

@@ -63,6 +63,11 @@ if [ ! -f img-small/index.json ]; then
     mkdir -p small/etc && cp -a v3/etc/. small/etc/
     "$layers_from_dirs" img-small deb gzip small >/dev/null
 fi
+if [ ! -f img-big/index.json ]; then
+    mkdir -p big && head -c 1073741824 /dev/urandom >big/blob
+    "$layers_from_dirs" img-big deb gzip big >/dev/null
+    rm -rf big
+fi
 
 layers_of() { # LAYOUT -> layer blob paths of tag deb, in order
     local d hex
@@ -116,9 +121,11 @@ for round in $(seq 1 "$rounds"); do
         [ "$fs" = tmpfs ] && rm -rf "${work:?}"/tmpfs/*
     done
 done
-# Peak memory is flat in layer size: the same unpack of a ~20 kB image.
+# Peak memory is flat in layer size: the same unpack of a ~20 kB image and of a 1 GiB layer.
 /usr/bin/time -f %M -o rss "$carrack" image unpack -q img-small:deb "tmpfs/small" >/dev/null
 echo "small carrack-gz 0 $(cat rss)" | tee -a "$out"
+/usr/bin/time -f %M -o rss "$carrack" image unpack -q img-big:deb "tmpfs/big" >/dev/null
+echo "big carrack-gz 0 $(cat rss)" | tee -a "$out"
 rm -rf "${work:?}"/ext4/* "${work:?}"/tmpfs/*
 
 echo
@@ -142,5 +149,5 @@ awk -v rounds="$rounds" '
             printf "%-6s carrack-zst / tar-zst         = %.2f\n", fs, med[fs" carrack-zst"] / med[fs" tar-zst"]
             printf "%-6s carrack-bundle / umoci-bundle = %.2f\n", fs, med[fs" carrack-bundle"] / med[fs" umoci-bundle"]
         }
-        printf "\npeak RSS of carrack unpack: Debian image %d KiB, 20 kB image %d KiB\n", median(m["ext4 carrack-gz"]), median(m["small carrack-gz"])
+        printf "\npeak RSS of carrack unpack: 20 kB image %d KiB, Debian image %d KiB, one 1 GiB layer %d KiB\n", median(m["small carrack-gz"]), median(m["ext4 carrack-gz"]), median(m["big carrack-gz"])
     }' "$out" | tee "$out.summary"

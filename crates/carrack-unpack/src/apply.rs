@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
-use std::path::{Component, Path};
 use std::os::unix::fs::PermissionsExt;
+use std::path::{Component, Path};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -287,8 +287,7 @@ impl<'a> Session<'a> {
 
     /// Whether a new entry in the cached parent already has this owner without a chown.
     fn owned_as(&self, owner: (Option<u32>, Option<u32>)) -> bool {
-        owner == (Some(self.ids.0), Some(self.ids.1))
-            && self.parent.as_ref().is_some_and(|p| !p.2)
+        owner == (Some(self.ids.0), Some(self.ids.1)) && self.parent.as_ref().is_some_and(|p| !p.2)
     }
 
     /// Runs `op` to create `last` in `dir`; if something is in the way, removes it (never
@@ -482,9 +481,8 @@ impl<'a> Session<'a> {
         };
         match kind {
             k if k.is_dir() => {
-                let mkdir = |d: &File| {
-                    mkdirat(d.as_fd(), last.as_str(), Mode::from_bits_truncate(0o700))
-                };
+                let mkdir =
+                    |d: &File| mkdirat(d.as_fd(), last.as_str(), Mode::from_bits_truncate(0o700));
                 match mkdir(&dir) {
                     Ok(()) => {}
                     // A directory over a directory keeps it and takes the new metadata.
@@ -602,9 +600,10 @@ impl<'a> Session<'a> {
                 };
                 if self.opts.rootless && ty != SFlag::S_IFIFO {
                     // No device nodes without privilege: an empty placeholder, as umoci does.
-                    let file = self.create(&dir, last, &comps, &name, "create placeholder", |d| {
-                        create_file(d, last, 0o600)
-                    })?;
+                    let file =
+                        self.create(&dir, last, &comps, &name, "create placeholder", |d| {
+                            create_file(d, last, 0o600)
+                        })?;
                     let file = File::from(file);
                     self.stats.placeholders += 1;
                     self.set_meta_file(&file, &meta, mtime, &name)?;

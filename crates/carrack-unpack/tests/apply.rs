@@ -361,22 +361,51 @@ fn new_entries_in_a_setgid_directory_still_get_the_header_group() {
     let r = root.path();
     apply(
         r,
-        Layer::new().raw("shared/", tar::EntryType::Directory, 0o2775, None, b"", (0, 50)),
+        Layer::new().raw(
+            "shared/",
+            tar::EntryType::Directory,
+            0o2775,
+            None,
+            b"",
+            (0, 50),
+        ),
     )
     .expect("setgid dir");
     apply(
         r,
         Layer::new()
-            .raw("shared/file", tar::EntryType::Regular, 0o644, None, b"x", (0, 0))
-            .raw("shared/sub/", tar::EntryType::Directory, 0o755, None, b"", (0, 0)),
+            .raw(
+                "shared/file",
+                tar::EntryType::Regular,
+                0o644,
+                None,
+                b"x",
+                (0, 0),
+            )
+            .raw(
+                "shared/sub/",
+                tar::EntryType::Directory,
+                0o755,
+                None,
+                b"",
+                (0, 0),
+            ),
     )
     .expect("entries");
     for p in ["shared/file", "shared/sub"] {
         let m = std::fs::metadata(r.join(p)).expect(p);
-        assert_eq!((m.uid(), m.gid()), (0, 0), "{p}: the header's group, not the directory's");
+        assert_eq!(
+            (m.uid(), m.gid()),
+            (0, 0),
+            "{p}: the header's group, not the directory's"
+        );
     }
     assert_eq!(
-        std::fs::metadata(r.join("shared/sub")).expect("sub").permissions().mode() & 0o7777,
+        std::fs::metadata(r.join("shared/sub"))
+            .expect("sub")
+            .permissions()
+            .mode()
+            & 0o7777,
         0o755,
         "no setgid inherited either"
     );
@@ -396,7 +425,11 @@ fn modes_are_exact_whatever_the_umask() {
     .expect("apply");
     for (p, m) in [("open", 0o777), ("closed", 0o000), ("d", 0o777)] {
         assert_eq!(
-            std::fs::symlink_metadata(r.join(p)).expect(p).permissions().mode() & 0o7777,
+            std::fs::symlink_metadata(r.join(p))
+                .expect(p)
+                .permissions()
+                .mode()
+                & 0o7777,
             m,
             "{p}"
         );

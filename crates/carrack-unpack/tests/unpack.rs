@@ -179,3 +179,35 @@ fn a_non_empty_destination_is_refused() {
         b"keep me"
     );
 }
+
+#[test]
+fn progress_reports_every_entry_and_every_compressed_byte() {
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().expect("tmp");
+    let (layout, manifest) = image(&dir.path().join("layout"), |_, _| {});
+    let seen: Arc<Mutex<Vec<carrack_unpack::Progress>>> = Arc::default();
+    let sink = seen.clone();
+    let mut opts = carrack_unpack::ApplyOptions::default();
+    opts.progress = Some(Arc::new(move |p| {
+        sink.lock().expect("lock").push(*p);
+    }));
+    let stats = unpack(&layout, &manifest, &dir.path().join("rootfs"), &opts).expect("unpack");
+    let seen = seen.lock().expect("lock");
+    let total: u64 = manifest.layers.iter().map(|l| l.size as u64).sum();
+    assert!(
+        seen.len() >= 3 + 3,
+        "a report per entry and per layer start: {seen:?}"
+    );
+    assert!(seen.windows(2).all(|w| w[0].entries <= w[1].entries
+        && w[0].compressed_bytes <= w[1].compressed_bytes
+        && w[0].layer <= w[1].layer));
+    let last = seen.last().expect("reports");
+    assert_eq!(
+        (last.entries, last.bytes, last.layers, last.layer),
+        (stats.entries, stats.bytes, 3, 2)
+    );
+    assert_eq!(
+        (last.compressed_bytes, last.compressed_total),
+        (total, total)
+    );
+}

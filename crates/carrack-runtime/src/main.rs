@@ -1,11 +1,13 @@
 //! `carrack`: a runc-compatible OCI runtime built on the carrack libraries.
 //!
-//! Today it validates OCI documents and manages image layouts; the container lifecycle
-//! commands follow.
+//! It runs containers behind runc's command line (create, start, run, state, kill, delete,
+//! list, ps, pause, resume, features, spec), validates OCI documents, and manages image
+//! layouts (including unpacking, bundles and commits).
 
 mod detect;
 mod embedded;
 mod image;
+mod lifecycle;
 mod unpack;
 mod validate;
 
@@ -15,10 +17,15 @@ use clap::{Parser, Subcommand};
 
 /// carrack — OCI runtime-spec 1.3 and image-spec 1.1 tooling.
 #[derive(Debug, Parser)]
-#[command(name = "carrack", version, about, propagate_version = true)]
+#[command(name = "carrack", about, disable_version_flag = true)]
 struct Cli {
+    /// Print the version and the runtime-spec version.
+    #[arg(long, short = 'v')]
+    version: bool,
+    #[command(flatten)]
+    global: lifecycle::Global,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,12 +42,27 @@ enum Command {
     /// import-docker, unpack, bundle, commit.
     #[command(subcommand)]
     Image(Box<image::Command>),
+    #[command(flatten)]
+    Lifecycle(lifecycle::Command),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.version {
+        println!(
+            "carrack version {}\nspec: {}",
+            env!("CARGO_PKG_VERSION"),
+            carrack_spec::runtime::VERSION
+        );
+        return ExitCode::SUCCESS;
+    }
     match cli.command {
-        Command::Validate(args) => validate::run(&args),
-        Command::Image(cmd) => image::run(*cmd),
+        Some(Command::Validate(args)) => validate::run(&args),
+        Some(Command::Image(cmd)) => image::run(*cmd),
+        Some(Command::Lifecycle(cmd)) => lifecycle::run(&cli.global, cmd),
+        None => {
+            eprintln!("carrack: a command is needed (carrack --help lists them)");
+            ExitCode::from(2)
+        }
     }
 }

@@ -42,6 +42,7 @@ mod rules;
 pub mod runtime;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod time;
 mod validation;
 
 pub use document::{Document, DocumentKind, ParseError, strict};

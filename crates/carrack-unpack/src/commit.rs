@@ -127,33 +127,6 @@ impl Encoder {
     }
 }
 
-/// Formats seconds since the epoch as RFC 3339 UTC (`2026-11-27T01:02:03Z`).
-///
-/// ```
-/// assert_eq!(carrack_unpack::rfc3339(0), "1970-01-01T00:00:00Z");
-/// assert_eq!(carrack_unpack::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-/// ```
-pub fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
 /// Writes `diff` (of `rootfs` against `base`'s rootfs) as a new layer on top of `base` and adds
 /// the resulting image to `layout`.
 ///
@@ -205,7 +178,7 @@ pub fn commit(
     let layer = Descriptor::new(media_type, digest, i64::try_from(size).unwrap_or(i64::MAX));
 
     let mut config: ImageConfiguration = layout.read_document(&base.manifest.config)?;
-    let created = rfc3339(opts.created.unwrap_or_else(now));
+    let created = carrack_spec::time::rfc3339(opts.created.unwrap_or_else(now), None);
     config.created = Some(created.clone());
     if opts.author.is_some() {
         config.author.clone_from(&opts.author);

@@ -31,7 +31,7 @@ mod xattrs;
 
 pub use apply::{ApplyOptions, LayerStats, apply_layer};
 pub use bundle::{Bundle, BundleError, BundleOptions, TREE_FILE, bundle};
-pub use commit::{CommitError, CommitOptions, Committed, commit, rfc3339};
+pub use commit::{CommitError, CommitOptions, Committed, commit};
 pub use diff::{Base, Change, ChangeKind, Diff, DiffError, LayerOptions, diff, write_layer};
 pub use error::{Error, Result, UnpackError};
 pub use idmap::{IdMap, IdMapError, IdRange};

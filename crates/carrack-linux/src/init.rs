@@ -1,0 +1,443 @@
+//! The container's init, in the cloned child: joins namespaces, builds the rootfs (mounts,
+//! /dev, pivot_root, masked and read-only paths), waits for `start` on exec.fifo, then becomes
+//! the user process (rlimits, user, capabilities, no_new_privs, cwd, closed fds, execve).
+//! Errors before the handshake go back to `carrack create` over the sync channel.
+
+use std::ffi::CString;
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use carrack_spec::runtime::{NamespaceType, Process, RlimitType, RootfsPropagation, Spec};
+use nix::fcntl::OFlag;
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::sched::CloneFlags;
+use nix::sys::stat::Mode;
+
+use crate::sync::{Channel, Msg};
+
+/// What init needs, prepared by the parent before the clone.
+pub(crate) struct Plan<'a> {
+    pub(crate) spec: &'a Spec,
+    pub(crate) id: &'a str,
+    pub(crate) bundle: &'a Path,
+    pub(crate) rootfs: &'a Path,
+    pub(crate) fifo: PathBuf,
+    pub(crate) console: Option<OwnedFd>,
+    pub(crate) preserve_fds: u32,
+    pub(crate) no_pivot: bool,
+    pub(crate) new_userns: bool,
+    /// Namespaces to join by path (user first), other than pid (joined by the parent).
+    pub(crate) join: Vec<(CloneFlags, PathBuf)>,
+}
+
+type Res<T> = Result<T, String>;
+
+fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> String + '_ {
+    move |e| format!("{what}: {e}")
+}
+
+/// Runs init; never returns.
+pub(crate) fn run(plan: Plan<'_>, chan: Channel) -> ! {
+    match prepare(&plan, &chan) {
+        Ok(fifo) => {
+            let code = match wait_and_exec(&plan, fifo) {
+                Ok(never) => match never {},
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "carrack init: {e}");
+                    if e.contains("No such file") || e.contains("not found") {
+                        127
+                    } else {
+                        126
+                    }
+                }
+            };
+            std::process::exit(code)
+        }
+        Err(e) => {
+            let _ = chan.send(&Msg::Error(e));
+            std::process::exit(1)
+        }
+    }
+}
+
+fn open_dir(path: &Path) -> Res<File> {
+    nix::fcntl::open(
+        path,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map(File::from)
+    .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Everything up to the handshake; returns the fifo handle and the host /proc to reopen it by.
+fn prepare(plan: &Plan<'_>, chan: &Channel) -> Res<(File, File)> {
+    match chan.recv().map_err(err("sync"))? {
+        Some(Msg::Go) => {}
+        Some(Msg::Error(e)) => return Err(e),
+        other => return Err(format!("sync: expected go, got {other:?}")),
+    }
+    for (kind, path) in &plan.join {
+        let f = File::open(path).map_err(|e| format!("namespace {}: {e}", path.display()))?;
+        nix::sched::setns(f.as_fd(), *kind)
+            .map_err(|e| format!("setns {}: {e}", path.display()))?;
+    }
+    if plan.new_userns {
+        nix::unistd::setresgid(0.into(), 0.into(), 0.into())
+            .map_err(err("setresgid in the user namespace"))?;
+        nix::unistd::setresuid(0.into(), 0.into(), 0.into())
+            .map_err(err("setresuid in the user namespace"))?;
+    }
+    let spec = plan.spec;
+    let linux = spec.linux.as_ref();
+    let propagation = match linux.and_then(|l| l.rootfs_propagation.as_ref()) {
+        Some(RootfsPropagation::Shared) => MsFlags::MS_SHARED,
+        Some(RootfsPropagation::Private) => MsFlags::MS_PRIVATE,
+        Some(RootfsPropagation::Unbindable) => MsFlags::MS_UNBINDABLE,
+        _ => MsFlags::MS_SLAVE,
+    };
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        propagation | MsFlags::MS_REC,
+        None::<&str>,
+    )
+    .map_err(err("making / a slave mount"))?;
+    mount(
+        Some(plan.rootfs),
+        plan.rootfs,
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None::<&str>,
+    )
+    .map_err(err("binding the rootfs on itself"))?;
+    let root = open_dir(plan.rootfs)?;
+    let mut fresh_dev = false;
+    for m in spec.mounts.iter().flatten() {
+        crate::mounts::mount_one(&root, plan.bundle, m)?;
+        if m.destination.trim_end_matches('/') == "/dev" {
+            fresh_dev = true;
+        }
+    }
+    crate::devices::setup(
+        &root,
+        linux.and_then(|l| l.devices.as_deref()).unwrap_or(&[]),
+        fresh_dev,
+        plan.new_userns,
+    )?;
+
+    // prestart and createRuntime hooks run in the runtime's namespaces, by the parent.
+    chan.send(&Msg::HooksPlease).map_err(err("sync"))?;
+    match chan.recv().map_err(err("sync"))? {
+        Some(Msg::HooksDone) => {}
+        Some(Msg::Error(e)) => return Err(e),
+        other => return Err(format!("sync: expected hooks-done, got {other:?}")),
+    }
+    if let Some(h) = spec
+        .hooks
+        .as_ref()
+        .and_then(|h| h.create_container.as_deref())
+    {
+        carrack_platform::hooks::run("createContainer", h, &creating_state(plan))
+            .map_err(|e| e.to_string())?;
+    }
+
+    // Kept across pivot_root: the fifo `start` opens, and the host's /proc to reopen it by.
+    let fifo = nix::fcntl::open(&plan.fifo, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
+        .map(File::from)
+        .map_err(err("exec.fifo"))?;
+    let host_proc = open_dir(Path::new("/proc"))?;
+
+    if plan.no_pivot {
+        nix::unistd::chdir(plan.rootfs).map_err(err("chdir rootfs"))?;
+        mount(Some("."), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>)
+            .map_err(err("moving the rootfs to /"))?;
+        nix::unistd::chroot(".").map_err(err("chroot"))?;
+    } else {
+        nix::unistd::chdir(plan.rootfs).map_err(err("chdir rootfs"))?;
+        nix::unistd::pivot_root(".", ".").map_err(err("pivot_root"))?;
+        umount2(".", MntFlags::MNT_DETACH).map_err(err("detaching the old root"))?;
+    }
+    nix::unistd::chdir("/").map_err(err("chdir /"))?;
+
+    let slash = open_dir(Path::new("/"))?;
+    for p in linux.and_then(|l| l.masked_paths.as_deref()).unwrap_or(&[]) {
+        mask(&slash, p)?;
+    }
+    for p in linux
+        .and_then(|l| l.readonly_paths.as_deref())
+        .unwrap_or(&[])
+    {
+        readonly(&slash, p)?;
+    }
+    if spec.root.as_ref().and_then(|r| r.readonly) == Some(true) {
+        let flags = nix::sys::statvfs::statvfs("/")
+            .map_err(err("statvfs /"))?
+            .flags();
+        let keep = [
+            (nix::sys::statvfs::FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
+            (nix::sys::statvfs::FsFlags::ST_NODEV, MsFlags::MS_NODEV),
+            (nix::sys::statvfs::FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
+        ]
+        .iter()
+        .filter(|(f, _)| flags.contains(*f))
+        .fold(MsFlags::empty(), |a, (_, m)| a | *m);
+        mount(
+            None::<&str>,
+            "/",
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | keep,
+            None::<&str>,
+        )
+        .map_err(err("making / read-only"))?;
+    }
+    let ns = |t: NamespaceType| {
+        linux
+            .and_then(|l| l.namespaces.as_ref())
+            .is_some_and(|n| n.iter().any(|n| n.kind == t))
+    };
+    if let Some(h) = &spec.hostname
+        && ns(NamespaceType::Uts)
+    {
+        nix::unistd::sethostname(h).map_err(err("sethostname"))?;
+    }
+    if let Some(d) = &spec.domainname
+        && ns(NamespaceType::Uts)
+    {
+        std::fs::write("/proc/sys/kernel/domainname", d).map_err(err("setting the domain name"))?;
+    }
+    for (k, v) in linux.and_then(|l| l.sysctl.as_ref()).into_iter().flatten() {
+        let path = format!("/proc/sys/{}", k.replace('.', "/"));
+        std::fs::write(&path, v).map_err(|e| format!("sysctl {k}: {e}"))?;
+    }
+    if let Some(sock) = &plan.console {
+        crate::console::setup(sock)?;
+    }
+    chan.send(&Msg::Ready).map_err(err("sync"))?;
+    Ok((fifo, host_proc))
+}
+
+fn creating_state(plan: &Plan<'_>) -> carrack_spec::runtime::State {
+    let mut s = carrack_spec::runtime::State::new(
+        plan.spec.oci_version.clone(),
+        plan.id,
+        carrack_spec::runtime::Status::Creating,
+        plan.bundle.display().to_string(),
+    );
+    s.pid = std::fs::read_link("/proc/self")
+        .ok()
+        .and_then(|p| p.to_str().and_then(|p| p.parse().ok()));
+    s.annotations = plan.spec.annotations.clone();
+    s
+}
+
+/// Hides `path`: /dev/null bound over a file (checked to be the real 1:3 device:
+/// CVE-2025-31133), a read-only tmpfs over a directory.
+fn mask(slash: &File, path: &str) -> Res<()> {
+    let target = match crate::mounts::open_existing(slash, path) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Ok(()),
+        Err(e) => return Err(format!("masking {path}: {e}")),
+    };
+    let is_dir = target.metadata().map(|m| m.is_dir()).unwrap_or(false);
+    let tp = crate::mounts::fd_path(&target);
+    if is_dir {
+        mount(
+            Some("tmpfs"),
+            &tp,
+            Some("tmpfs"),
+            MsFlags::MS_RDONLY,
+            None::<&str>,
+        )
+        .map_err(|e| format!("masking {path}: {e}"))
+    } else {
+        let null = nix::fcntl::open("/dev/null", OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
+            .map(File::from)
+            .map_err(|e| format!("/dev/null: {e}"))?;
+        let md = null.metadata().map_err(|e| format!("/dev/null: {e}"))?;
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        if !md.file_type().is_char_device() || md.rdev() != nix::sys::stat::makedev(1, 3) {
+            return Err("/dev/null is not the null device (1:3); refusing to mask with it".into());
+        }
+        mount(
+            Some(&crate::mounts::fd_path(&null)),
+            &tp,
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(|e| format!("masking {path}: {e}"))
+    }
+}
+
+fn readonly(slash: &File, path: &str) -> Res<()> {
+    let Some(target) =
+        crate::mounts::open_existing(slash, path).map_err(|e| format!("{path}: {e}"))?
+    else {
+        return Ok(());
+    };
+    let tp = crate::mounts::fd_path(&target);
+    mount(
+        Some(&tp),
+        &tp,
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None::<&str>,
+    )
+    .map_err(|e| format!("read-only {path}: {e}"))?;
+    let top = crate::mounts::open_existing(slash, path)
+        .map_err(|e| format!("{path}: {e}"))?
+        .ok_or_else(|| format!("{path}: gone after binding it"))?;
+    crate::sys::mount_setattr(top.as_raw_fd(), 0x1, 0, true)
+        .map_err(|e| format!("read-only {path}: {e}"))
+}
+
+/// Blocks until `start`, then becomes the user process.
+fn wait_and_exec(
+    plan: &Plan<'_>,
+    (fifo, host_proc): (File, File),
+) -> Res<std::convert::Infallible> {
+    let mut w = nix::fcntl::openat(
+        host_proc.as_fd(),
+        format!("thread-self/fd/{}", fifo.as_raw_fd()).as_str(),
+        OFlag::O_WRONLY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map(File::from)
+    .map_err(err("opening exec.fifo"))?;
+    w.write_all(b"0").map_err(err("exec.fifo"))?;
+    drop(w);
+    drop(fifo);
+    drop(host_proc);
+
+    let spec = plan.spec;
+    let process = spec.process.as_ref().ok_or("config.json has no process")?;
+    if let Some(h) = spec
+        .hooks
+        .as_ref()
+        .and_then(|h| h.start_container.as_deref())
+    {
+        carrack_platform::hooks::run("startContainer", h, &creating_state(plan))
+            .map_err(|e| e.to_string())?;
+    }
+    become_process(process, plan.preserve_fds)
+}
+
+fn rlimit(t: &RlimitType) -> Option<nix::sys::resource::Resource> {
+    use nix::sys::resource::Resource as R;
+    Some(match t.as_str() {
+        "RLIMIT_AS" => R::RLIMIT_AS,
+        "RLIMIT_CORE" => R::RLIMIT_CORE,
+        "RLIMIT_CPU" => R::RLIMIT_CPU,
+        "RLIMIT_DATA" => R::RLIMIT_DATA,
+        "RLIMIT_FSIZE" => R::RLIMIT_FSIZE,
+        "RLIMIT_LOCKS" => R::RLIMIT_LOCKS,
+        "RLIMIT_MEMLOCK" => R::RLIMIT_MEMLOCK,
+        "RLIMIT_MSGQUEUE" => R::RLIMIT_MSGQUEUE,
+        "RLIMIT_NICE" => R::RLIMIT_NICE,
+        "RLIMIT_NOFILE" => R::RLIMIT_NOFILE,
+        "RLIMIT_NPROC" => R::RLIMIT_NPROC,
+        "RLIMIT_RSS" => R::RLIMIT_RSS,
+        "RLIMIT_RTPRIO" => R::RLIMIT_RTPRIO,
+        "RLIMIT_RTTIME" => R::RLIMIT_RTTIME,
+        "RLIMIT_SIGPENDING" => R::RLIMIT_SIGPENDING,
+        "RLIMIT_STACK" => R::RLIMIT_STACK,
+        _ => return None,
+    })
+}
+
+/// The path of `cmd` along `PATH` of `env` (inside the container), as execvp would find it.
+fn lookup(cmd: &str, env: &[String]) -> Res<CString> {
+    if cmd.contains('/') {
+        return CString::new(cmd).map_err(err("args[0]"));
+    }
+    let path = env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    for dir in path.split(':').filter(|d| !d.is_empty()) {
+        let candidate = Path::new(dir).join(cmd);
+        if nix::unistd::access(&candidate, nix::unistd::AccessFlags::X_OK).is_ok()
+            && candidate.metadata().is_ok_and(|m| m.is_file())
+        {
+            return CString::new(candidate.as_os_str().as_encoded_bytes()).map_err(err("args[0]"));
+        }
+    }
+    Err(format!("exec: {cmd:?}: executable file not found in $PATH"))
+}
+
+/// Applies the process settings to this process and execs it. Shared by create and exec.
+pub(crate) fn become_process(
+    process: &Process,
+    preserve_fds: u32,
+) -> Res<std::convert::Infallible> {
+    for r in process.rlimits.iter().flatten() {
+        let res = rlimit(&r.kind).ok_or_else(|| format!("unknown rlimit {}", r.kind))?;
+        nix::sys::resource::setrlimit(res, r.soft, r.hard)
+            .map_err(|e| format!("setrlimit {}: {e}", r.kind))?;
+    }
+    if let Some(adj) = process.oom_score_adj {
+        std::fs::write("/proc/self/oom_score_adj", adj.to_string())
+            .map_err(err("oom_score_adj"))?;
+    }
+    let caps = crate::caps::plan(process.capabilities.as_ref())?;
+    crate::caps::drop_bounding(&caps).map_err(err("dropping bounding capabilities"))?;
+    crate::sys::prctl(libc::PR_SET_KEEPCAPS, 1, 0).map_err(err("PR_SET_KEEPCAPS"))?;
+    let user = process.user.clone().unwrap_or_default();
+    let (uid, gid) = (user.uid.unwrap_or(0), user.gid.unwrap_or(0));
+    let groups: Vec<nix::unistd::Gid> = user
+        .additional_gids
+        .iter()
+        .flatten()
+        .map(|g| nix::unistd::Gid::from_raw(*g))
+        .collect();
+    match nix::unistd::setgroups(&groups) {
+        Ok(()) => {}
+        // A user namespace with setgroups denied (rootless) allows no groups.
+        Err(nix::Error::EPERM) if groups.is_empty() => {}
+        Err(e) => return Err(format!("setgroups: {e}")),
+    }
+    nix::unistd::setresgid(gid.into(), gid.into(), gid.into()).map_err(err("setresgid"))?;
+    nix::unistd::setresuid(uid.into(), uid.into(), uid.into()).map_err(err("setresuid"))?;
+    crate::caps::apply(&caps).map_err(err("setting capabilities"))?;
+    if process.no_new_privileges == Some(true) {
+        nix::sys::prctl::set_no_new_privs().map_err(err("no_new_privs"))?;
+    }
+    if let Some(mask) = user.umask {
+        nix::sys::stat::umask(Mode::from_bits_truncate(mask));
+    }
+    // chdir after pivot_root, and check where we are (CVE-2024-21626).
+    nix::unistd::chdir(process.cwd.as_str())
+        .map_err(|e| format!("chdir to cwd {:?}: {e}", process.cwd))?;
+    let here = nix::unistd::getcwd().map_err(err("getcwd"))?;
+    if !here.is_absolute() || here.starts_with("(unreachable)") {
+        return Err(format!("cwd {:?} is outside the container", process.cwd));
+    }
+    let env: Vec<String> = process.env.clone().unwrap_or_default();
+    let args = process.args.as_deref().unwrap_or_default();
+    let Some(cmd) = args.first() else {
+        return Err("process.args is empty (config.md § Process: args MUST have one entry)".into());
+    };
+    let path = lookup(cmd, &env)?;
+    let argv: Vec<CString> = args
+        .iter()
+        .map(|a| CString::new(a.as_str()))
+        .collect::<Result<_, _>>()
+        .map_err(err("args"))?;
+    let envp: Vec<CString> = env
+        .iter()
+        .map(|a| CString::new(a.as_str()))
+        .collect::<Result<_, _>>()
+        .map_err(err("env"))?;
+    let listen = std::env::var("LISTEN_FDS")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(0);
+    crate::sys::cloexec_from(3 + i32::try_from(preserve_fds + listen).unwrap_or(0))
+        .map_err(err("closing fds"))?;
+    let e = crate::sys::execve(&path, &argv, &envp);
+    Err(format!("exec {cmd:?}: {e}"))
+}

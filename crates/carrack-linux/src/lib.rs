@@ -1,0 +1,29 @@
+//! The Linux backend of carrack: [`Linux`] implements [`carrack_platform::Platform`] with
+//! namespaces (new or joined by path), the rootfs built inside a mount namespace and entered
+//! with pivot_root, every mount resolved inside the rootfs and mounted by descriptor, /dev with
+//! the default and configured devices, masked and read-only paths, hostname, sysctl, rlimits,
+//! users, capabilities set exactly as configured, a terminal sent over `--console-socket`, all
+//! six hook kinds, and cgroup placement on v1, v2 and hybrid hosts.
+//!
+//! `create` clones the container's init straight into its new namespaces (no re-exec of the
+//! runtime binary); init blocks on `exec.fifo` in the state directory until `start` opens it.
+
+#![cfg(target_os = "linux")]
+
+mod caps;
+mod cgroups;
+mod console;
+mod devices;
+mod init;
+mod mounts;
+mod platform;
+mod platform_features;
+mod procfs;
+mod signals;
+mod sync;
+mod sys;
+
+pub use caps::{capability_number, known_capabilities};
+pub use cgroups::cgroup_path;
+pub use platform::Linux;
+pub use signals::parse_signal;

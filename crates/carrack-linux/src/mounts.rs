@@ -1,0 +1,311 @@
+//! Mounts (config.md § Mounts, config-linux.md): options to flags, and every destination
+//! resolved inside the rootfs and mounted through its descriptor (CVE-2021-30465).
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd};
+use std::path::{Path, PathBuf};
+
+use carrack_spec::runtime::Mount;
+use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat2};
+use nix::mount::{MsFlags, mount};
+use nix::sys::stat::Mode;
+
+/// What a mount's options say.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub(crate) flags: MsFlags,
+    pub(crate) propagation: MsFlags,
+    pub(crate) data: Vec<String>,
+    pub(crate) recursive_ro: bool,
+}
+
+/// Parses mount options as runc does; what is not a flag goes to the filesystem as data.
+pub(crate) fn parse(options: &[String]) -> Options {
+    let mut o = Options {
+        flags: MsFlags::empty(),
+        propagation: MsFlags::empty(),
+        data: Vec::new(),
+        recursive_ro: false,
+    };
+    for opt in options {
+        let (set, clear): (MsFlags, MsFlags) = match opt.as_str() {
+            "defaults" => (MsFlags::empty(), MsFlags::empty()),
+            "ro" => (MsFlags::MS_RDONLY, MsFlags::empty()),
+            "rw" => (MsFlags::empty(), MsFlags::MS_RDONLY),
+            "nosuid" => (MsFlags::MS_NOSUID, MsFlags::empty()),
+            "suid" => (MsFlags::empty(), MsFlags::MS_NOSUID),
+            "nodev" => (MsFlags::MS_NODEV, MsFlags::empty()),
+            "dev" => (MsFlags::empty(), MsFlags::MS_NODEV),
+            "noexec" => (MsFlags::MS_NOEXEC, MsFlags::empty()),
+            "exec" => (MsFlags::empty(), MsFlags::MS_NOEXEC),
+            "sync" => (MsFlags::MS_SYNCHRONOUS, MsFlags::empty()),
+            "async" => (MsFlags::empty(), MsFlags::MS_SYNCHRONOUS),
+            "dirsync" => (MsFlags::MS_DIRSYNC, MsFlags::empty()),
+            "remount" => (MsFlags::MS_REMOUNT, MsFlags::empty()),
+            "mand" => (MsFlags::MS_MANDLOCK, MsFlags::empty()),
+            "nomand" => (MsFlags::empty(), MsFlags::MS_MANDLOCK),
+            "atime" => (MsFlags::empty(), MsFlags::MS_NOATIME),
+            "noatime" => (MsFlags::MS_NOATIME, MsFlags::empty()),
+            "diratime" => (MsFlags::empty(), MsFlags::MS_NODIRATIME),
+            "nodiratime" => (MsFlags::MS_NODIRATIME, MsFlags::empty()),
+            "relatime" => (MsFlags::MS_RELATIME, MsFlags::empty()),
+            "norelatime" => (MsFlags::empty(), MsFlags::MS_RELATIME),
+            "strictatime" => (MsFlags::MS_STRICTATIME, MsFlags::empty()),
+            "nostrictatime" => (MsFlags::empty(), MsFlags::MS_STRICTATIME),
+            "lazytime" => (MsFlags::MS_LAZYTIME, MsFlags::empty()),
+            "nolazytime" => (MsFlags::empty(), MsFlags::MS_LAZYTIME),
+            "silent" => (MsFlags::MS_SILENT, MsFlags::empty()),
+            "loud" => (MsFlags::empty(), MsFlags::MS_SILENT),
+            "bind" => (MsFlags::MS_BIND, MsFlags::empty()),
+            "rbind" => (MsFlags::MS_BIND | MsFlags::MS_REC, MsFlags::empty()),
+            "rro" => {
+                o.recursive_ro = true;
+                continue;
+            }
+            "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "unbindable"
+            | "runbindable" => {
+                o.propagation |= match opt.trim_start_matches('r') {
+                    "private" => MsFlags::MS_PRIVATE,
+                    "shared" => MsFlags::MS_SHARED,
+                    "slave" => MsFlags::MS_SLAVE,
+                    _ => MsFlags::MS_UNBINDABLE,
+                };
+                if opt.starts_with('r') {
+                    o.propagation |= MsFlags::MS_REC;
+                }
+                continue;
+            }
+            other => {
+                o.data.push(other.to_owned());
+                continue;
+            }
+        };
+        o.flags.insert(set);
+        o.flags.remove(clear);
+    }
+    o
+}
+
+fn how(flags: OFlag, resolve: ResolveFlag) -> OpenHow {
+    OpenHow::new()
+        .flags(flags | OFlag::O_CLOEXEC)
+        .resolve(resolve | ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS)
+}
+
+/// Opens `dest` inside `root` as an `O_PATH` handle, creating it (a directory, or an empty file
+/// when `file`) and its missing parents, never leaving the root. With `no_symlinks`, no
+/// component may be a symlink (for /proc and /sys: CVE-2019-19921).
+pub(crate) fn open_inside(
+    root: &File,
+    dest: &str,
+    file: bool,
+    no_symlinks: bool,
+) -> io::Result<File> {
+    let resolve = if no_symlinks {
+        ResolveFlag::RESOLVE_NO_SYMLINKS
+    } else {
+        ResolveFlag::empty()
+    };
+    let rel = dest.trim_start_matches('/');
+    if rel.is_empty() {
+        return Ok(File::from(openat2(
+            root.as_fd(),
+            ".",
+            how(OFlag::O_PATH, resolve),
+        )?));
+    }
+    match openat2(root.as_fd(), rel, how(OFlag::O_PATH, resolve)) {
+        Ok(fd) => return Ok(File::from(fd)),
+        Err(nix::Error::ENOENT) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let parts: Vec<&str> = rel
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let mut at = File::from(openat2(root.as_fd(), ".", how(OFlag::O_PATH, resolve))?);
+    for (i, part) in parts.iter().enumerate() {
+        if *part == ".." {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "'..' in a mount destination",
+            ));
+        }
+        let last = i + 1 == parts.len();
+        let made = if last && file {
+            nix::fcntl::openat(
+                at.as_fd(),
+                *part,
+                OFlag::O_CREAT | OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::from_bits_truncate(0o644),
+            )
+            .map(drop)
+        } else {
+            nix::sys::stat::mkdirat(at.as_fd(), *part, Mode::from_bits_truncate(0o755))
+        };
+        match made {
+            Ok(()) | Err(nix::Error::EEXIST) => {}
+            Err(e) => return Err(e.into()),
+        }
+        // Resolve again from the root: a symlink met on the way stays inside it.
+        let prefix = parts[..=i].join("/");
+        at = File::from(openat2(
+            root.as_fd(),
+            prefix.as_str(),
+            how(OFlag::O_PATH, resolve),
+        )?);
+    }
+    Ok(at)
+}
+
+/// The magic-link path naming an open descriptor, to mount onto exactly that inode.
+pub(crate) fn fd_path(f: &File) -> PathBuf {
+    PathBuf::from(format!("/proc/self/fd/{}", f.as_raw_fd()))
+}
+
+/// Mounts `m` inside the rootfs `root` (a handle of it), with bind sources relative to `bundle`.
+pub(crate) fn mount_one(root: &File, bundle: &Path, m: &Mount) -> Result<(), String> {
+    let kind = m.kind.as_deref().unwrap_or("");
+    let opts = parse(m.options.as_deref().unwrap_or(&[]));
+    let bind = opts.flags.contains(MsFlags::MS_BIND) || kind == "bind";
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        format!(
+            "mount {} on {}: {what}: {e}",
+            m.source.as_deref().unwrap_or(kind),
+            m.destination
+        )
+    };
+    let source: Option<PathBuf> = m.source.as_ref().map(|s| {
+        let p = PathBuf::from(s);
+        if bind && p.is_relative() {
+            bundle.join(p)
+        } else {
+            p
+        }
+    });
+    let is_file = bind
+        && source
+            .as_ref()
+            .and_then(|s| std::fs::metadata(s).ok())
+            .is_some_and(|md| !md.is_dir());
+    let strict = matches!(kind, "proc" | "sysfs");
+    let target =
+        open_inside(root, &m.destination, is_file, strict).map_err(|e| fail("destination", &e))?;
+    let target_path = fd_path(&target);
+    if kind == "cgroup" || kind == "cgroup2" {
+        let reopen = || open_inside(root, &m.destination, false, true);
+        return mount_cgroup(&target_path, &opts, reopen).map_err(|e| fail("cgroup", &e));
+    }
+    let mut flags = opts.flags;
+    if bind {
+        flags |= MsFlags::MS_BIND;
+    }
+    let data = opts.data.join(",");
+    let fstype = if bind { None } else { Some(kind) };
+    mount(
+        source.as_deref(),
+        &target_path,
+        fstype,
+        if bind {
+            flags & (MsFlags::MS_BIND | MsFlags::MS_REC)
+        } else {
+            flags
+        },
+        (!data.is_empty()).then_some(data.as_str()),
+    )
+    .map_err(|e| fail("mount", &e))?;
+    // The descriptor still names the directory under the new mount: reopen to reach its root.
+    let target = open_inside(root, &m.destination, is_file, strict)
+        .map_err(|e| fail("reopening the destination", &e))?;
+    let target_path = fd_path(&target);
+    // A bind mount takes its other flags only afterwards, set on the new mount itself.
+    if bind {
+        let (set, clear) = attrs(flags);
+        if set != 0 || clear != 0 {
+            crate::sys::mount_setattr(target.as_raw_fd(), set, clear, opts.recursive_ro)
+                .map_err(|e| fail("setting mount flags", &e))?;
+        }
+    }
+    if !opts.propagation.is_empty() {
+        mount(
+            None::<&str>,
+            &target_path,
+            None::<&str>,
+            opts.propagation,
+            None::<&str>,
+        )
+        .map_err(|e| fail("propagation", &e))?;
+    }
+    if opts.recursive_ro {
+        crate::sys::mount_setattr(target.as_raw_fd(), MOUNT_ATTR_RDONLY, 0, true)
+            .map_err(|e| fail("rro", &e))?;
+    }
+    Ok(())
+}
+
+const MOUNT_ATTR_RDONLY: u64 = 0x1;
+
+/// MS_* flags as mount_setattr's MOUNT_ATTR_* (to set, to clear).
+fn attrs(flags: MsFlags) -> (u64, u64) {
+    let mut set = 0;
+    let mut clear = 0;
+    for (ms, attr) in [
+        (MsFlags::MS_RDONLY, MOUNT_ATTR_RDONLY),
+        (MsFlags::MS_NOSUID, 0x2),
+        (MsFlags::MS_NODEV, 0x4),
+        (MsFlags::MS_NOEXEC, 0x8),
+        (MsFlags::MS_NODIRATIME, 0x80),
+    ] {
+        if flags.contains(ms) {
+            set |= attr;
+        }
+    }
+    // Access times are one field: relatime is 0, noatime 0x10, strictatime 0x20.
+    if flags.intersects(MsFlags::MS_NOATIME | MsFlags::MS_STRICTATIME | MsFlags::MS_RELATIME) {
+        clear |= 0x70;
+        if flags.contains(MsFlags::MS_NOATIME) {
+            set |= 0x10;
+        } else if flags.contains(MsFlags::MS_STRICTATIME) {
+            set |= 0x20;
+        }
+    }
+    (set, clear)
+}
+
+/// The container's view of cgroups: cgroup2 on a v2 host; on v1 and hybrid hosts a read-only
+/// recursive bind of the host's hierarchy (the cgroup namespace narrows what it shows).
+fn mount_cgroup(
+    target: &Path,
+    opts: &Options,
+    reopen: impl Fn() -> io::Result<File>,
+) -> io::Result<()> {
+    let flags = opts.flags & !(MsFlags::MS_BIND | MsFlags::MS_REC);
+    if crate::cgroups::is_v2_host() {
+        mount(Some("cgroup"), target, Some("cgroup2"), flags, None::<&str>)?;
+        return Ok(());
+    }
+    mount(
+        Some("/sys/fs/cgroup"),
+        target,
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None::<&str>,
+    )?;
+    let (set, clear) = attrs(flags);
+    crate::sys::mount_setattr(reopen()?.as_raw_fd(), set, clear, true)
+}
+
+/// Opens an existing `path` inside `root` (`O_PATH`, no final symlink followed); `None` if it
+/// does not exist.
+pub(crate) fn open_existing(root: &File, path: &str) -> io::Result<Option<File>> {
+    let rel = path.trim_start_matches('/');
+    let h = OpenHow::new()
+        .flags(OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC)
+        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+    match openat2(root.as_fd(), if rel.is_empty() { "." } else { rel }, h) {
+        Ok(fd) => Ok(Some(File::from(fd))),
+        Err(nix::Error::ENOENT) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}

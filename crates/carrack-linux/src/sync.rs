@@ -1,0 +1,74 @@
+//! The channel between `carrack create` and the container's init: a SOCK_SEQPACKET socketpair,
+//! one message per step, so nothing is ever half read.
+
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use nix::sys::socket::{AddressFamily, MsgFlags, SockFlag, SockType, recv, send, socketpair};
+
+/// One end of the channel.
+pub(crate) struct Channel(pub(crate) OwnedFd);
+
+/// A message.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Msg {
+    /// Parent → init: the id maps are written and the cgroup joined; go on.
+    Go,
+    /// Init → parent: mounts are done; run prestart and createRuntime hooks now.
+    HooksPlease,
+    /// Parent → init: hooks ran.
+    HooksDone,
+    /// Init → parent: everything is set up; waiting for start.
+    Ready,
+    /// Either way: a failure, with its description.
+    Error(String),
+}
+
+pub(crate) fn pair() -> io::Result<(Channel, Channel)> {
+    let (a, b) = socketpair(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )?;
+    Ok((Channel(a), Channel(b)))
+}
+
+impl Channel {
+    pub(crate) fn send(&self, msg: &Msg) -> io::Result<()> {
+        let bytes: Vec<u8> = match msg {
+            Msg::Go => b"go".to_vec(),
+            Msg::HooksPlease => b"hooks".to_vec(),
+            Msg::HooksDone => b"hooks-done".to_vec(),
+            Msg::Ready => b"ready".to_vec(),
+            Msg::Error(e) => format!("error:{e}").into_bytes(),
+        };
+        send(self.0.as_raw_fd(), &bytes, MsgFlags::MSG_NOSIGNAL)?;
+        Ok(())
+    }
+
+    /// The next message; `None` when the other end is gone.
+    pub(crate) fn recv(&self) -> io::Result<Option<Msg>> {
+        let mut buf = vec![0u8; 64 * 1024];
+        let n = loop {
+            match recv(self.0.as_raw_fd(), &mut buf, MsgFlags::empty()) {
+                Ok(n) => break n,
+                Err(nix::Error::EINTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(Some(match &buf[..n] {
+            b"go" => Msg::Go,
+            b"hooks" => Msg::HooksPlease,
+            b"hooks-done" => Msg::HooksDone,
+            b"ready" => Msg::Ready,
+            other => Msg::Error(
+                String::from_utf8_lossy(other.strip_prefix(b"error:").unwrap_or(other))
+                    .into_owned(),
+            ),
+        }))
+    }
+}

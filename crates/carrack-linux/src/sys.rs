@@ -1,0 +1,192 @@
+//! The syscall edge: the few calls nix does not wrap safely. Everything unsafe in carrack-linux
+//! is here.
+#![allow(unsafe_code)]
+
+use std::io;
+use std::os::fd::RawFd;
+
+/// What a fork-like clone returned.
+pub(crate) enum Cloned {
+    /// In the parent: the child's pid.
+    Parent(libc::pid_t),
+    /// In the child.
+    Child,
+}
+
+/// clone(2) with `flags` and no new stack, like fork(2) but able to create namespaces (the
+/// child is pid 1 of a new pid namespace when `CLONE_NEWPID` is given).
+///
+/// Must only be called while the process is single-threaded: the child continues on a copy of
+/// the caller's stack with only the calling thread.
+pub(crate) fn clone_process(flags: libc::c_int) -> io::Result<Cloned> {
+    // SAFETY: raw clone with a NULL stack behaves like fork(2); the carrack binary calls this
+    // before it starts any thread, so the child holds no lock another thread owned.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            libc::c_ulong::try_from(flags | libc::SIGCHLD).unwrap_or(0),
+            std::ptr::null_mut::<libc::c_void>(),
+            std::ptr::null_mut::<libc::c_int>(),
+            std::ptr::null_mut::<libc::c_int>(),
+            0_u64,
+        )
+    };
+    match r {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Ok(Cloned::Child),
+        pid => Ok(Cloned::Parent(libc::pid_t::try_from(pid).unwrap_or(-1))),
+    }
+}
+
+/// Marks every fd from `first` up close-on-exec (CVE-2024-21626: no host fd may reach the
+/// container process).
+pub(crate) fn cloexec_from(first: RawFd) -> io::Result<()> {
+    let first = libc::c_uint::try_from(first).unwrap_or(3);
+    // SAFETY: close_range only changes fd flags; the arguments are plain integers.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first,
+            libc::c_uint::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if r == 0 {
+        return Ok(());
+    }
+    // Kernels before 5.11: walk /proc/self/fd.
+    for entry in std::fs::read_dir("/proc/self/fd")? {
+        let Ok(fd) = entry?.file_name().to_string_lossy().parse::<RawFd>() else {
+            continue;
+        };
+        if fd >= RawFd::try_from(first).unwrap_or(3) {
+            let _ = nix::fcntl::fcntl(
+                // SAFETY: the fd is open (listed in /proc/self/fd) for the duration of the call.
+                unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
+                nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The five capability sets as 64-bit masks.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CapSets {
+    pub(crate) effective: u64,
+    pub(crate) permitted: u64,
+    pub(crate) inheritable: u64,
+}
+
+/// capset(2) for the calling thread (version 3: 64-bit sets).
+pub(crate) fn capset(sets: CapSets) -> io::Result<()> {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: libc::c_int,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    let mut header = Header {
+        version: 0x2008_0522,
+        pid: 0,
+    };
+    let lo = |m: u64| u32::try_from(m & 0xffff_ffff).unwrap_or(0);
+    let hi = |m: u64| u32::try_from(m >> 32).unwrap_or(0);
+    let data = [
+        Data {
+            effective: lo(sets.effective),
+            permitted: lo(sets.permitted),
+            inheritable: lo(sets.inheritable),
+        },
+        Data {
+            effective: hi(sets.effective),
+            permitted: hi(sets.permitted),
+            inheritable: hi(sets.inheritable),
+        },
+    ];
+    // SAFETY: header and data are valid, correctly laid out (linux/capability.h, version 3
+    // takes two Data elements) and live for the call.
+    let r = unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// prctl(2) with integer arguments.
+pub(crate) fn prctl(op: libc::c_int, a: libc::c_ulong, b: libc::c_ulong) -> io::Result<()> {
+    // SAFETY: the prctl operations used here (PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_SET_KEEPCAPS)
+    // take integer arguments only.
+    let r = unsafe { libc::prctl(op, a, b, 0 as libc::c_ulong, 0 as libc::c_ulong) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Makes `fd` the controlling terminal of the calling session.
+pub(crate) fn set_controlling_tty(fd: RawFd) -> io::Result<()> {
+    // SAFETY: TIOCSCTTY takes an integer argument; fd is an open terminal.
+    let r = unsafe { libc::ioctl(fd, libc::TIOCSCTTY, 0) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// execve(2); returns only on failure.
+pub(crate) fn execve(
+    path: &std::ffi::CStr,
+    argv: &[std::ffi::CString],
+    envp: &[std::ffi::CString],
+) -> io::Error {
+    match nix::unistd::execve(path, argv, envp) {
+        Ok(never) => match never {},
+        Err(e) => io::Error::from(e),
+    }
+}
+
+/// mount_setattr(2) on the mount `fd` refers to (its root): sets and clears `MOUNT_ATTR_*`
+/// flags, over the whole tree with `recursive`.
+pub(crate) fn mount_setattr(fd: RawFd, set: u64, clear: u64, recursive: bool) -> io::Result<()> {
+    #[repr(C)]
+    struct MountAttr {
+        attr_set: u64,
+        attr_clr: u64,
+        propagation: u64,
+        userns_fd: u64,
+    }
+    let attr = MountAttr {
+        attr_set: set,
+        attr_clr: clear,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let flags = libc::AT_EMPTY_PATH | if recursive { libc::AT_RECURSIVE } else { 0 };
+    // SAFETY: `attr` is a valid struct mount_attr (linux/mount.h, size 32) living for the call;
+    // the path is the empty C string, used with AT_EMPTY_PATH on `fd`.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            fd,
+            c"".as_ptr(),
+            flags,
+            &attr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

@@ -1,0 +1,80 @@
+//! Running hooks (runtime-spec config.md § POSIX-platform Hooks): the container's state JSON on
+//! stdin, `args` as argv (argv\[0\] included), `env` as the whole environment, and `timeout`
+//! seconds before the hook is killed and counted as failed.
+
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use carrack_spec::Document;
+use carrack_spec::runtime::{Hook, State};
+
+use crate::error::{Error, Result};
+
+/// Runs `hooks` in order with `state` on stdin; the first failure stops and is returned.
+///
+/// ```
+/// use carrack_spec::runtime::{Hook, State, Status};
+/// let mut ok = Hook::new("/bin/sh");
+/// ok.args = Some(vec!["sh".into(), "-c".into(), "grep -q '\"id\":\"web\"'".into()]);
+/// let state = State::new("1.3.0", "web", Status::Creating, "/b");
+/// carrack_platform::hooks::run("prestart", &[ok], &state)?;
+/// # Ok::<(), carrack_platform::Error>(())
+/// ```
+pub fn run(kind: &'static str, hooks: &[Hook], state: &State) -> Result<()> {
+    let input = state.to_vec();
+    for hook in hooks {
+        run_one(kind, hook, &input)?;
+    }
+    Ok(())
+}
+
+fn run_one(kind: &'static str, hook: &Hook, input: &[u8]) -> Result<()> {
+    let fail = |reason: String| Error::Hook {
+        kind,
+        path: hook.path.clone(),
+        reason,
+    };
+    let mut cmd = Command::new(&hook.path);
+    if let Some((argv0, rest)) = hook.args.as_deref().and_then(<[String]>::split_first) {
+        cmd.arg0(argv0).args(rest);
+    }
+    cmd.env_clear();
+    for e in hook.env.iter().flatten() {
+        if let Some((k, v)) = e.split_once('=') {
+            cmd.env(k, v);
+        }
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit());
+    let mut child = cmd.spawn().map_err(|e| fail(e.to_string()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A hook that does not read its stdin is not an error.
+        let _ = stdin.write_all(input);
+    }
+    let deadline = hook
+        .timeout
+        .and_then(|t| u64::try_from(t).ok())
+        .map(|t| Instant::now() + Duration::from_secs(t));
+    let mut pause = Duration::from_micros(200);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(fail(format!("exited with {status}"))),
+            Ok(None) => {}
+            Err(e) => return Err(fail(e.to_string())),
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(fail(format!(
+                "timed out after {}s",
+                hook.timeout.unwrap_or_default()
+            )));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(20));
+    }
+}

@@ -1,0 +1,190 @@
+//! The state store under `--root`: one directory per container holding `state.json` (replaced
+//! atomically) and whatever the backend keeps there. Every command on a container holds an
+//! exclusive `flock` on its directory, so commands on one id serialise and commands on
+//! different ids do not wait for each other.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{Flock, FlockArg};
+
+use crate::error::{Error, Result};
+use crate::id::ContainerId;
+use crate::state::ContainerState;
+
+const STATE: &str = "state.json";
+
+/// The directory of container state, `--root` (runc's default is `/run/runc`).
+///
+/// ```
+/// use carrack_platform::{ContainerId, ContainerState, Store};
+/// use carrack_spec::runtime::Status;
+/// let root = tempfile::tempdir()?;
+/// let store = Store::open(root.path())?;
+/// let id = ContainerId::new("web")?;
+/// let c = store.create(&id)?;
+/// c.save(&ContainerState::new("web", Status::Created, "/b", "/b/rootfs"))?;
+/// drop(c);
+/// assert_eq!(store.lock(&id)?.load()?.status, Status::Created);
+/// assert!(store.create(&id).is_err(), "ids are unique");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+/// One container's directory, locked for as long as this lives.
+#[derive(Debug)]
+pub struct Locked {
+    _lock: Flock<File>,
+    path: PathBuf,
+    id: ContainerId,
+}
+
+fn lock_dir(path: &Path) -> std::io::Result<Flock<File>> {
+    let dir = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_DIRECTORY | nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+        .open(path)?;
+    Flock::lock(dir, FlockArg::LockExclusive).map_err(|(_, e)| std::io::Error::from(e))
+}
+
+impl Store {
+    /// Opens (creating, mode 0700) the store at `root`.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&root)
+            .map_err(|e| Error::io(format!("creating state root {}", root.display()), e))?;
+        Ok(Self { root })
+    }
+
+    /// The store's directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Makes the directory of a new container, locked; fails if the id exists.
+    pub fn create(&self, id: &ContainerId) -> Result<Locked> {
+        let path = self.root.join(id.as_str());
+        match fs::DirBuilder::new().mode(0o711).create(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::Exists(id.to_string()));
+            }
+            Err(e) => return Err(Error::io(format!("creating {}", path.display()), e)),
+        }
+        let lock =
+            lock_dir(&path).map_err(|e| Error::io(format!("locking {}", path.display()), e))?;
+        Ok(Locked {
+            _lock: lock,
+            path,
+            id: id.clone(),
+        })
+    }
+
+    /// Locks the directory of an existing container (waiting for other commands on it).
+    pub fn lock(&self, id: &ContainerId) -> Result<Locked> {
+        let path = self.root.join(id.as_str());
+        let lock = match lock_dir(&path) {
+            Ok(l) => l,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotFound(id.to_string()));
+            }
+            Err(e) => return Err(Error::io(format!("locking {}", path.display()), e)),
+        };
+        // A delete may have removed it while we waited.
+        if !path.join(STATE).exists() && !path.exists() {
+            return Err(Error::NotFound(id.to_string()));
+        }
+        Ok(Locked {
+            _lock: lock,
+            path,
+            id: id.clone(),
+        })
+    }
+
+    /// The ids of every container in the store, sorted.
+    pub fn ids(&self) -> Result<Vec<ContainerId>> {
+        let mut out: Vec<ContainerId> = fs::read_dir(&self.root)
+            .map_err(|e| Error::io(format!("listing {}", self.root.display()), e))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| ContainerId::new(n).ok())
+            })
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+}
+
+impl std::os::fd::AsRawFd for Locked {
+    /// The lock's descriptor (a child process that must not keep the lock closes it).
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self._lock.as_raw_fd()
+    }
+}
+
+impl Locked {
+    /// The container's directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The container's id.
+    pub fn id(&self) -> &ContainerId {
+        &self.id
+    }
+
+    /// Reads `state.json`.
+    pub fn load(&self) -> Result<ContainerState> {
+        let path = self.path.join(STATE);
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotFound(self.id.to_string()));
+            }
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        };
+        serde_json::from_slice(&bytes).map_err(|e| Error::State {
+            path,
+            reason: e.to_string(),
+        })
+    }
+
+    /// Replaces `state.json` atomically (a temporary file, synced, renamed).
+    pub fn save(&self, state: &ContainerState) -> Result<()> {
+        let path = self.path.join(STATE);
+        let tmp = self.path.join(".state.json.tmp");
+        let bytes = serde_json::to_vec(state).map_err(|e| Error::State {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let write = || -> std::io::Result<()> {
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_data()?;
+            fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    }
+
+    /// Removes the container's directory (the lock is released when this is dropped).
+    pub fn remove(self) -> Result<()> {
+        fs::remove_dir_all(&self.path)
+            .map_err(|e| Error::io(format!("removing {}", self.path.display()), e))
+    }
+}

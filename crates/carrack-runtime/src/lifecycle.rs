@@ -1,0 +1,386 @@
+//! The container lifecycle behind runc's command line: create, start, run, state, kill, delete,
+//! list, ps, pause, resume, features, spec. Errors go to stderr and, with `--log`, to the log
+//! file as logrus-style JSON lines (`level`, `msg`, `time`), which containerd and podman read.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use carrack_linux::Linux;
+use carrack_platform::{ContainerId, CreateOptions, KillOptions, Platform};
+use carrack_spec::Document;
+use carrack_spec::runtime::Spec;
+
+/// Global options, given before the subcommand as runc takes them.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct Global {
+    /// Directory for container state (default /run/carrack, or $XDG_RUNTIME_DIR/carrack when
+    /// not root).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Append errors and debug messages to this file.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Log debug messages too.
+    #[arg(long)]
+    debug: bool,
+    /// Accepted for runc compatibility: cgroupsPath in slice:prefix:name form is mapped onto the
+    /// systemd hierarchy's directories.
+    #[arg(long)]
+    systemd_cgroup: bool,
+    /// Accepted for runc compatibility (true, false or auto).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    rootless: Option<String>,
+}
+
+/// Log formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Options shared by create and run.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct CreateArgs {
+    /// The container id.
+    id: String,
+    /// The bundle directory (default: the current directory).
+    #[arg(long, short, value_name = "DIR", default_value = ".")]
+    bundle: PathBuf,
+    /// Write the container's init pid to this file.
+    #[arg(long, value_name = "FILE")]
+    pid_file: Option<PathBuf>,
+    /// AF_UNIX socket to receive the pty master when process.terminal is true.
+    #[arg(long, value_name = "PATH")]
+    console_socket: Option<PathBuf>,
+    /// Pass N more fds (3..3+N) to the container process.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    preserve_fds: u32,
+    /// Do not use pivot_root (for a rootfs on ramfs).
+    #[arg(long)]
+    no_pivot: bool,
+    /// Do not create a new session keyring.
+    #[arg(long)]
+    no_new_keyring: bool,
+}
+
+/// Lifecycle commands.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum Command {
+    /// Create a container: everything set up, the process waiting for `start`.
+    Create(CreateArgs),
+    /// Start the process of a created container.
+    Start {
+        /// The container id.
+        id: String,
+    },
+    /// Create and start a container; wait for it and delete it unless --detach.
+    Run {
+        #[command(flatten)]
+        create: CreateArgs,
+        /// Return once started.
+        #[arg(long, short)]
+        detach: bool,
+        /// Keep the container's state after it exits.
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Print a container's state as JSON.
+    State {
+        /// The container id.
+        id: String,
+    },
+    /// Send a signal (name or number, default SIGTERM) to a container's init.
+    Kill {
+        /// Signal every process of the container.
+        #[arg(long, short)]
+        all: bool,
+        /// The container id.
+        id: String,
+        /// The signal.
+        #[arg(default_value = "SIGTERM")]
+        signal: String,
+    },
+    /// Delete a container and every resource it holds.
+    Delete {
+        /// Kill it first if it is running.
+        #[arg(long, short)]
+        force: bool,
+        /// The container id.
+        id: String,
+    },
+    /// List containers.
+    List {
+        /// table or json.
+        #[arg(long, short, default_value = "table")]
+        format: String,
+        /// Print only the ids.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// List the processes of a container.
+    Ps {
+        /// table or json.
+        #[arg(long, short, default_value = "table")]
+        format: String,
+        /// The container id.
+        id: String,
+        /// Arguments for ps(1) in table format.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        ps_args: Vec<String>,
+    },
+    /// Freeze every process of a container.
+    Pause {
+        /// The container id.
+        id: String,
+    },
+    /// Thaw a paused container.
+    Resume {
+        /// The container id.
+        id: String,
+    },
+    /// Print what this runtime supports (runtime-spec features.md).
+    Features,
+    /// Write a default config.json (refusing to overwrite one).
+    Spec {
+        /// Where to write config.json.
+        #[arg(long, short, value_name = "DIR", default_value = ".")]
+        bundle: PathBuf,
+        /// A config for an unprivileged user (user namespace, no cgroups).
+        #[arg(long)]
+        rootless: bool,
+    },
+}
+
+fn state_root(g: &Global) -> PathBuf {
+    if let Some(r) = &g.root {
+        return r.clone();
+    }
+    if nix::unistd::geteuid().is_root() {
+        PathBuf::from("/run/carrack")
+    } else {
+        std::env::var_os("XDG_RUNTIME_DIR")
+            .map(|d| PathBuf::from(d).join("carrack"))
+            .unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("carrack-{}", nix::unistd::geteuid()))
+            })
+    }
+}
+
+fn log_line(g: &Global, level: &str, msg: &str) {
+    let Some(path) = &g.log else { return };
+    let line = match g.log_format {
+        LogFormat::Json => {
+            serde_json::json!({"level": level, "msg": msg, "time": carrack_spec::time::now()})
+                .to_string()
+        }
+        LogFormat::Text => format!(
+            "time=\"{}\" level={level} msg={msg:?}",
+            carrack_spec::time::now()
+        ),
+    };
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
+fn fail(g: &Global, e: &dyn std::fmt::Display) -> ExitCode {
+    let msg = e.to_string();
+    log_line(g, "error", &msg);
+    eprintln!("carrack: {msg}");
+    ExitCode::from(1)
+}
+
+fn id(s: &str) -> Result<ContainerId, carrack_platform::Error> {
+    ContainerId::new(s)
+}
+
+fn create_options(a: &CreateArgs) -> CreateOptions {
+    let mut o = CreateOptions::new(&a.bundle);
+    o.pid_file = a
+        .pid_file
+        .as_ref()
+        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+    o.console_socket.clone_from(&a.console_socket);
+    o.preserve_fds = a.preserve_fds;
+    o.no_pivot = a.no_pivot;
+    o.no_new_keyring = a.no_new_keyring;
+    o
+}
+
+fn write_spec(bundle: &Path, rootless: bool) -> Result<(), String> {
+    let path = bundle.join("config.json");
+    let spec = if rootless {
+        Spec::default_linux_rootless(
+            nix::unistd::geteuid().as_raw(),
+            nix::unistd::getegid().as_raw(),
+        )
+    } else {
+        Spec::default_linux()
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| {
+            format!(
+                "{}: {e} (refusing to overwrite an existing config.json)",
+                path.display()
+            )
+        })?;
+    f.write_all(spec.to_string_pretty().as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Runs a lifecycle command.
+pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
+    if g.debug {
+        log_line(g, "debug", &format!("{cmd:?}"));
+    }
+    if let Command::Spec { bundle, rootless } = &cmd {
+        return match write_spec(bundle, *rootless) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(g, &e),
+        };
+    }
+    let linux = match Linux::new(state_root(g)) {
+        Ok(l) => l,
+        Err(e) => return fail(g, &e),
+    };
+    let r: Result<ExitCode, carrack_platform::Error> = (|| {
+        match cmd {
+            Command::Create(a) => {
+                linux.create(&id(&a.id)?, &create_options(&a))?;
+            }
+            Command::Start { id: i } => linux.start(&id(&i)?)?,
+            Command::Run {
+                create,
+                detach,
+                keep,
+            } => {
+                let i = id(&create.id)?;
+                let opts = create_options(&create);
+                if keep && !detach {
+                    linux.create(&i, &opts)?;
+                    linux.start(&i)?;
+                    let s = linux.state(&i)?;
+                    let pid = nix::unistd::Pid::from_raw(i32::try_from(s.pid).unwrap_or(0));
+                    let code = match nix::sys::wait::waitpid(pid, None) {
+                        Ok(nix::sys::wait::WaitStatus::Exited(_, c)) => c,
+                        Ok(nix::sys::wait::WaitStatus::Signaled(_, s, _)) => 128 + s as i32,
+                        _ => 1,
+                    };
+                    return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+                }
+                let code = linux.run(&i, &opts, detach)?;
+                return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+            }
+            Command::State { id: i } => println!("{}", linux.state(&id(&i)?)?.to_runc_json()),
+            Command::Kill { all, id: i, signal } => {
+                let sig = carrack_linux::parse_signal(&signal)
+                    .ok_or_else(|| carrack_platform::Error::UnknownSignal(signal.clone()))?;
+                let mut o = KillOptions::default();
+                o.all = all;
+                linux.kill(&id(&i)?, sig, o)?;
+            }
+            Command::Delete { force, id: i } => linux.delete(&id(&i)?, force)?,
+            Command::List { format, quiet } => {
+                let mut all = linux.list()?;
+                for s in &mut all {
+                    s.owner = owner_name(linux.store().root(), &s.id);
+                }
+                if quiet {
+                    for s in &all {
+                        println!("{}", s.id);
+                    }
+                } else if format == "json" {
+                    let rows: Vec<serde_json::Value> = all
+                        .iter()
+                        .map(|s| serde_json::from_str(&s.to_runc_json()).unwrap_or_default())
+                        .collect();
+                    println!("{}", serde_json::to_string(&rows).unwrap_or_default());
+                } else {
+                    println!(
+                        "{:<20} {:<8} {:<10} {:<40} {:<32} OWNER",
+                        "ID", "PID", "STATUS", "BUNDLE", "CREATED"
+                    );
+                    for s in &all {
+                        println!(
+                            "{:<20} {:<8} {:<10} {:<40} {:<32} {}",
+                            s.id,
+                            s.pid,
+                            s.status.to_string(),
+                            s.bundle,
+                            s.created,
+                            s.owner
+                        );
+                    }
+                }
+            }
+            Command::Ps {
+                format,
+                id: i,
+                ps_args,
+            } => {
+                let pids = linux.ps(&id(&i)?)?;
+                if format == "json" {
+                    println!("{}", serde_json::to_string(&pids).unwrap_or_default());
+                } else {
+                    let mut cmd = std::process::Command::new("ps");
+                    cmd.args(if ps_args.is_empty() {
+                        vec!["-ef".to_owned()]
+                    } else {
+                        ps_args
+                    });
+                    let out = cmd
+                        .output()
+                        .map_err(|e| carrack_platform::Error::io("ps", e))?;
+                    let text = String::from_utf8_lossy(&out.stdout);
+                    let mut lines = text.lines();
+                    if let Some(h) = lines.next() {
+                        println!("{h}");
+                        let col = h.split_whitespace().position(|c| c == "PID").unwrap_or(1);
+                        for l in lines {
+                            let p = l
+                                .split_whitespace()
+                                .nth(col)
+                                .and_then(|p| p.parse::<u32>().ok());
+                            if p.is_some_and(|p| pids.contains(&p)) {
+                                println!("{l}");
+                            }
+                        }
+                    }
+                }
+            }
+            Command::Pause { id: i } => linux.pause(&id(&i)?)?,
+            Command::Resume { id: i } => linux.resume(&id(&i)?)?,
+            Command::Features => println!("{}", linux.features().to_string_pretty()),
+            Command::Spec { .. } => {}
+        }
+        Ok(ExitCode::SUCCESS)
+    })();
+    match r {
+        Ok(c) => c,
+        Err(e) => fail(g, &e),
+    }
+}
+
+/// The user name owning a container's state directory (what `runc list` shows).
+fn owner_name(root: &Path, id: &str) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(md) = std::fs::metadata(root.join(id)) else {
+        return String::new();
+    };
+    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(md.uid()))
+        .ok()
+        .flatten()
+        .map_or_else(|| md.uid().to_string(), |u| u.name)
+}

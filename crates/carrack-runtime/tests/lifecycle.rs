@@ -1,0 +1,531 @@
+//! The container lifecycle through the `carrack` command line, as containerd, CRI-O and podman
+//! drive it, with busybox-static (apt-get install busybox-static) as the container's userland.
+//! Every test uses its own state root and bundle.
+
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tmp");
+        Self { dir }
+    }
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+    fn carrack(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_carrack"))
+            .arg("--root")
+            .arg(self.root())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run carrack")
+    }
+    /// For commands that leave a container process behind (create, run -d): its stdio are
+    /// files, as a shim's would be, so waiting for EOF on a pipe does not wait for the container.
+    fn carrack_leaving(&self, args: &[&str]) -> Output {
+        let out = self.dir.path().join("leaving.out");
+        let err = self.dir.path().join("leaving.err");
+        let status = Command::new(env!("CARGO_BIN_EXE_carrack"))
+            .arg("--root")
+            .arg(self.root())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).expect("out"))
+            .stderr(std::fs::File::create(&err).expect("err"))
+            .status()
+            .expect("run carrack");
+        Output {
+            status,
+            stdout: std::fs::read(&out).unwrap_or_default(),
+            stderr: std::fs::read(&err).unwrap_or_default(),
+        }
+    }
+    /// A bundle named `name` with busybox as its userland, runc's default config (from
+    /// `carrack spec`), `args` as the process, and `tweak` applied to config.json.
+    fn bundle(&self, name: &str, args: &[&str], tweak: impl FnOnce(&mut Value)) -> PathBuf {
+        let b = self.dir.path().join(name);
+        let bin = b.join("rootfs/bin");
+        std::fs::create_dir_all(&bin).expect("rootfs");
+        std::fs::copy("/bin/busybox", bin.join("busybox"))
+            .expect("busybox-static is needed (apt-get install busybox-static)");
+        for applet in [
+            "sh", "cat", "echo", "sleep", "id", "hostname", "ls", "touch", "grep", "stat", "true",
+            "false", "readlink", "pwd", "env", "test", "mount", "ulimit",
+        ] {
+            std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("applet");
+        }
+        let o = Command::new(env!("CARGO_BIN_EXE_carrack"))
+            .args(["spec", "--bundle"])
+            .arg(&b)
+            .output()
+            .expect("spec");
+        assert!(o.status.success(), "{}", text(&o));
+        let path = b.join("config.json");
+        let mut config: Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("config")).expect("json");
+        config["process"]["terminal"] = json!(false);
+        config["process"]["args"] = json!(args);
+        // Tests run in parallel with the same container ids: give each its own cgroup.
+        let unique = self
+            .dir
+            .path()
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        config["linux"]["cgroupsPath"] = json!(format!("/carrack-test/{unique}-{name}"));
+        tweak(&mut config);
+        std::fs::write(&path, serde_json::to_vec_pretty(&config).expect("json")).expect("write");
+        b
+    }
+    fn run(&self, id: &str, bundle: &Path) -> Output {
+        self.carrack(&["run", "--bundle", bundle.to_str().expect("utf-8"), id])
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn state(env: &Env, id: &str) -> Value {
+    let o = env.carrack(&["state", id]);
+    assert!(o.status.success(), "state: {}", text(&o));
+    serde_json::from_slice(&o.stdout).expect("state json")
+}
+
+#[test]
+fn run_reports_the_exit_status_and_cleans_up() {
+    let env = Env::new();
+    let b = env.bundle("b", &["sh", "-c", "exit 7"], |_| {});
+    let o = env.run("c1", &b);
+    assert_eq!(o.status.code(), Some(7), "{}", text(&o));
+    let o = env.carrack(&["state", "c1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("does not exist"), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_dir(env.root()).expect("root").count(),
+        0,
+        "nothing left in the state root"
+    );
+}
+
+#[test]
+fn the_process_sees_the_configured_world() {
+    let env = Env::new();
+    let script = "hostname; id -u; id -g; id -G; pwd; echo $FOO; ulimit -n; \
+                  grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status; \
+                  grep NoNewPrivs /proc/self/status; \
+                  touch /rootfs-is-ro 2>/dev/null && echo writable || echo read-only; \
+                  cat /etc/secret; ls /etc/secret-dir | wc -l; ls /sys/firmware | wc -l; \
+                  touch /proc/sys/kernel/x 2>/dev/null && echo sys-writable || echo sys-ro; \
+                  readlink /dev/fd; stat -c %t:%T /dev/null; cat /etc/marker";
+    let b = env.bundle("b", &["sh", "-c", script], |c| {
+        c["hostname"] = json!("probe-host");
+        c["process"]["user"] = json!({"uid": 1000, "gid": 1001, "additionalGids": [5, 6]});
+        c["process"]["cwd"] = json!("/tmp");
+        c["process"]["env"] = json!(["PATH=/bin", "FOO=bar"]);
+        c["process"]["rlimits"] = json!([{"type": "RLIMIT_NOFILE", "soft": 321, "hard": 654}]);
+        c["process"]["noNewPrivileges"] = json!(true);
+        // A non-root process keeps capabilities across execve only through the ambient set.
+        c["process"]["capabilities"] = json!({
+            "bounding": ["CAP_KILL", "CAP_NET_RAW"],
+            "effective": ["CAP_KILL"],
+            "permitted": ["CAP_KILL"],
+            "inheritable": ["CAP_KILL"],
+            "ambient": ["CAP_KILL"]
+        });
+        c["linux"]["maskedPaths"].as_array_mut().expect("masked").extend([json!("/etc/secret"), json!("/etc/secret-dir")]);
+        c["root"]["readonly"] = json!(true);
+        let mounts = c["mounts"].as_array_mut().expect("mounts");
+        mounts.push(json!({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=1777"]}));
+        mounts.push(json!({"destination": "/etc/marker", "type": "bind", "source": "marker", "options": ["ro", "bind"]}));
+    });
+    std::fs::write(b.join("marker"), "bound-from-the-bundle\n").expect("marker");
+    std::fs::create_dir_all(b.join("rootfs/etc/secret-dir")).expect("etc");
+    std::fs::write(b.join("rootfs/etc/secret-dir/key"), "k").expect("key");
+    std::fs::write(b.join("rootfs/etc/secret"), "hidden\n").expect("secret");
+    let o = env.run("c1", &b);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "probe-host",
+            "1000",
+            "1001",
+            "1001 5 6",
+            "/tmp",
+            "bar",
+            "321",
+            "CapInh:\t0000000000000020",
+            "CapPrm:\t0000000000000020",
+            "CapEff:\t0000000000000020",
+            "CapBnd:\t0000000000002020",
+            "CapAmb:\t0000000000000020",
+            "NoNewPrivs:\t1",
+            "read-only",
+            "0",
+            "0",
+            "sys-ro",
+            "/proc/self/fd",
+            "1:3",
+            "bound-from-the-bundle",
+        ],
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn create_start_state_pause_kill_delete() {
+    let env = Env::new();
+    let b = env.bundle("b", &["sleep", "60"], |_| {});
+    let pid_file = env.dir.path().join("pid");
+    let o = env.carrack_leaving(&[
+        "create",
+        "--bundle",
+        b.to_str().expect("utf-8"),
+        "--pid-file",
+        pid_file.to_str().expect("utf-8"),
+        "c1",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let s = state(&env, "c1");
+    assert_eq!(s["status"], "created", "create said: {}", text(&o));
+    assert_eq!(s["id"], "c1");
+    assert_eq!(s["bundle"], b.to_str().expect("utf-8"));
+    assert_eq!(s["rootfs"], b.join("rootfs").to_str().expect("utf-8"));
+    assert!(s["created"].as_str().is_some_and(|c| c.ends_with('Z')));
+    let pid = s["pid"].as_u64().expect("pid");
+    assert_eq!(
+        std::fs::read_to_string(&pid_file).expect("pid file"),
+        pid.to_string()
+    );
+    let o = env.carrack(&["create", "--bundle", b.to_str().expect("utf-8"), "c1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("already exists"), "{}", text(&o));
+
+    let o = env.carrack(&["start", "c1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(state(&env, "c1")["status"], "running");
+    let o = env.carrack(&["start", "c1"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a running container cannot be started again"
+    );
+    let o = env.carrack(&["list", "--format", "json"]);
+    let list: Value = serde_json::from_slice(&o.stdout).expect("list json");
+    assert_eq!(list[0]["id"], "c1");
+    assert_eq!(list[0]["owner"], "root");
+    let o = env.carrack(&["ps", "--format", "json", "c1"]);
+    let pids: Vec<u64> = serde_json::from_slice(&o.stdout).expect("ps json");
+    assert_eq!(pids, [pid]);
+
+    assert!(env.carrack(&["pause", "c1"]).status.success());
+    assert_eq!(state(&env, "c1")["status"], "paused");
+    assert!(env.carrack(&["resume", "c1"]).status.success());
+    assert_eq!(state(&env, "c1")["status"], "running");
+
+    let o = env.carrack(&["delete", "c1"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a running container needs --force"
+    );
+    assert!(env.carrack(&["kill", "c1", "KILL"]).status.success());
+    let mut stopped = false;
+    for _ in 0..200 {
+        if state(&env, "c1")["status"] == "stopped" {
+            stopped = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(stopped);
+    let o = env.carrack(&["kill", "c1", "9"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("container not running"), "{}", text(&o));
+    assert!(env.carrack(&["delete", "c1"]).status.success());
+    let o = env.carrack(&["delete", "c1"]);
+    assert!(text(&o).contains("does not exist"), "{}", text(&o));
+}
+
+#[test]
+fn delete_force_kills_a_running_container_and_its_cgroup_goes() {
+    let env = Env::new();
+    let b = env.bundle("b", &["sleep", "60"], |c| {
+        c["linux"]["cgroupsPath"] = json!("/carrack-test/force-delete");
+    });
+    let o = env.carrack_leaving(&["run", "-d", "--bundle", b.to_str().expect("utf-8"), "c1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let cg: Vec<PathBuf> = std::fs::read_dir("/sys/fs/cgroup")
+        .expect("cgroupfs")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("carrack-test/force-delete"))
+        .filter(|p| p.exists())
+        .collect();
+    assert!(!cg.is_empty(), "the container has cgroups");
+    let o = env.carrack(&["delete", "--force", "c1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(cg.iter().all(|p| !p.exists()), "cgroups removed: {cg:?}");
+}
+
+#[test]
+fn hooks_run_at_their_points_with_the_state_on_stdin() {
+    let env = Env::new();
+    let log = env.dir.path().join("hooks.log");
+    let hook = |name: &str| json!({"path": "/bin/sh", "args": ["sh", "-c", format!("read s; echo \"{name} $s\" >> {}", log.display())]});
+    let b = env.bundle("b", &["true"], |c| {
+        c["hooks"] = json!({
+            "prestart": [hook("prestart")],
+            "createRuntime": [hook("createRuntime")],
+            "poststart": [hook("poststart")],
+            "poststop": [hook("poststop")],
+        });
+    });
+    let o = env.run("c1", &b);
+    assert!(o.status.success(), "{}", text(&o));
+    let got = std::fs::read_to_string(&log).expect("hooks ran");
+    let order: Vec<&str> = got
+        .lines()
+        .map(|l| l.split(' ').next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        order,
+        ["prestart", "createRuntime", "poststart", "poststop"],
+        "{got}"
+    );
+    for line in got.lines() {
+        let json = line.split_once(' ').map(|x| x.1).unwrap_or("");
+        let v: Value = serde_json::from_str(json).expect("state json");
+        assert_eq!(v["id"], "c1");
+        assert_eq!(v["bundle"], b.to_str().expect("utf-8"));
+    }
+    // A failing prestart hook fails create and leaves nothing.
+    let b2 = env.bundle("b2", &["true"], |c| {
+        c["hooks"] = json!({"prestart": [{"path": "/bin/false"}]});
+    });
+    let o = env.run("c2", &b2);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("prestart hook"), "{}", text(&o));
+    assert_eq!(std::fs::read_dir(env.root()).expect("root").count(), 0);
+}
+
+#[test]
+#[allow(unsafe_code)] // taking ownership of an fd received over SCM_RIGHTS
+fn a_terminal_is_sent_over_the_console_socket() {
+    let env = Env::new();
+    let b = env.bundle(
+        "b",
+        &[
+            "sh",
+            "-c",
+            "test -t 0 && test -t 1 && echo tty-ok; readlink /proc/self/fd/0",
+        ],
+        |c| {
+            c["process"]["terminal"] = json!(true);
+        },
+    );
+    let sock_path = env.dir.path().join("console.sock");
+    let listener = UnixListener::bind(&sock_path).expect("listen");
+    let receiver = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().expect("accept");
+        let mut buf = [0u8; 256];
+        let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+        let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+        let msg = nix::sys::socket::recvmsg::<()>(
+            std::os::fd::AsRawFd::as_raw_fd(&conn),
+            &mut iov,
+            Some(&mut space),
+            nix::sys::socket::MsgFlags::empty(),
+        )
+        .expect("recvmsg");
+        let mut fds = Vec::new();
+        for c in msg.cmsgs().expect("cmsgs") {
+            if let nix::sys::socket::ControlMessageOwned::ScmRights(f) = c {
+                fds.extend(f);
+            }
+        }
+        let name = String::from_utf8_lossy(msg.iovs().next().expect("data")).into_owned();
+        assert_eq!(fds.len(), 1, "exactly one fd");
+        // SAFETY: the fd was just received and is owned by nothing else.
+        let mut master = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fds[0]) };
+        let mut out = Vec::new();
+        let _ = master.read_to_end(&mut out);
+        (name, String::from_utf8_lossy(&out).into_owned())
+    });
+    let o = env.carrack(&[
+        "run",
+        "--console-socket",
+        sock_path.to_str().expect("utf-8"),
+        "--bundle",
+        b.to_str().expect("utf-8"),
+        "c1",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let (name, out) = receiver.join().expect("receiver");
+    assert!(name.starts_with("/dev/pts/"), "{name}");
+    assert!(out.contains("tty-ok"), "{out:?}");
+    assert!(
+        out.contains("/dev/pts/0") || out.contains("/dev/console"),
+        "{out:?}"
+    );
+    let b2 = env.bundle("b2", &["true"], |c| c["process"]["terminal"] = json!(true));
+    let o = env.run("c2", &b2);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("console-socket"), "{}", text(&o));
+}
+
+#[test]
+fn hostile_bundles_cannot_reach_the_host() {
+    let env = Env::new();
+    let outside = env.dir.path().join("outside");
+    std::fs::create_dir(&outside).expect("outside");
+    // A mount destination through a symlink planted in the rootfs never leaves it: a symlink
+    // dangling inside the rootfs is refused (runc would create its target inside the rootfs).
+    let b = env.bundle(
+        "b",
+        &["sh", "-c", "echo inside > /escape/file && cat /escape/file"],
+        |c| {
+            c["root"]["readonly"] = json!(false);
+            c["mounts"].as_array_mut().expect("mounts").push(json!({
+                "destination": "/escape", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]
+            }));
+        },
+    );
+    std::os::unix::fs::symlink(&outside, b.join("rootfs/escape")).expect("planted link");
+    let o = env.run("c1", &b);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("/escape"), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_dir(&outside).expect("outside").count(),
+        0,
+        "nothing written outside"
+    );
+    // Once the target exists inside the rootfs, the mount lands there.
+    std::fs::create_dir_all(
+        b.join("rootfs")
+            .join(outside.strip_prefix("/").expect("absolute")),
+    )
+    .expect("inside");
+    let o = env.run("c1", &b);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(stdout(&o).trim(), "inside");
+    assert_eq!(
+        std::fs::read_dir(&outside).expect("outside").count(),
+        0,
+        "nothing written outside"
+    );
+    // /proc must be a real directory, not a symlink (CVE-2019-19921).
+    let b2 = env.bundle("b2", &["true"], |_| {});
+    std::os::unix::fs::symlink("/", b2.join("rootfs/proc")).expect("proc link");
+    let o = env.run("c2", &b2);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("/proc"), "{}", text(&o));
+    // A cwd outside the rootfs is not reachable; fds of the runtime are not inherited.
+    let b3 = env.bundle("b3", &["sh", "-c", "ls /proc/self/fd | wc -l"], |c| {
+        c["process"]["cwd"] = json!("/");
+    });
+    let o = env.run("c3", &b3);
+    assert!(o.status.success(), "{}", text(&o));
+    // ls itself holds one fd open for the directory: 0, 1, 2 and that one.
+    assert_eq!(
+        stdout(&o).trim(),
+        "4",
+        "only stdio reaches the container process"
+    );
+    let _ = std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o755));
+}
+
+#[test]
+fn features_spec_and_version_match_what_callers_parse() {
+    let env = Env::new();
+    let o = env.carrack(&["features"]);
+    let f: Value = serde_json::from_slice(&o.stdout).expect("features json");
+    assert_eq!(f["ociVersionMin"], "1.0.0");
+    assert_eq!(f["ociVersionMax"], "1.3.0");
+    assert!(
+        f["mountOptions"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|o| o == "rro"))
+    );
+    let b = env.dir.path().join("spec");
+    std::fs::create_dir(&b).expect("dir");
+    let spec = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_carrack"))
+            .args(["spec", "--bundle"])
+            .arg(&b)
+            .args(extra)
+            .output()
+            .expect("spec")
+    };
+    assert!(spec(&[]).status.success());
+    let o = spec(&[]);
+    assert_eq!(o.status.code(), Some(1), "refuses to overwrite");
+    let c: Value = serde_json::from_slice(&std::fs::read(b.join("config.json")).expect("config"))
+        .expect("json");
+    assert!(
+        c["linux"]["maskedPaths"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|p| p == "/proc/kcore"))
+    );
+    assert!(
+        c["process"]["capabilities"]["inheritable"].is_null()
+            || c["process"]["capabilities"]["inheritable"] == json!([])
+    );
+    let o = env.carrack(&["--version"]);
+    assert!(stdout(&o).starts_with("carrack version "), "{}", text(&o));
+    assert!(stdout(&o).contains("spec: 1.3.0"));
+    // --log-format json: errors as logrus-style lines.
+    let log = env.dir.path().join("log.json");
+    let o = Command::new(env!("CARGO_BIN_EXE_carrack"))
+        .arg("--root")
+        .arg(env.root())
+        .args([
+            "--log",
+            log.to_str().expect("utf-8"),
+            "--log-format=json",
+            "state",
+            "nope",
+        ])
+        .output()
+        .expect("carrack");
+    assert_eq!(o.status.code(), Some(1));
+    let line: Value = serde_json::from_str(
+        std::fs::read_to_string(&log)
+            .expect("log")
+            .lines()
+            .last()
+            .expect("line"),
+    )
+    .expect("json");
+    assert_eq!(line["level"], "error");
+    assert!(
+        line["msg"]
+            .as_str()
+            .is_some_and(|m| m.contains("does not exist"))
+    );
+    assert!(line["time"].as_str().is_some());
+    let _ = std::fs::metadata("/dev/null").map(|m| m.file_type().is_char_device());
+}

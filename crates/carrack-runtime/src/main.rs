@@ -49,10 +49,15 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.version {
-        println!(
-            "carrack version {}\nspec: {}",
-            env!("CARGO_PKG_VERSION"),
-            carrack_spec::runtime::VERSION
+        // One write, errors ignored: `carrack --version | head -1` must not panic on EPIPE.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stdout(),
+            format!(
+                "carrack version {}\nspec: {}\n",
+                env!("CARGO_PKG_VERSION"),
+                carrack_spec::runtime::VERSION
+            )
+            .as_bytes(),
         );
         return ExitCode::SUCCESS;
     }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# create -> start -> exit -> delete of /bin/true (busybox-static), carrack beside runc and crun
+# from Debian and a floor (benches/floor/floor.c: clone into the same namespaces, pivot_root,
+# exec), interleaved in one run. Each runtime runs `RUNTIME --root DIR run -b BUNDLE ID`, which
+# is create + start + wait + delete in one command for all three.
+#
+#   sudo benches/lifecycle_vs_runc.sh [ROUNDS]      (default 200; needs root, gcc, runc, crun)
+#
+# crun refuses this machine's hybrid cgroup layout, so everything runs in a private mount
+# namespace with /sys/fs/cgroup/unified unmounted (the same for every runtime). Samples are
+# warm: each follows another container start, so cgroup joins are not paying for an idle
+# moment. Prints medians, ratios to crun, runc and the floor, and peak RSS (KiB).
+set -euo pipefail
+rounds=${1:-200}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+for t in runc crun gcc /usr/bin/time; do
+    command -v "$t" >/dev/null || { echo "needs $t (apt-get install runc crun gcc time)" >&2; exit 2; }
+done
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 2; }
+file -L /bin/busybox | grep -q 'statically linked' || { echo "needs busybox-static" >&2; exit 2; }
+
+if [ -z "${CARRACK_BENCH_INNER:-}" ]; then
+    (cd "$repo" && cargo build --release -q -p carrack-runtime)
+    exec unshare -m env CARRACK_BENCH_INNER=1 "$0" "$@"
+fi
+mount --make-rprivate /
+umount /sys/fs/cgroup/unified 2>/dev/null || true
+
+work=$(mktemp -d /tmp/carrack-lifecycle.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+gcc -O2 -o "$work/floor" "$repo/benches/floor/floor.c"
+mkdir -p "$work/bundle/rootfs/bin"
+cp /bin/busybox "$work/bundle/rootfs/bin/busybox"
+ln -s busybox "$work/bundle/rootfs/bin/true"
+carrack=$repo/target/release/carrack
+"$carrack" spec --bundle "$work/bundle"
+sed -i 's/"terminal": true/"terminal": false/; s/"sh"/"\/bin\/true"/; s/"ociVersion": "1.3.0"/"ociVersion": "1.0.2"/' "$work/bundle/config.json" # Debian's runc 1.1 refuses newer versions
+grep -q '"/bin/true"' "$work/bundle/config.json"
+
+one() { # NAME -> "ms rss"
+    local name=$1 t0 t1
+    case $name in
+        carrack) cmd=("$carrack" --root "$work/state-carrack" run -b "$work/bundle" "b$i") ;;
+        runc) cmd=(runc --root "$work/state-runc" run -b "$work/bundle" "b$i") ;;
+        crun) cmd=(crun --root "$work/state-crun" run -b "$work/bundle" "b$i") ;;
+        floor) cmd=("$work/floor" "$work/bundle/rootfs") ;;
+    esac
+    t0=$(date +%s%N)
+    /usr/bin/time -f %M -o "$work/rss" "${cmd[@]}" </dev/null >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+    t1=$(date +%s%N)
+    echo "$name $(( (t1 - t0) / 1000 )) $(cat "$work/rss")"
+}
+
+tools=(carrack runc crun floor)
+for i in $(seq 1 "$rounds"); do
+    n=${#tools[@]}
+    for k in $(seq 0 $((n - 1))); do
+        one "${tools[$(( (k + i) % n ))]}"
+    done
+done >"$work/samples"
+
+echo "runc: $(runc --version | head -1); crun: $(crun --version | head -1); carrack: $("$carrack" --version | head -1)"
+echo "create+start+exit+delete of /bin/true, $rounds interleaved rounds (median µs, peak RSS KiB of the runtime process)"
+awk '
+    function median(s,   a, n, i, j, x) {
+        n = split(s, a, " ")
+        for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    { t[$1] = t[$1] " " $2; m[$1] = m[$1] " " $3 }
+    END {
+        printf "%-8s %10s %10s\n", "runtime", "median µs", "peak KiB"
+        split("carrack runc crun floor", rs, " ")
+        for (i = 1; i <= 4; i++) { r = rs[i]; med[r] = median(t[r]); printf "%-8s %10d %10d\n", r, med[r], median(m[r]) }
+        printf "carrack / crun  = %.2f\ncarrack / runc  = %.2f\ncarrack / floor = %.2f\n", med["carrack"] / med["crun"], med["carrack"] / med["runc"], med["carrack"] / med["floor"]
+    }' "$work/samples"

@@ -14,9 +14,10 @@ use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
 
 use crate::mounts::{fd_path, open_inside};
 
-/// Opens a pty in the (already pivoted) container, binds the slave on /dev/console, sends the
-/// master over `socket`, and makes the slave the session's terminal and stdio.
-pub(crate) fn setup(socket: &OwnedFd) -> Result<(), String> {
+/// Opens a pty in the (already pivoted) container, binds the slave on /dev/console (for the
+/// container's init, not for exec), sends the master over `socket`, and makes the slave the
+/// session's terminal and stdio.
+pub(crate) fn setup(socket: &OwnedFd, bind_console: bool) -> Result<(), String> {
     let master = posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
         .map_err(|e| format!("opening /dev/ptmx: {e}"))?;
     grantpt(&master).map_err(|e| format!("grantpt: {e}"))?;
@@ -30,6 +31,13 @@ pub(crate) fn setup(socket: &OwnedFd) -> Result<(), String> {
         )
         .map_err(|e| format!("opening {name}: {e}"))?,
     );
+    if bind_console {
+        bind_on_console(&slave)?;
+    }
+    send_and_attach(socket, master, &name, &slave)
+}
+
+fn bind_on_console(slave: &File) -> Result<(), String> {
     let root = File::from(
         nix::fcntl::open(
             "/",
@@ -41,13 +49,22 @@ pub(crate) fn setup(socket: &OwnedFd) -> Result<(), String> {
     let console = open_inside(&root, "/dev/console", true, false)
         .map_err(|e| format!("/dev/console: {e}"))?;
     mount(
-        Some(&fd_path(&slave)),
+        Some(&fd_path(slave)),
         &fd_path(&console),
         None::<&str>,
         MsFlags::MS_BIND,
         None::<&str>,
     )
     .map_err(|e| format!("binding the pty on /dev/console: {e}"))?;
+    Ok(())
+}
+
+fn send_and_attach(
+    socket: &OwnedFd,
+    master: nix::pty::PtyMaster,
+    name: &str,
+    slave: &File,
+) -> Result<(), String> {
     let fds = [master.as_raw_fd()];
     let payload = [IoSlice::new(name.as_bytes())];
     sendmsg::<()>(

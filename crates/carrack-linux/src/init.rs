@@ -214,7 +214,7 @@ fn prepare(plan: &Plan<'_>, chan: &Channel) -> Res<(File, File)> {
         std::fs::write(&path, v).map_err(|e| format!("sysctl {k}: {e}"))?;
     }
     if let Some(sock) = &plan.console {
-        crate::console::setup(sock)?;
+        crate::console::setup(sock, true)?;
     }
     chan.send(&Msg::Ready).map_err(err("sync"))?;
     Ok((fifo, host_proc))

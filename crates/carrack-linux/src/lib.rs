@@ -14,6 +14,7 @@ mod caps;
 mod cgroups;
 mod console;
 mod devices;
+mod exec;
 mod init;
 mod mounts;
 mod platform;

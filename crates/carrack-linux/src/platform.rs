@@ -95,6 +95,14 @@ impl Linux {
         &self.store
     }
 
+    /// The process of a container's config.json (the base `exec` starts from).
+    pub fn config_process(&self, id: &ContainerId) -> Result<carrack_spec::runtime::Process> {
+        let c = self.store.lock(id)?;
+        load_spec(&c.path().join(CONFIG))?
+            .process
+            .ok_or(Error::Unsupported("a container without a process"))
+    }
+
     /// The status `state` reports now: stopped once init is gone, created while it waits on
     /// exec.fifo, paused when frozen, running otherwise.
     fn refresh(c: &Locked, mut s: ContainerState) -> ContainerState {
@@ -548,6 +556,28 @@ impl Platform for Linux {
             }
         }
         Ok(())
+    }
+
+    fn exec(
+        &self,
+        id: &ContainerId,
+        process: &carrack_spec::runtime::Process,
+        opts: &carrack_platform::ExecOptions,
+    ) -> Result<i32> {
+        let (pid, spec, cgroups) = {
+            let c = self.store.lock(id)?;
+            let s = Self::refresh(&c, c.load()?);
+            if !matches!(s.status, Status::Running | Status::Created) {
+                return Err(Error::NotRunning {
+                    id: id.to_string(),
+                    status: s.status.to_string(),
+                });
+            }
+            let spec = load_spec(&c.path().join(CONFIG))?;
+            (i32::try_from(s.pid).unwrap_or(0), spec, backend(&s).cgroups)
+            // The lock is released here: a long exec must not block other commands.
+        };
+        crate::exec::exec(pid, &spec, &cgroups, process, opts)
     }
 
     fn pause(&self, id: &ContainerId) -> Result<()> {

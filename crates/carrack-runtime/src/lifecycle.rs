@@ -68,6 +68,131 @@ pub(crate) struct CreateArgs {
     no_new_keyring: bool,
 }
 
+/// Options of exec, as runc takes them.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct ExecArgs {
+    /// The process as JSON (config.md § process); otherwise the container's process with ARGS.
+    #[arg(long, short, value_name = "FILE")]
+    process: Option<PathBuf>,
+    /// Return once the process started.
+    #[arg(long, short)]
+    detach: bool,
+    /// Write the process's pid here.
+    #[arg(long, value_name = "FILE")]
+    pid_file: Option<PathBuf>,
+    /// AF_UNIX socket to receive the pty master.
+    #[arg(long, value_name = "PATH")]
+    console_socket: Option<PathBuf>,
+    /// Allocate a terminal.
+    #[arg(long, short)]
+    tty: bool,
+    /// Working directory in the container.
+    #[arg(long, value_name = "DIR")]
+    cwd: Option<String>,
+    /// Set an environment variable (KEY=VALUE, repeatable).
+    #[arg(long, short, value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// UID[:GID] to run as.
+    #[arg(long, short, value_name = "UID[:GID]")]
+    user: Option<String>,
+    /// Additional group ids (repeatable).
+    #[arg(long, short = 'g', value_name = "GID")]
+    additional_gids: Vec<u32>,
+    /// Add a capability to the bounding, effective and permitted sets (never inheritable or
+    /// ambient: CVE-2022-29162).
+    #[arg(long = "cap", short = 'c', value_name = "CAP")]
+    caps: Vec<String>,
+    /// Set no_new_privs.
+    #[arg(long)]
+    no_new_privs: bool,
+    /// Pass N more fds (3..3+N) to the process.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    preserve_fds: u32,
+    /// The container id.
+    id: String,
+    /// The command and its arguments (without --process).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+fn exec_process(
+    linux: &Linux,
+    a: &ExecArgs,
+) -> Result<carrack_spec::runtime::Process, carrack_platform::Error> {
+    let bad = |reason: String| carrack_platform::Error::Config {
+        path: a.process.clone().unwrap_or_else(|| PathBuf::from("exec")),
+        reason,
+    };
+    let mut p = match &a.process {
+        Some(f) => {
+            let bytes = std::fs::read(f).map_err(|e| bad(e.to_string()))?;
+            serde_json::from_slice::<carrack_spec::runtime::Process>(&bytes)
+                .map_err(|e| bad(e.to_string()))?
+        }
+        None => {
+            if a.args.is_empty() {
+                return Err(bad("a command or --process is needed".into()));
+            }
+            let mut p = linux.config_process(&id(&a.id)?)?;
+            p.args = Some(a.args.clone());
+            p.terminal = Some(a.tty);
+            p
+        }
+    };
+    if let Some(cwd) = &a.cwd {
+        p.cwd.clone_from(cwd);
+    }
+    if !a.env.is_empty() {
+        let mut env = p.env.take().unwrap_or_default();
+        for e in &a.env {
+            let key = e.split('=').next().unwrap_or(e);
+            env.retain(|x| x.split('=').next() != Some(key));
+            env.push(e.clone());
+        }
+        p.env = Some(env);
+    }
+    if let Some(u) = &a.user {
+        let (uid, gid) = u
+            .split_once(':')
+            .map_or((u.as_str(), None), |(x, y)| (x, Some(y)));
+        let mut user = p.user.take().unwrap_or_default();
+        user.uid = Some(
+            uid.parse()
+                .map_err(|_| bad(format!("--user {u}: not UID[:GID]")))?,
+        );
+        if let Some(g) = gid {
+            user.gid = Some(
+                g.parse()
+                    .map_err(|_| bad(format!("--user {u}: not UID[:GID]")))?,
+            );
+        }
+        p.user = Some(user);
+    }
+    if !a.additional_gids.is_empty() {
+        let mut user = p.user.take().unwrap_or_default();
+        user.additional_gids = Some(a.additional_gids.clone());
+        p.user = Some(user);
+    }
+    if !a.caps.is_empty() {
+        let mut caps = p.capabilities.take().unwrap_or_default();
+        for c in &a.caps {
+            let c: carrack_spec::runtime::Capability =
+                c.parse().map_err(|_| bad(format!("--cap {c}")))?;
+            for set in [&mut caps.bounding, &mut caps.effective, &mut caps.permitted] {
+                let list = set.get_or_insert_with(Vec::new);
+                if !list.contains(&c) {
+                    list.push(c.clone());
+                }
+            }
+        }
+        p.capabilities = Some(caps);
+    }
+    if a.no_new_privs {
+        p.no_new_privileges = Some(true);
+    }
+    Ok(p)
+}
+
 /// Lifecycle commands.
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
@@ -133,6 +258,8 @@ pub(crate) enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         ps_args: Vec<String>,
     },
+    /// Run another process in a running container.
+    Exec(ExecArgs),
     /// Freeze every process of a container.
     Pause {
         /// The container id.
@@ -359,6 +486,19 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
                         }
                     }
                 }
+            }
+            Command::Exec(a) => {
+                let process = exec_process(&linux, &a)?;
+                let mut o = carrack_platform::ExecOptions::default();
+                o.detach = a.detach;
+                o.pid_file = a
+                    .pid_file
+                    .as_ref()
+                    .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+                o.console_socket.clone_from(&a.console_socket);
+                o.preserve_fds = a.preserve_fds;
+                let code = linux.exec(&id(&a.id)?, &process, &o)?;
+                return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
             }
             Command::Pause { id: i } => linux.pause(&id(&i)?)?,
             Command::Resume { id: i } => linux.resume(&id(&i)?)?,

@@ -529,3 +529,66 @@ fn features_spec_and_version_match_what_callers_parse() {
     assert!(line["time"].as_str().is_some());
     let _ = std::fs::metadata("/dev/null").map(|m| m.file_type().is_char_device());
 }
+
+#[test]
+fn exec_joins_the_container() {
+    let env = Env::new();
+    let b = env.bundle("b", &["sleep", "60"], |c| {
+        c["hostname"] = json!("exec-host");
+    });
+    let o = env.carrack_leaving(&["run", "-d", "--bundle", b.to_str().expect("utf-8"), "c1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = env.carrack(&[
+        "exec",
+        "c1",
+        "sh",
+        "-c",
+        "hostname; echo $$; cat /proc/1/cmdline | tr '\\0' ' '",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "exec-host", "same uts namespace");
+    assert_ne!(lines[1], "1", "not init, but inside its pid namespace");
+    assert!(
+        lines[2].starts_with("sleep 60"),
+        "sees the container's init: {out}"
+    );
+    let o = env.carrack(&["exec", "c1", "sh", "-c", "exit 9"]);
+    assert_eq!(o.status.code(), Some(9));
+    // --cap never reaches the inheritable or ambient sets (CVE-2022-29162).
+    let o = env.carrack(&[
+        "exec",
+        "--cap",
+        "CAP_SYS_ADMIN",
+        "--user",
+        "0:0",
+        "--env",
+        "X=1",
+        "--cwd",
+        "/bin",
+        "c1",
+        "sh",
+        "-c",
+        "grep -E '^Cap(Inh|Amb)' /proc/self/status; echo $X; pwd",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        stdout(&o),
+        "CapInh:\t0000000000000000\nCapAmb:\t0000000000000000\n1\n/bin\n"
+    );
+    let o = env.carrack(&["exec", "c1", "no-such-binary"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("not found"), "{}", text(&o));
+    let process = env.dir.path().join("process.json");
+    std::fs::write(
+        &process,
+        r#"{"cwd": "/", "args": ["sh", "-c", "echo from-file"], "env": ["PATH=/bin"]}"#,
+    )
+    .expect("process");
+    let o = env.carrack(&["exec", "--process", process.to_str().expect("utf-8"), "c1"]);
+    assert_eq!(stdout(&o), "from-file\n", "{}", text(&o));
+    assert!(env.carrack(&["delete", "-f", "c1"]).status.success());
+    let o = env.carrack(&["exec", "c1", "true"]);
+    assert!(text(&o).contains("does not exist"), "{}", text(&o));
+}

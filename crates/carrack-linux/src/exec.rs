@@ -1,0 +1,198 @@
+//! `exec`: another process in a running container. The runtime forks, the child joins the
+//! container's namespaces (user first) and forks again so the process is inside the pid
+//! namespace; the parent moves it into the container's cgroups before letting it run, then
+//! waits for it (the runtime is its subreaper) or, detached, returns once it exec'd.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+
+use carrack_platform::{Error, ExecOptions, Result};
+use carrack_spec::runtime::{NamespaceType, Process, Spec};
+use nix::sched::CloneFlags;
+use nix::unistd::Pid;
+
+use crate::sys::{Cloned, clone_process};
+
+fn proc_ns(t: &NamespaceType) -> Option<(&'static str, CloneFlags)> {
+    Some(match t {
+        NamespaceType::User => ("user", CloneFlags::CLONE_NEWUSER),
+        NamespaceType::Ipc => ("ipc", CloneFlags::CLONE_NEWIPC),
+        NamespaceType::Uts => ("uts", CloneFlags::CLONE_NEWUTS),
+        NamespaceType::Network => ("net", CloneFlags::CLONE_NEWNET),
+        NamespaceType::Cgroup => ("cgroup", CloneFlags::CLONE_NEWCGROUP),
+        NamespaceType::Time => ("time", CloneFlags::from_bits_retain(libc::CLONE_NEWTIME)),
+        NamespaceType::Mount => ("mnt", CloneFlags::CLONE_NEWNS),
+        NamespaceType::Pid => ("pid", CloneFlags::CLONE_NEWPID),
+        _ => return None,
+    })
+}
+
+fn os(what: &str) -> impl FnOnce(nix::Error) -> Error + '_ {
+    move |e| Error::io(what, e.into())
+}
+
+/// Runs `process` in the container whose init is `pid`, in the namespaces `spec` lists and the
+/// cgroups `cgroups`; returns the exit status (0 once started when detached).
+pub(crate) fn exec(
+    pid: i32,
+    spec: &Spec,
+    cgroups: &[std::path::PathBuf],
+    process: &Process,
+    opts: &ExecOptions,
+) -> Result<i32> {
+    let mut namespaces: Vec<(CloneFlags, File)> = Vec::new();
+    for n in spec
+        .linux
+        .as_ref()
+        .and_then(|l| l.namespaces.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        let Some((name, flag)) = proc_ns(&n.kind) else {
+            continue;
+        };
+        let path = format!("/proc/{pid}/ns/{name}");
+        let f = File::open(&path).map_err(|e| Error::io(path.clone(), e))?;
+        namespaces.push((flag, f));
+    }
+    // User first (it owns the others), mount before pid so /proc stays the host's meanwhile.
+    namespaces.sort_by_key(|(f, _)| match *f {
+        CloneFlags::CLONE_NEWUSER => 0,
+        CloneFlags::CLONE_NEWPID => 2,
+        _ => 1,
+    });
+    let terminal = process.terminal == Some(true);
+    let console: Option<OwnedFd> = match (&opts.console_socket, terminal) {
+        (Some(p), true) => Some(
+            UnixStream::connect(p)
+                .map_err(|e| Error::io(format!("console socket {}", p.display()), e))?
+                .into(),
+        ),
+        (None, true) if opts.detach => {
+            return Err(Error::Config {
+                path: "process".into(),
+                reason: "a terminal for a detached exec needs --console-socket".into(),
+            });
+        }
+        _ => None,
+    };
+    // go: parent → process (after the cgroup join); report: process → parent (exec errors;
+    // closed on a successful exec); pid: intermediate → parent.
+    let (go_r, go_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(os("pipe"))?;
+    let (rep_r, rep_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(os("pipe"))?;
+    let (pid_r, pid_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(os("pipe"))?;
+    crate::sys::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0).map_err(|e| Error::io("subreaper", e))?;
+    let middle = match clone_process(0).map_err(|e| Error::io("fork", e))? {
+        Cloned::Child => {
+            drop(go_w);
+            drop(rep_r);
+            drop(pid_r);
+            let code = middle_child(
+                namespaces,
+                go_r,
+                rep_w,
+                pid_w,
+                console,
+                process,
+                opts.preserve_fds,
+            );
+            std::process::exit(code)
+        }
+        Cloned::Parent(p) => p,
+    };
+    drop(go_r);
+    drop(rep_w);
+    drop(pid_w);
+    drop(namespaces);
+    let mut buf = [0u8; 4];
+    let mut pid_file = File::from(pid_r);
+    let got = pid_file.read_exact(&mut buf);
+    let _ = nix::sys::wait::waitpid(Pid::from_raw(middle), None);
+    got.map_err(|_| Error::Init("exec: could not enter the container's namespaces".into()))?;
+    let child = i32::from_le_bytes(buf);
+    for d in cgroups {
+        let procs = d.join("cgroup.procs");
+        if procs.exists() {
+            std::fs::write(&procs, child.to_string())
+                .map_err(|e| Error::io(format!("joining {}", d.display()), e))?;
+        }
+    }
+    File::from(go_w)
+        .write_all(b"1")
+        .map_err(|e| Error::io("sync", e))?;
+    let mut report = String::new();
+    let _ = File::from(rep_r).read_to_string(&mut report);
+    if !report.is_empty() {
+        let _ = nix::sys::wait::waitpid(Pid::from_raw(child), None);
+        return Err(Error::Init(report));
+    }
+    if let Some(p) = &opts.pid_file {
+        let tmp = p.with_extension("carrack-tmp");
+        std::fs::write(&tmp, child.to_string())
+            .and_then(|()| std::fs::rename(&tmp, p))
+            .map_err(|e| Error::io(format!("pid file {}", p.display()), e))?;
+    }
+    if opts.detach {
+        return Ok(0);
+    }
+    loop {
+        match nix::sys::wait::waitpid(Pid::from_raw(child), None) {
+            Ok(nix::sys::wait::WaitStatus::Exited(_, c)) => return Ok(c),
+            Ok(nix::sys::wait::WaitStatus::Signaled(_, s, _)) => return Ok(128 + s as i32),
+            Ok(_) | Err(nix::Error::EINTR) => {}
+            Err(e) => return Err(Error::io("waiting for the exec'd process", e.into())),
+        }
+    }
+}
+
+fn middle_child(
+    namespaces: Vec<(CloneFlags, File)>,
+    go: OwnedFd,
+    report: OwnedFd,
+    pid_out: OwnedFd,
+    console: Option<OwnedFd>,
+    process: &Process,
+    preserve_fds: u32,
+) -> i32 {
+    let mut report = File::from(report);
+    for (flag, f) in &namespaces {
+        if let Err(e) = nix::sched::setns(f, *flag) {
+            let _ = write!(report, "setns {flag:?}: {e}");
+            return 1;
+        }
+    }
+    drop(namespaces);
+    match clone_process(0) {
+        Ok(Cloned::Child) => {
+            drop(pid_out);
+            let mut go = File::from(go);
+            let mut b = [0u8; 1];
+            if go.read_exact(&mut b).is_err() {
+                std::process::exit(1);
+            }
+            let r = (|| -> std::result::Result<std::convert::Infallible, String> {
+                if let Some(sock) = &console {
+                    crate::console::setup(sock, false)?;
+                }
+                drop(console);
+                crate::init::become_process(process, preserve_fds)
+            })();
+            let e = match r {
+                Ok(never) => match never {},
+                Err(e) => e,
+            };
+            let _ = report.write_all(e.as_bytes());
+            std::process::exit(127)
+        }
+        Ok(Cloned::Parent(child)) => {
+            let _ = File::from(pid_out).write_all(&child.to_le_bytes());
+            0
+        }
+        Err(e) => {
+            let _ = write!(report, "fork inside the pid namespace: {e}");
+            1
+        }
+    }
+}

@@ -92,7 +92,7 @@ pub(crate) struct ExecArgs {
     /// Set an environment variable (KEY=VALUE, repeatable).
     #[arg(long, short, value_name = "KEY=VALUE")]
     env: Vec<String>,
-    /// UID[:GID] to run as.
+    /// The user to run as: UID or UID:GID.
     #[arg(long, short, value_name = "UID[:GID]")]
     user: Option<String>,
     /// Additional group ids (repeatable).

@@ -11,7 +11,11 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 struct Podman {
@@ -21,9 +25,10 @@ struct Podman {
 impl Podman {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("tmp");
-        let hard_nofile = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
-            .expect("rlimit")
-            .1;
+        let hard_nofile =
+            nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+                .expect("rlimit")
+                .1;
         std::fs::write(
             dir.path().join("containers.conf"),
             format!(
@@ -42,7 +47,12 @@ impl Podman {
             .arg(d.join("root"))
             .arg("--runroot")
             .arg(d.join("run"))
-            .args(["--storage-driver", "vfs", "--runtime", env!("CARGO_BIN_EXE_carrack")])
+            .args([
+                "--storage-driver",
+                "vfs",
+                "--runtime",
+                env!("CARGO_BIN_EXE_carrack"),
+            ])
             .args(args)
             .stdin(Stdio::null());
         c
@@ -69,34 +79,90 @@ fn podman_runs_containers_with_carrack() {
     let p = Podman::new();
     let rootfs = busybox_rootfs(p.dir.path());
     let tar = p.dir.path().join("bb.tar");
-    let o = Command::new("tar").arg("-C").arg(&rootfs).arg("-cf").arg(&tar).arg(".").output().expect("tar");
+    let o = Command::new("tar")
+        .arg("-C")
+        .arg(&rootfs)
+        .arg("-cf")
+        .arg(&tar)
+        .arg(".")
+        .output()
+        .expect("tar");
     assert!(o.status.success());
     let o = p.run(&["import", tar.to_str().expect("utf-8"), "localhost/bb"]);
     assert!(o.status.success(), "import: {}", text(&o));
 
     let o = p.run(&["run", "--rm", "localhost/bb", "echo", "hello-from-podman"]);
     assert!(o.status.success(), "run: {}", text(&o));
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "hello-from-podman");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "hello-from-podman"
+    );
 
     let o = p.run(&["run", "--rm", "localhost/bb", "sh", "-c", "exit 3"]);
-    assert_eq!(o.status.code(), Some(3), "exit status passes through: {}", text(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "exit status passes through: {}",
+        text(&o)
+    );
 
-    let o = p.run(&["run", "-d", "--stop-timeout", "1", "--name", "web", "localhost/bb", "sleep", "100"]);
+    let o = p.run(&[
+        "run",
+        "-d",
+        "--stop-timeout",
+        "1",
+        "--name",
+        "web",
+        "localhost/bb",
+        "sleep",
+        "100",
+    ]);
     assert!(o.status.success(), "run -d: {}", text(&o));
     let o = p.run(&["ps", "--format", "{{.Names}} {{.Status}}"]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("web Up"), "ps: {}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("web Up"),
+        "ps: {}",
+        text(&o)
+    );
     let o = p.run(&["exec", "web", "sh", "-c", "echo exec-ok; exit 4"]);
     assert_eq!(o.status.code(), Some(4), "exec: {}", text(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "exec-ok");
-    let o = p.run(&["exec", "-t", "web", "sh", "-c", "test -t 0 && echo exec-tty"]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("exec-tty"), "exec -t: {}", text(&o));
+    let o = p.run(&[
+        "exec",
+        "-t",
+        "web",
+        "sh",
+        "-c",
+        "test -t 0 && echo exec-tty",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("exec-tty"),
+        "exec -t: {}",
+        text(&o)
+    );
     let o = p.run(&["stop", "-t", "1", "web"]);
     assert!(o.status.success(), "stop: {}", text(&o));
     let o = p.run(&["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("web Exited"), "ps -a: {}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("web Exited"),
+        "ps -a: {}",
+        text(&o)
+    );
     let o = p.run(&["rm", "web"]);
     assert!(o.status.success(), "rm: {}", text(&o));
 
-    let o = p.run(&["run", "--rm", "-t", "localhost/bb", "sh", "-c", "test -t 0 && echo tty-ok"]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("tty-ok"), "run -t: {}", text(&o));
+    let o = p.run(&[
+        "run",
+        "--rm",
+        "-t",
+        "localhost/bb",
+        "sh",
+        "-c",
+        "test -t 0 && echo tty-ok",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("tty-ok"),
+        "run -t: {}",
+        text(&o)
+    );
 }

@@ -5,11 +5,9 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use carrack_image::Layout;
+mod common;
+
 use carrack_spec::Document;
-use carrack_spec::image::{
-    Arch, Digest, ImageConfiguration, ImageManifest, MediaType, Os, Platform, RootFs,
-};
 
 fn carrack(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_carrack"))
@@ -83,29 +81,7 @@ fn layout(dir: &Path) -> PathBuf {
     .expect("pax");
     entry(&mut b, "bin/ping", tar::EntryType::Regular, 0o4755, b"ping");
     let tar = b.into_inner().expect("tar");
-    let layout = Layout::create(dir).expect("layout");
-    let layer = layout
-        .write_blob_bytes(MediaType::ImageLayer, &tar)
-        .expect("layer");
-    let mut image = ImageConfiguration::new(
-        Arch::Amd64,
-        Os::Linux,
-        RootFs::layers(vec![Digest::sha256_of(&tar)]),
-    );
-    let mut exec = carrack_spec::image::ExecConfig::default();
-    exec.cmd = Some(vec!["/bin/ping".into()]);
-    image.config = Some(exec);
-    let config = layout
-        .write_document(MediaType::ImageConfig, &image)
-        .expect("config");
-    let mut desc = layout
-        .write_document(
-            MediaType::ImageManifest,
-            &ImageManifest::new(config, vec![layer]),
-        )
-        .expect("manifest");
-    desc.platform = Some(Platform::new(Arch::Amd64, Os::Linux));
-    layout.tag("t", desc).expect("tag");
+    common::single_layer_image(dir, &tar, &["/bin/ping"], &[], "t");
     dir.to_path_buf()
 }
 

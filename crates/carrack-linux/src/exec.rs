@@ -86,6 +86,10 @@ pub(crate) fn exec(
     crate::sys::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0).map_err(|e| Error::io("subreaper", e))?;
     let middle = match clone_process(0).map_err(|e| Error::io("fork", e))? {
         Cloned::Child => {
+            // Joining a running container: its processes must not reach this binary through
+            // /proc/PID/exe before the exec (CVE-2019-5736). execve makes the process dumpable
+            // again for its own binary.
+            let _ = crate::sys::prctl(libc::PR_SET_DUMPABLE, 0, 0);
             drop(go_w);
             drop(rep_r);
             drop(pid_r);

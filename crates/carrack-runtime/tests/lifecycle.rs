@@ -592,3 +592,30 @@ fn exec_joins_the_container() {
     let o = env.carrack(&["exec", "c1", "true"]);
     assert!(text(&o).contains("does not exist"), "{}", text(&o));
 }
+
+#[test]
+fn the_runtime_binary_is_out_of_reach_from_the_container() {
+    // CVE-2019-5736: a created container's init is still the carrack binary (it execs the user
+    // process only on start). A process exec'd into it must not be able to open that binary
+    // through /proc/1/exe: init is not dumpable and the container lacks CAP_SYS_PTRACE.
+    let env = Env::new();
+    let b = env.bundle("b", &["sleep", "60"], |_| {});
+    let o = env.carrack_leaving(&["create", "--bundle", b.to_str().expect("utf-8"), "c1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = env.carrack(&[
+        "exec",
+        "c1",
+        "sh",
+        "-c",
+        "readlink /proc/1/exe; cat /proc/1/exe > /dev/null && echo READABLE; echo checked",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = stdout(&o);
+    assert!(out.ends_with("checked\n"), "{}", text(&o));
+    assert!(
+        !out.contains("carrack") && !out.contains("READABLE"),
+        "init's binary was reachable: {}",
+        text(&o)
+    );
+    assert!(env.carrack(&["delete", "-f", "c1"]).status.success());
+}

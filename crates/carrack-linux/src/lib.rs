@@ -20,6 +20,7 @@ mod mounts;
 mod platform;
 mod platform_features;
 mod procfs;
+mod resources;
 mod signals;
 mod sync;
 mod sys;

@@ -95,6 +95,19 @@ impl Linux {
         &self.store
     }
 
+    /// The container's cgroup statistics in runc's `events --stats` shape.
+    pub fn stats(&self, id: &ContainerId) -> Result<serde_json::Value> {
+        let c = self.store.lock(id)?;
+        let s = Self::refresh(&c, c.load()?);
+        if s.status == Status::Stopped {
+            return Err(Error::NotRunning {
+                id: id.to_string(),
+                status: s.status.to_string(),
+            });
+        }
+        Ok(crate::resources::stats(&backend(&s).cgroups))
+    }
+
     /// The process of a container's config.json (the base `exec` starts from).
     pub fn config_process(&self, id: &ContainerId) -> Result<carrack_spec::runtime::Process> {
         let c = self.store.lock(id)?;
@@ -275,6 +288,17 @@ impl Linux {
             pid,
         )
         .map_err(|e| fail(Error::io("joining the container's cgroup", e)))?;
+        if let Some(r) = &linux.resources
+            && let Err(e) =
+                crate::resources::apply(&cgroups, r, linux.devices.as_deref().unwrap_or(&[]))
+        {
+            let e = fail(Error::Config {
+                path: config_path.clone(),
+                reason: e,
+            });
+            let _ = crate::cgroups::remove(&cgroups);
+            return Err(e);
+        }
         let mut state = ContainerState::new(
             id.as_str(),
             Status::Creating,
@@ -606,6 +630,23 @@ impl Platform for Linux {
             });
         }
         crate::cgroups::freeze(&backend(&s).cgroups, false).map_err(io("thawing"))
+    }
+
+    fn update(&self, id: &ContainerId, resources: &carrack_spec::runtime::Resources) -> Result<()> {
+        let c = self.store.lock(id)?;
+        let s = Self::refresh(&c, c.load()?);
+        if s.status == Status::Stopped {
+            return Err(Error::NotRunning {
+                id: id.to_string(),
+                status: s.status.to_string(),
+            });
+        }
+        crate::resources::apply(&backend(&s).cgroups, resources, &[]).map_err(|reason| {
+            Error::Config {
+                path: "--resources".into(),
+                reason,
+            }
+        })
     }
 
     fn ps(&self, id: &ContainerId) -> Result<Vec<u32>> {

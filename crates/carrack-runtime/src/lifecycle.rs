@@ -260,6 +260,25 @@ pub(crate) enum Command {
     },
     /// Run another process in a running container.
     Exec(ExecArgs),
+    /// Change a running container's resource limits.
+    Update {
+        /// LinuxResources JSON (config-linux.md § Control groups); `-` reads standard input.
+        #[arg(long, short, value_name = "FILE")]
+        resources: PathBuf,
+        /// The container id.
+        id: String,
+    },
+    /// Print the container's cgroup statistics as runc's events do.
+    Events {
+        /// Print the statistics once and exit.
+        #[arg(long)]
+        stats: bool,
+        /// Seconds between statistics when streaming (default 5).
+        #[arg(long, default_value = "5s")]
+        interval: String,
+        /// The container id.
+        id: String,
+    },
     /// Freeze every process of a container.
     Pause {
         /// The container id.
@@ -499,6 +518,44 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
                 o.preserve_fds = a.preserve_fds;
                 let code = linux.exec(&id(&a.id)?, &process, &o)?;
                 return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+            }
+            Command::Update { resources, id: i } => {
+                let bytes = if resources.as_os_str() == "-" {
+                    let mut v = Vec::new();
+                    std::io::Read::read_to_end(&mut std::io::stdin(), &mut v).map_err(|e| {
+                        carrack_platform::Error::io("reading --resources from stdin", e)
+                    })?;
+                    v
+                } else {
+                    std::fs::read(&resources).map_err(|e| {
+                        carrack_platform::Error::io(format!("{}", resources.display()), e)
+                    })?
+                };
+                let r: carrack_spec::runtime::Resources =
+                    serde_json::from_slice(&bytes).map_err(|e| {
+                        carrack_platform::Error::Config {
+                            path: resources.clone(),
+                            reason: e.to_string(),
+                        }
+                    })?;
+                linux.update(&id(&i)?, &r)?;
+            }
+            Command::Events {
+                stats,
+                interval,
+                id: i,
+            } => {
+                let i = id(&i)?;
+                let secs: f64 = interval.trim_end_matches('s').parse().unwrap_or(5.0);
+                loop {
+                    let data = linux.stats(&i)?;
+                    let line = serde_json::json!({"type": "stats", "id": i.as_str(), "data": data});
+                    println!("{line}");
+                    if stats {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_secs_f64(secs.max(0.1)));
+                }
             }
             Command::Pause { id: i } => linux.pause(&id(&i)?)?,
             Command::Resume { id: i } => linux.resume(&id(&i)?)?,

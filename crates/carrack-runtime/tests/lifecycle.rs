@@ -619,3 +619,74 @@ fn the_runtime_binary_is_out_of_reach_from_the_container() {
     );
     assert!(env.carrack(&["delete", "-f", "c1"]).status.success());
 }
+
+#[test]
+fn resources_are_applied_updated_reported_and_unsupported_ones_refused() {
+    use std::os::unix::fs::MetadataExt;
+    let env = Env::new();
+    // The host's root disk, as the container would have to name it to read it.
+    let dev = std::fs::metadata("/").expect("/").dev();
+    let (major, minor) = (nix::sys::stat::major(dev), nix::sys::stat::minor(dev));
+    let script = format!(
+        "mknod /dev/disk b {major} {minor} && (head -c 1 /dev/disk > /dev/null 2>&1 && echo DISK-READABLE || echo disk-blocked); \
+         echo x > /dev/null && echo null-ok; sleep 30"
+    );
+    let b = env.bundle("b", &["sh", "-c", &script], |c| {
+        c["process"]["capabilities"]["bounding"] = json!(["CAP_MKNOD"]);
+        c["process"]["capabilities"]["effective"] = json!(["CAP_MKNOD"]);
+        c["process"]["capabilities"]["permitted"] = json!(["CAP_MKNOD"]);
+        c["root"]["readonly"] = json!(false);
+        c["linux"]["resources"] = json!({
+            "devices": [{"allow": false, "access": "rwm"}],
+            "memory": {"limit": 67108864},
+            "cpu": {"shares": 512, "quota": 50000, "period": 100000},
+            "pids": {"limit": 77}
+        });
+    });
+    let o = env.carrack_leaving(&["run", "-d", "--bundle", b.to_str().expect("utf-8"), "c1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = env.carrack(&["events", "--stats", "c1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let ev: Value = serde_json::from_slice(&o.stdout).expect("events json");
+    assert_eq!(ev["type"], "stats");
+    assert_eq!(ev["id"], "c1");
+    assert_eq!(ev["data"]["pids"]["limit"], 77);
+    assert_eq!(ev["data"]["memory"]["usage"]["limit"], 67108864);
+    let resources = env.dir.path().join("r.json");
+    std::fs::write(
+        &resources,
+        r#"{"memory": {"limit": 33554432}, "pids": {"limit": 99}}"#,
+    )
+    .expect("r");
+    let o = env.carrack(&[
+        "update",
+        "--resources",
+        resources.to_str().expect("utf-8"),
+        "c1",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let ev: Value =
+        serde_json::from_slice(&env.carrack(&["events", "--stats", "c1"]).stdout).expect("json");
+    assert_eq!(ev["data"]["pids"]["limit"], 99);
+    assert_eq!(ev["data"]["memory"]["usage"]["limit"], 33554432);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let o = env.carrack(&["delete", "-f", "c1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = std::fs::read_to_string(env.dir.path().join("leaving.out")).unwrap_or_default();
+    assert!(
+        out.contains("disk-blocked") && out.contains("null-ok"),
+        "device cgroup: {out:?}"
+    );
+
+    let b2 = env.bundle("b2", &["true"], |c| {
+        c["linux"]["resources"] = json!({"blockIO": {"weight": 100}});
+    });
+    let o = env.run("c2", &b2);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("linux.resources.blockIO"),
+        "never silently ignored: {}",
+        text(&o)
+    );
+    assert_eq!(std::fs::read_dir(env.root()).expect("root").count(), 0);
+}

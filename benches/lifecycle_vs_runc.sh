@@ -4,14 +4,17 @@
 # exec), interleaved in one run. Each runtime runs `RUNTIME --root DIR run -b BUNDLE ID`, which
 # is create + start + wait + delete in one command for all three.
 #
-#   sudo benches/lifecycle_vs_runc.sh [ROUNDS]      (default 200; needs root, gcc, runc, crun)
+#   sudo benches/lifecycle_vs_runc.sh [ROUNDS] [COLD]   (default 200 warm, 20 cold rounds;
+#                                                        needs root, gcc, runc, crun)
 #
 # crun refuses this machine's hybrid cgroup layout, so everything runs in a private mount
-# namespace with /sys/fs/cgroup/unified unmounted (the same for every runtime). Samples are
-# warm: each follows another container start, so cgroup joins are not paying for an idle
-# moment. Prints medians, ratios to crun, runc and the floor, and peak RSS (KiB).
+# namespace with /sys/fs/cgroup/unified unmounted (the same for every runtime). Warm samples
+# follow another container start directly; cold samples follow a one-second pause, which on
+# this host makes the first cgroup join pay an RCU grace period (several ms). Prints medians
+# for both, ratios to crun, runc and the floor, and peak RSS (KiB).
 set -euo pipefail
 rounds=${1:-200}
+cold_rounds=${2:-20}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 for t in runc crun gcc /usr/bin/time; do
     command -v "$t" >/dev/null || { echo "needs $t (apt-get install runc crun gcc time)" >&2; exit 2; }
@@ -48,8 +51,9 @@ one() { # NAME -> "ms rss"
     t0=$(date +%s%N)
     /usr/bin/time -f %M -o "$work/rss" "${cmd[@]}" </dev/null >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
     t1=$(date +%s%N)
-    echo "$name $(( (t1 - t0) / 1000 )) $(cat "$work/rss")"
+    echo "${prefix}$name $(( (t1 - t0) / 1000 )) $(cat "$work/rss")"
 }
+prefix=""
 
 tools=(carrack runc crun floor)
 for i in $(seq 1 "$rounds"); do
@@ -58,9 +62,16 @@ for i in $(seq 1 "$rounds"); do
         one "${tools[$(( (k + i) % n ))]}"
     done
 done >"$work/samples"
+prefix="cold-"
+for i in $(seq $((rounds + 1)) $((rounds + cold_rounds))); do
+    for k in 0 1 2 3; do
+        sleep 1
+        one "${tools[$(( (k + i) % 4 ))]}"
+    done
+done >>"$work/samples"
 
 echo "runc: $(runc --version | head -1); crun: $(crun --version | head -1); carrack: $("$carrack" --version | head -1)"
-echo "create+start+exit+delete of /bin/true, $rounds interleaved rounds (median µs, peak RSS KiB of the runtime process)"
+echo "create+start+exit+delete of /bin/true, $rounds warm and $cold_rounds cold interleaved rounds (median µs, peak RSS KiB of the runtime process)"
 awk '
     function median(s,   a, n, i, j, x) {
         n = split(s, a, " ")
@@ -69,8 +80,12 @@ awk '
     }
     { t[$1] = t[$1] " " $2; m[$1] = m[$1] " " $3 }
     END {
-        printf "%-8s %10s %10s\n", "runtime", "median µs", "peak KiB"
+        printf "%-8s %10s %10s %10s\n", "runtime", "warm µs", "cold µs", "peak KiB"
         split("carrack runc crun floor", rs, " ")
-        for (i = 1; i <= 4; i++) { r = rs[i]; med[r] = median(t[r]); printf "%-8s %10d %10d\n", r, med[r], median(m[r]) }
-        printf "carrack / crun  = %.2f\ncarrack / runc  = %.2f\ncarrack / floor = %.2f\n", med["carrack"] / med["crun"], med["carrack"] / med["runc"], med["carrack"] / med["floor"]
+        for (i = 1; i <= 4; i++) {
+            r = rs[i]; med[r] = median(t[r]); cold[r] = median(t["cold-" r])
+            printf "%-8s %10d %10d %10d\n", r, med[r], cold[r], median(m[r])
+        }
+        printf "warm: carrack / crun = %.2f, / runc = %.2f, / floor = %.2f\n", med["carrack"] / med["crun"], med["carrack"] / med["runc"], med["carrack"] / med["floor"]
+        printf "cold: carrack / crun = %.2f, / runc = %.2f, / floor = %.2f\n", cold["carrack"] / cold["crun"], cold["carrack"] / cold["runc"], cold["carrack"] / cold["floor"]
     }' "$work/samples"

@@ -124,6 +124,8 @@ impl Linux {
         s.status = if !crate::procfs::alive(pid, b.start_time) {
             s.pid = 0;
             Status::Stopped
+        } else if s.status == Status::Creating {
+            Status::Creating
         } else if c.path().join(FIFO).exists() {
             Status::Created
         } else if crate::cgroups::is_frozen(&b.cgroups) {
@@ -313,6 +315,9 @@ impl Linux {
             cgroups: cgroups.clone(),
         })
         .unwrap_or_default();
+        // Saved as `creating` now, so a create killed from here on leaves enough behind for
+        // `delete --force` to find the process and cgroups.
+        c.save(&state).map_err(fail)?;
         parent_end
             .send(&Msg::Go)
             .map_err(|e| fail(Error::io("sync", e)))?;
@@ -535,12 +540,17 @@ impl Platform for Linux {
 
     fn delete(&self, id: &ContainerId, force: bool) -> Result<()> {
         let c = self.store.lock(id)?;
-        let s = Self::refresh(&c, c.load()?);
+        let s = match c.load() {
+            Ok(s) => Self::refresh(&c, s),
+            // A create killed before it saved anything: only the directory is left.
+            Err(Error::NotFound(_)) if force => return c.remove(),
+            Err(e) => return Err(e),
+        };
         let b = backend(&s);
         let pid = i32::try_from(s.pid).unwrap_or(0);
         match s.status {
             Status::Stopped => {}
-            Status::Created => {
+            Status::Created | Status::Creating => {
                 let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
             }
             _ if force => {

@@ -690,3 +690,56 @@ fn resources_are_applied_updated_reported_and_unsupported_ones_refused() {
     );
     assert_eq!(std::fs::read_dir(env.root()).expect("root").count(), 0);
 }
+
+#[test]
+fn a_create_killed_midway_is_cleaned_up_by_delete_force() {
+    let env = Env::new();
+    let b = env.bundle("b", &["true"], |c| {
+        // The prestart hook holds create in the middle, with init cloned and its cgroups made.
+        c["hooks"] = json!({"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "sleep 3"]}]});
+        c["linux"]["cgroupsPath"] = json!("/carrack-test/killed-create");
+    });
+    let mut create = Command::new(env!("CARGO_BIN_EXE_carrack"))
+        .arg("--root")
+        .arg(env.root())
+        .args(["create", "--bundle", b.to_str().expect("utf-8"), "c1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("create");
+    // `state` waits for create's lock; look at the saved state directly.
+    let mut pid = None;
+    for _ in 0..300 {
+        if let Ok(bytes) = std::fs::read(env.root().join("c1/state.json")) {
+            let s: Value = serde_json::from_slice(&bytes).expect("state");
+            assert_eq!(s["status"], "creating");
+            pid = s["pid"].as_u64();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let pid = pid.expect("create got as far as saving its state");
+    create.kill().expect("kill -9 create");
+    let _ = create.wait();
+    let o = env.carrack(&["delete", "--force", "c1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_dir(env.root()).expect("root").count(),
+        0,
+        "no state left"
+    );
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.contains(") Z ")),
+        "init gone"
+    );
+    let left: Vec<PathBuf> = std::fs::read_dir("/sys/fs/cgroup")
+        .expect("cgroupfs")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("carrack-test/killed-create"))
+        .filter(|p| p.exists())
+        .collect();
+    assert!(left.is_empty(), "cgroups left: {left:?}");
+}

@@ -28,4 +28,5 @@ mod sys;
 pub use caps::{capability_number, known_capabilities};
 pub use cgroups::cgroup_path;
 pub use platform::Linux;
+pub use platform_features::features;
 pub use signals::parse_signal;

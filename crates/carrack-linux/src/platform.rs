@@ -97,14 +97,17 @@ impl Linux {
 
     /// The container's cgroup statistics in runc's `events --stats` shape.
     pub fn stats(&self, id: &ContainerId) -> Result<serde_json::Value> {
-        let c = self.store.lock(id)?;
-        let s = Self::refresh(&c, c.load()?);
-        if s.status == Status::Stopped {
-            return Err(Error::NotRunning {
-                id: id.to_string(),
-                status: s.status.to_string(),
-            });
-        }
+        let (_lock, s) = self.current(id)?;
+        Self::expect(
+            id,
+            &s,
+            &[
+                Status::Creating,
+                Status::Created,
+                Status::Running,
+                Status::Paused,
+            ],
+        )?;
         Ok(crate::resources::stats(&backend(&s).cgroups))
     }
 
@@ -114,6 +117,24 @@ impl Linux {
         load_spec(&c.path().join(CONFIG))?
             .process
             .ok_or(Error::Unsupported("a container without a process"))
+    }
+
+    /// The container, locked, with its state as of now.
+    fn current(&self, id: &ContainerId) -> Result<(Locked, ContainerState)> {
+        let c = self.store.lock(id)?;
+        let s = Self::refresh(&c, c.load()?);
+        Ok((c, s))
+    }
+
+    /// Fails with "container not running" unless the container is in one of `ok`.
+    fn expect(id: &ContainerId, s: &ContainerState, ok: &[Status]) -> Result<()> {
+        if ok.contains(&s.status) {
+            return Ok(());
+        }
+        Err(Error::NotRunning {
+            id: id.to_string(),
+            status: s.status.to_string(),
+        })
     }
 
     /// The status `state` reports now: stopped once init is gone, created while it waits on
@@ -446,8 +467,7 @@ impl Platform for Linux {
     }
 
     fn start(&self, id: &ContainerId) -> Result<()> {
-        let c = self.store.lock(id)?;
-        let s = Self::refresh(&c, c.load()?);
+        let (c, s) = self.current(id)?;
         if s.status != Status::Created {
             return Err(Error::BadStatus {
                 id: id.to_string(),
@@ -515,14 +535,17 @@ impl Platform for Linux {
     }
 
     fn kill(&self, id: &ContainerId, signal: i32, opts: KillOptions) -> Result<()> {
-        let c = self.store.lock(id)?;
-        let s = Self::refresh(&c, c.load()?);
-        if s.status == Status::Stopped {
-            return Err(Error::NotRunning {
-                id: id.to_string(),
-                status: s.status.to_string(),
-            });
-        }
+        let (_lock, s) = self.current(id)?;
+        Self::expect(
+            id,
+            &s,
+            &[
+                Status::Creating,
+                Status::Created,
+                Status::Running,
+                Status::Paused,
+            ],
+        )?;
         let sig = Signal::try_from(signal).map_err(|_| Error::UnknownSignal(signal.to_string()))?;
         let b = backend(&s);
         if opts.all {
@@ -602,14 +625,8 @@ impl Platform for Linux {
         opts: &carrack_platform::ExecOptions,
     ) -> Result<i32> {
         let (pid, spec, cgroups) = {
-            let c = self.store.lock(id)?;
-            let s = Self::refresh(&c, c.load()?);
-            if !matches!(s.status, Status::Running | Status::Created) {
-                return Err(Error::NotRunning {
-                    id: id.to_string(),
-                    status: s.status.to_string(),
-                });
-            }
+            let (c, s) = self.current(id)?;
+            Self::expect(id, &s, &[Status::Running, Status::Created])?;
             let spec = load_spec(&c.path().join(CONFIG))?;
             (i32::try_from(s.pid).unwrap_or(0), spec, backend(&s).cgroups)
             // The lock is released here: a long exec must not block other commands.
@@ -618,20 +635,13 @@ impl Platform for Linux {
     }
 
     fn pause(&self, id: &ContainerId) -> Result<()> {
-        let c = self.store.lock(id)?;
-        let s = Self::refresh(&c, c.load()?);
-        if s.status != Status::Running {
-            return Err(Error::NotRunning {
-                id: id.to_string(),
-                status: s.status.to_string(),
-            });
-        }
+        let (_lock, s) = self.current(id)?;
+        Self::expect(id, &s, &[Status::Running])?;
         crate::cgroups::freeze(&backend(&s).cgroups, true).map_err(io("freezing"))
     }
 
     fn resume(&self, id: &ContainerId) -> Result<()> {
-        let c = self.store.lock(id)?;
-        let s = Self::refresh(&c, c.load()?);
+        let (_lock, s) = self.current(id)?;
         if s.status != Status::Paused {
             return Err(Error::BadStatus {
                 id: id.to_string(),
@@ -643,14 +653,17 @@ impl Platform for Linux {
     }
 
     fn update(&self, id: &ContainerId, resources: &carrack_spec::runtime::Resources) -> Result<()> {
-        let c = self.store.lock(id)?;
-        let s = Self::refresh(&c, c.load()?);
-        if s.status == Status::Stopped {
-            return Err(Error::NotRunning {
-                id: id.to_string(),
-                status: s.status.to_string(),
-            });
-        }
+        let (_lock, s) = self.current(id)?;
+        Self::expect(
+            id,
+            &s,
+            &[
+                Status::Creating,
+                Status::Created,
+                Status::Running,
+                Status::Paused,
+            ],
+        )?;
         crate::resources::apply(&backend(&s).cgroups, resources, &[]).map_err(|reason| {
             Error::Config {
                 path: "--resources".into(),

@@ -5,7 +5,14 @@ use carrack_spec::runtime::{
     CgroupFeatures, Enabled, Features, LinuxFeatures, NamespaceType, SeccompFeatures,
 };
 
-pub(crate) fn features() -> Features {
+/// What the Linux backend supports, as `carrack features` prints it.
+///
+/// ```
+/// let f = carrack_linux::features();
+/// assert_eq!(f.oci_version_min, "1.0.0");
+/// assert!(f.hooks.is_some_and(|h| h.len() == 6));
+/// ```
+pub fn features() -> Features {
     let mut f = Features::new("1.0.0", carrack_spec::runtime::VERSION);
     f.hooks = Some(
         [

@@ -5,7 +5,7 @@ use carrack_spec::image::{
     Arch, Descriptor, Digest, ExecConfig, History, ImageConfiguration, ImageIndex, ImageLayout,
     ImageManifest, MediaType, Os, Platform, RootFs, annotations,
 };
-use carrack_spec::runtime::{Features, Spec, State, Status};
+use carrack_spec::runtime::{Spec, State, Status};
 
 /// One generated document: a name to show, and its JSON bytes.
 pub(crate) struct Embedded {
@@ -46,19 +46,8 @@ pub(crate) fn documents() -> Vec<Embedded> {
         name: "state",
         bytes: state.to_vec(),
     });
-    let mut features = Features::new("1.0.0", carrack_spec::runtime::VERSION);
-    features.hooks = Some(
-        [
-            "prestart",
-            "createRuntime",
-            "createContainer",
-            "startContainer",
-            "poststart",
-            "poststop",
-        ]
-        .map(String::from)
-        .to_vec(),
-    );
+    // What carrack's own Linux backend reports.
+    let features = carrack_linux::features();
     out.push(Embedded {
         name: "features",
         bytes: features.to_vec(),

@@ -22,6 +22,13 @@ use crate::sync::{self, Msg};
 use crate::sys::{Cloned, clone_process};
 
 const FIFO: &str = "exec.fifo";
+/// Every status with a process to act on.
+const LIVE: [Status; 4] = [
+    Status::Creating,
+    Status::Created,
+    Status::Running,
+    Status::Paused,
+];
 const CONFIG: &str = "config.json";
 
 /// What the Linux backend keeps in a container's state besides runc's fields.
@@ -98,16 +105,7 @@ impl Linux {
     /// The container's cgroup statistics in runc's `events --stats` shape.
     pub fn stats(&self, id: &ContainerId) -> Result<serde_json::Value> {
         let (_lock, s) = self.current(id)?;
-        Self::expect(
-            id,
-            &s,
-            &[
-                Status::Creating,
-                Status::Created,
-                Status::Running,
-                Status::Paused,
-            ],
-        )?;
+        Self::expect(id, &s, &LIVE)?;
         Ok(crate::resources::stats(&backend(&s).cgroups))
     }
 
@@ -536,16 +534,7 @@ impl Platform for Linux {
 
     fn kill(&self, id: &ContainerId, signal: i32, opts: KillOptions) -> Result<()> {
         let (_lock, s) = self.current(id)?;
-        Self::expect(
-            id,
-            &s,
-            &[
-                Status::Creating,
-                Status::Created,
-                Status::Running,
-                Status::Paused,
-            ],
-        )?;
+        Self::expect(id, &s, &LIVE)?;
         let sig = Signal::try_from(signal).map_err(|_| Error::UnknownSignal(signal.to_string()))?;
         let b = backend(&s);
         if opts.all {
@@ -654,16 +643,7 @@ impl Platform for Linux {
 
     fn update(&self, id: &ContainerId, resources: &carrack_spec::runtime::Resources) -> Result<()> {
         let (_lock, s) = self.current(id)?;
-        Self::expect(
-            id,
-            &s,
-            &[
-                Status::Creating,
-                Status::Created,
-                Status::Running,
-                Status::Paused,
-            ],
-        )?;
+        Self::expect(id, &s, &LIVE)?;
         crate::resources::apply(&backend(&s).cgroups, resources, &[]).map_err(|reason| {
             Error::Config {
                 path: "--resources".into(),

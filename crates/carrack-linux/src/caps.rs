@@ -145,11 +145,18 @@ pub(crate) fn apply(p: &Plan) -> io::Result<()> {
     );
     for cap in 0..=last_cap() {
         if p.ambient & (1 << cap) != 0 {
-            sys::prctl(
+            // The kernel holds an ambient capability only when it is both permitted and
+            // inheritable; like runc, one that is not is reported and left out.
+            if let Err(e) = sys::prctl(
                 libc::PR_CAP_AMBIENT,
                 libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
                 libc::c_ulong::from(cap),
-            )?;
+            ) {
+                eprintln!(
+                    "carrack: warning: ambient capability {} not raised ({e}): it must also be permitted and inheritable",
+                    NAMES.get(cap as usize).copied().unwrap_or("?")
+                );
+            }
         }
     }
     Ok(())

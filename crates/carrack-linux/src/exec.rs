@@ -37,6 +37,7 @@ fn os(what: &str) -> impl FnOnce(nix::Error) -> Error + '_ {
 /// cgroups `cgroups`; returns the exit status (0 once started when detached).
 pub(crate) fn exec(
     pid: i32,
+    state: &carrack_spec::runtime::State,
     spec: &Spec,
     cgroups: &[std::path::PathBuf],
     process: &Process,
@@ -63,6 +64,23 @@ pub(crate) fn exec(
         CloneFlags::CLONE_NEWPID => 2,
         _ => 1,
     });
+    let (labels, seccomp) =
+        crate::platform::confinement(spec, process, std::path::Path::new("process"))?;
+    let listener = match &seccomp {
+        Some(f) => {
+            crate::seccomp::Listener::connect(f, state.clone()).map_err(|reason| Error::Config {
+                path: "config.json".into(),
+                reason,
+            })?
+        }
+        None => None,
+    };
+    let confine = crate::init::Confine {
+        labels,
+        seccomp: seccomp.as_ref(),
+        listener,
+        pid: 0,
+    };
     let terminal = process.terminal == Some(true);
     let console: Option<OwnedFd> = match (&opts.console_socket, terminal) {
         (Some(p), true) => Some(
@@ -95,12 +113,15 @@ pub(crate) fn exec(
             drop(pid_r);
             let code = middle_child(
                 namespaces,
-                go_r,
-                rep_w,
-                pid_w,
+                Pipes {
+                    go: go_r,
+                    report: rep_w,
+                    pid_out: pid_w,
+                },
                 console,
                 process,
                 opts.preserve_fds,
+                confine,
             );
             std::process::exit(code)
         }
@@ -123,8 +144,9 @@ pub(crate) fn exec(
                 .map_err(|e| Error::io(format!("joining {}", d.display()), e))?;
         }
     }
+    // The go message is the process's pid as the runtime sees it (for a seccomp agent).
     File::from(go_w)
-        .write_all(b"1")
+        .write_all(&child.to_le_bytes())
         .map_err(|e| Error::io("sync", e))?;
     let mut report = String::new();
     let _ = File::from(rep_r).read_to_string(&mut report);
@@ -151,14 +173,25 @@ pub(crate) fn exec(
     }
 }
 
-fn middle_child(
-    namespaces: Vec<(CloneFlags, File)>,
+/// The child's ends: `go` (pid from the parent once it may run), `report` (errors before exec),
+/// `pid_out` (the grandchild's pid, from the intermediate process).
+struct Pipes {
     go: OwnedFd,
     report: OwnedFd,
     pid_out: OwnedFd,
+}
+
+fn middle_child(
+    namespaces: Vec<(CloneFlags, File)>,
+    Pipes {
+        go,
+        report,
+        pid_out,
+    }: Pipes,
     console: Option<OwnedFd>,
     process: &Process,
     preserve_fds: u32,
+    mut confine: crate::init::Confine<'_>,
 ) -> i32 {
     let mut report = File::from(report);
     for (flag, f) in &namespaces {
@@ -172,16 +205,17 @@ fn middle_child(
         Ok(Cloned::Child) => {
             drop(pid_out);
             let mut go = File::from(go);
-            let mut b = [0u8; 1];
+            let mut b = [0u8; 4];
             if go.read_exact(&mut b).is_err() {
                 std::process::exit(1);
             }
+            confine.pid = i32::from_le_bytes(b);
             let r = (|| -> std::result::Result<std::convert::Infallible, String> {
                 if let Some(sock) = &console {
                     crate::console::setup(sock, false)?;
                 }
                 drop(console);
-                crate::init::become_process(process, preserve_fds)
+                crate::init::become_process(process, preserve_fds, confine)
             })();
             let e = match r {
                 Ok(never) => match never {},

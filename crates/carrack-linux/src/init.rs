@@ -28,8 +28,26 @@ pub(crate) struct Plan<'a> {
     pub(crate) preserve_fds: u32,
     pub(crate) no_pivot: bool,
     pub(crate) new_userns: bool,
+    /// Unshare a cgroup namespace once in the container's cgroups (after `Go`).
+    pub(crate) new_cgroupns: bool,
     /// Namespaces to join by path (user first), other than pid (joined by the parent).
     pub(crate) join: Vec<(CloneFlags, PathBuf)>,
+    /// `linux.mountLabel`, checked against the host.
+    pub(crate) mount_label: Option<&'a str>,
+    /// The process's LSM labels, checked against the host.
+    pub(crate) labels: crate::lsm::Labels,
+    /// `linux.seccomp`, compiled.
+    pub(crate) seccomp: Option<&'a crate::seccomp::Filter>,
+}
+
+/// What confines the user process beyond its credentials: LSM labels and the seccomp filter
+/// (with the agent it hands its notify fd to).
+pub(crate) struct Confine<'a> {
+    pub(crate) labels: crate::lsm::Labels,
+    pub(crate) seccomp: Option<&'a crate::seccomp::Filter>,
+    pub(crate) listener: Option<crate::seccomp::Listener>,
+    /// This process's pid as the runtime sees it, for the seccomp agent.
+    pub(crate) pid: i32,
 }
 
 type Res<T> = Result<T, String>;
@@ -41,8 +59,8 @@ fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> String + '_ {
 /// Runs init; never returns.
 pub(crate) fn run(plan: Plan<'_>, chan: Channel) -> ! {
     match prepare(&plan, &chan) {
-        Ok(fifo) => {
-            let code = match wait_and_exec(&plan, fifo) {
+        Ok((fifo, confine)) => {
+            let code = match wait_and_exec(&plan, fifo, confine) {
                 Ok(never) => match never {},
                 Err(e) => {
                     let _ = writeln!(std::io::stderr(), "carrack init: {e}");
@@ -72,8 +90,9 @@ fn open_dir(path: &Path) -> Res<File> {
     .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Everything up to the handshake; returns the fifo handle and the host /proc to reopen it by.
-fn prepare(plan: &Plan<'_>, chan: &Channel) -> Res<(File, File)> {
+/// Everything up to the handshake; returns the fifo handle, the host /proc to reopen it by and
+/// the confinement to apply at exec.
+fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a>)> {
     match chan.recv().map_err(err("sync"))? {
         Some(Msg::Go) => {}
         Some(Msg::Error(e)) => return Err(e),
@@ -83,6 +102,12 @@ fn prepare(plan: &Plan<'_>, chan: &Channel) -> Res<(File, File)> {
         let f = File::open(path).map_err(|e| format!("namespace {}: {e}", path.display()))?;
         nix::sched::setns(f.as_fd(), *kind)
             .map_err(|e| format!("setns {}: {e}", path.display()))?;
+    }
+    // Read before the cgroup namespace narrows the paths: cgroup mounts bind these.
+    let own_cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    if plan.new_cgroupns {
+        nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP)
+            .map_err(err("unshare cgroup namespace"))?;
     }
     if plan.new_userns {
         nix::unistd::setresgid(0.into(), 0.into(), 0.into())
@@ -117,7 +142,7 @@ fn prepare(plan: &Plan<'_>, chan: &Channel) -> Res<(File, File)> {
     let root = open_dir(plan.rootfs)?;
     let mut fresh_dev = false;
     for m in spec.mounts.iter().flatten() {
-        crate::mounts::mount_one(&root, plan.bundle, m)?;
+        crate::mounts::mount_one(&root, plan.bundle, m, plan.mount_label, &own_cgroups)?;
         if m.destination.trim_end_matches('/') == "/dev" {
             fresh_dev = true;
         }
@@ -150,6 +175,19 @@ fn prepare(plan: &Plan<'_>, chan: &Channel) -> Res<(File, File)> {
         .map(File::from)
         .map_err(err("exec.fifo"))?;
     let host_proc = open_dir(Path::new("/proc"))?;
+    // The seccomp agent's socket is a host path: connect while the host is still reachable.
+    let state = creating_state(plan);
+    let pid = state.pid.and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
+    let listener = match plan.seccomp {
+        Some(f) => crate::seccomp::Listener::connect(f, state)?,
+        None => None,
+    };
+    let confine = Confine {
+        labels: plan.labels.clone(),
+        seccomp: plan.seccomp,
+        listener,
+        pid,
+    };
 
     if plan.no_pivot {
         nix::unistd::chdir(plan.rootfs).map_err(err("chdir rootfs"))?;
@@ -217,7 +255,7 @@ fn prepare(plan: &Plan<'_>, chan: &Channel) -> Res<(File, File)> {
         crate::console::setup(sock, true)?;
     }
     chan.send(&Msg::Ready).map_err(err("sync"))?;
-    Ok((fifo, host_proc))
+    Ok(((fifo, host_proc), confine))
 }
 
 fn creating_state(plan: &Plan<'_>) -> carrack_spec::runtime::State {
@@ -299,6 +337,7 @@ fn readonly(slash: &File, path: &str) -> Res<()> {
 fn wait_and_exec(
     plan: &Plan<'_>,
     (fifo, host_proc): (File, File),
+    confine: Confine<'_>,
 ) -> Res<std::convert::Infallible> {
     let mut w = nix::fcntl::openat(
         host_proc.as_fd(),
@@ -323,7 +362,7 @@ fn wait_and_exec(
         carrack_platform::hooks::run("startContainer", h, &creating_state(plan))
             .map_err(|e| e.to_string())?;
     }
-    become_process(process, plan.preserve_fds)
+    become_process(process, plan.preserve_fds, confine)
 }
 
 fn rlimit(t: &RlimitType) -> Option<nix::sys::resource::Resource> {
@@ -370,10 +409,22 @@ fn lookup(cmd: &str, env: &[String]) -> Res<CString> {
 }
 
 /// Applies the process settings to this process and execs it. Shared by create and exec.
+///
+/// The seccomp filter goes in as runc orders it: without no_new_privs it must be loaded while
+/// the process still has CAP_SYS_ADMIN, so before the user and capability switch (the filter
+/// then has to allow those calls); with no_new_privs as late as possible, right before execve.
 pub(crate) fn become_process(
     process: &Process,
     preserve_fds: u32,
+    mut confine: Confine<'_>,
 ) -> Res<std::convert::Infallible> {
+    let nnp = process.no_new_privileges == Some(true);
+    fn load_seccomp(confine: &mut Confine<'_>) -> Res<()> {
+        match confine.seccomp.take() {
+            Some(f) => crate::seccomp::load(f, confine.listener.take(), confine.pid),
+            None => Ok(()),
+        }
+    }
     for r in process.rlimits.iter().flatten() {
         let res = rlimit(&r.kind).ok_or_else(|| format!("unknown rlimit {}", r.kind))?;
         nix::sys::resource::setrlimit(res, r.soft, r.hard)
@@ -384,6 +435,17 @@ pub(crate) fn become_process(
             .map_err(err("oom_score_adj"))?;
     }
     let caps = crate::caps::plan(process.capabilities.as_ref())?;
+    // chdir after pivot_root, and check where we are (CVE-2024-21626); before the filter, which
+    // may deny getcwd.
+    nix::unistd::chdir(process.cwd.as_str())
+        .map_err(|e| format!("chdir to cwd {:?}: {e}", process.cwd))?;
+    let here = nix::unistd::getcwd().map_err(err("getcwd"))?;
+    if !here.is_absolute() || here.starts_with("(unreachable)") {
+        return Err(format!("cwd {:?} is outside the container", process.cwd));
+    }
+    if !nnp {
+        load_seccomp(&mut confine)?;
+    }
     crate::caps::drop_bounding(&caps).map_err(err("dropping bounding capabilities"))?;
     crate::sys::prctl(libc::PR_SET_KEEPCAPS, 1, 0).map_err(err("PR_SET_KEEPCAPS"))?;
     let user = process.user.clone().unwrap_or_default();
@@ -403,18 +465,12 @@ pub(crate) fn become_process(
     nix::unistd::setresgid(gid.into(), gid.into(), gid.into()).map_err(err("setresgid"))?;
     nix::unistd::setresuid(uid.into(), uid.into(), uid.into()).map_err(err("setresuid"))?;
     crate::caps::apply(&caps).map_err(err("setting capabilities"))?;
-    if process.no_new_privileges == Some(true) {
+    confine.labels.apply()?;
+    if nnp {
         nix::sys::prctl::set_no_new_privs().map_err(err("no_new_privs"))?;
     }
     if let Some(mask) = user.umask {
         nix::sys::stat::umask(Mode::from_bits_truncate(mask));
-    }
-    // chdir after pivot_root, and check where we are (CVE-2024-21626).
-    nix::unistd::chdir(process.cwd.as_str())
-        .map_err(|e| format!("chdir to cwd {:?}: {e}", process.cwd))?;
-    let here = nix::unistd::getcwd().map_err(err("getcwd"))?;
-    if !here.is_absolute() || here.starts_with("(unreachable)") {
-        return Err(format!("cwd {:?} is outside the container", process.cwd));
     }
     let env: Vec<String> = process.env.clone().unwrap_or_default();
     let args = process.args.as_deref().unwrap_or_default();
@@ -438,6 +494,7 @@ pub(crate) fn become_process(
         .unwrap_or(0);
     crate::sys::cloexec_from(3 + i32::try_from(preserve_fds + listen).unwrap_or(0))
         .map_err(err("closing fds"))?;
+    load_seccomp(&mut confine)?;
     let e = crate::sys::execve(&path, &argv, &envp);
     Err(format!("exec {cmd:?}: {e}"))
 }

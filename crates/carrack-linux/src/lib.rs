@@ -16,11 +16,14 @@ mod console;
 mod devices;
 mod exec;
 mod init;
+mod lsm;
 mod mounts;
 mod platform;
 mod platform_features;
 mod procfs;
 mod resources;
+#[cfg_attr(not(feature = "seccomp"), path = "seccomp_off.rs")]
+mod seccomp;
 mod signals;
 mod sync;
 mod sys;

@@ -164,8 +164,16 @@ pub(crate) fn fd_path(f: &File) -> PathBuf {
     PathBuf::from(format!("/proc/self/fd/{}", f.as_raw_fd()))
 }
 
-/// Mounts `m` inside the rootfs `root` (a handle of it), with bind sources relative to `bundle`.
-pub(crate) fn mount_one(root: &File, bundle: &Path, m: &Mount) -> Result<(), String> {
+/// Mounts `m` inside the rootfs `root` (a handle of it), with bind sources relative to `bundle`;
+/// new filesystems other than proc, sysfs and cgroups take the SELinux `label`, if any;
+/// `own_cgroups` is init's /proc/self/cgroup as the host sees it (for cgroup mounts).
+pub(crate) fn mount_one(
+    root: &File,
+    bundle: &Path,
+    m: &Mount,
+    label: Option<&str>,
+    own_cgroups: &str,
+) -> Result<(), String> {
     let kind = m.kind.as_deref().unwrap_or("");
     let opts = parse(m.options.as_deref().unwrap_or(&[]));
     let bind = opts.flags.contains(MsFlags::MS_BIND) || kind == "bind";
@@ -195,13 +203,23 @@ pub(crate) fn mount_one(root: &File, bundle: &Path, m: &Mount) -> Result<(), Str
     let target_path = fd_path(&target);
     if kind == "cgroup" || kind == "cgroup2" {
         let reopen = || open_inside(root, &m.destination, false, true);
-        return mount_cgroup(&target_path, &opts, reopen).map_err(|e| fail("cgroup", &e));
+        return mount_cgroup(&target_path, &opts, reopen, own_cgroups)
+            .map_err(|e| fail("cgroup", &e));
     }
     let mut flags = opts.flags;
     if bind {
         flags |= MsFlags::MS_BIND;
     }
-    let data = opts.data.join(",");
+    let mut data = opts.data.join(",");
+    if let Some(l) = label.filter(|l| !l.is_empty())
+        && !bind
+        && !strict
+    {
+        if !data.is_empty() {
+            data.push(',');
+        }
+        data.push_str(&format!("context=\"{l}\""));
+    }
     let fstype = if bind { None } else { Some(kind) };
     mount(
         source.as_deref(),
@@ -273,12 +291,16 @@ fn attrs(flags: MsFlags) -> (u64, u64) {
     (set, clear)
 }
 
-/// The container's view of cgroups: cgroup2 on a v2 host; on v1 and hybrid hosts a read-only
-/// recursive bind of the host's hierarchy (the cgroup namespace narrows what it shows).
+/// The container's view of cgroups: cgroup2 on a v2 host (the cgroup namespace roots it); on
+/// v1 and hybrid hosts, as runc does, a tmpfs holding one directory per hierarchy with the
+/// container's own cgroup of that hierarchy bound onto it, so the container sees its cgroups
+/// and nothing above them. `own` is init's /proc/self/cgroup, read before it unshared the
+/// cgroup namespace.
 fn mount_cgroup(
     target: &Path,
     opts: &Options,
     reopen: impl Fn() -> io::Result<File>,
+    own: &str,
 ) -> io::Result<()> {
     let flags = opts.flags & !(MsFlags::MS_BIND | MsFlags::MS_REC);
     if crate::cgroups::is_v2_host() {
@@ -286,14 +308,77 @@ fn mount_cgroup(
         return Ok(());
     }
     mount(
-        Some("/sys/fs/cgroup"),
+        Some("tmpfs"),
         target,
-        None::<&str>,
-        MsFlags::MS_BIND | MsFlags::MS_REC,
-        None::<&str>,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        Some("mode=755"),
     )?;
+    let dir = reopen()?;
     let (set, clear) = attrs(flags);
-    crate::sys::mount_setattr(reopen()?.as_raw_fd(), set, clear, true)
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")?;
+    for line in mountinfo.lines() {
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
+        let f: Vec<&str> = left.split(' ').collect();
+        let r: Vec<&str> = right.split(' ').collect();
+        let (Some(root), Some(point), Some(fstype), Some(sup)) =
+            (f.get(3), f.get(4), r.first(), r.get(2))
+        else {
+            continue;
+        };
+        let Some(name) = point.strip_prefix("/sys/fs/cgroup/") else {
+            continue;
+        };
+        if name.contains('/') || !matches!(*fstype, "cgroup" | "cgroup2") {
+            continue;
+        }
+        let options: Vec<&str> = sup.split(',').collect();
+        // This hierarchy's line of /proc/self/cgroup: `ID:CONTROLLERS:PATH`.
+        let path = own.lines().find_map(|l| {
+            let mut parts = l.splitn(3, ':');
+            let (_, ctl, path) = (parts.next()?, parts.next()?, parts.next()?);
+            let matches = if *fstype == "cgroup2" {
+                ctl.is_empty()
+            } else {
+                !ctl.is_empty() && ctl.split(',').all(|c| options.contains(&c))
+            };
+            matches.then_some(path)
+        });
+        let Some(path) = path else {
+            continue;
+        };
+        let rel = path
+            .strip_prefix(root.trim_end_matches('/'))
+            .unwrap_or(path)
+            .trim_start_matches('/');
+        let host = Path::new(point).join(rel);
+        nix::sys::stat::mkdirat(dir.as_fd(), name, Mode::from_bits_truncate(0o755))?;
+        if name.contains(',') {
+            for part in name.split(',') {
+                nix::unistd::symlinkat(name, dir.as_fd(), part)?;
+            }
+        }
+        let open_sub = || -> io::Result<File> {
+            Ok(File::from(nix::fcntl::openat(
+                dir.as_fd(),
+                name,
+                OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )?))
+        };
+        let sub = open_sub()?;
+        mount(
+            Some(&host),
+            &fd_path(&sub),
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )?;
+        crate::sys::mount_setattr(open_sub()?.as_raw_fd(), set, clear, true)?;
+    }
+    crate::sys::mount_setattr(reopen()?.as_raw_fd(), set, clear, false)
 }
 
 /// Opens an existing `path` inside `root` (`O_PATH`, no final symlink followed); `None` if it

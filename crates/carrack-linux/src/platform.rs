@@ -267,7 +267,12 @@ impl Linux {
         // Join the user namespace first: the others belong to it.
         join.sort_by_key(|(f, _)| *f != CloneFlags::CLONE_NEWUSER);
         let new_userns = flags.contains(CloneFlags::CLONE_NEWUSER);
+        // A cgroup namespace is rooted where its creator stands: init unshares it once it has
+        // been moved into the container's cgroups, not at the clone.
+        let new_cgroupns = flags.contains(CloneFlags::CLONE_NEWCGROUP);
+        flags.remove(CloneFlags::CLONE_NEWCGROUP);
 
+        let (labels, seccomp) = confinement(&spec, process, &config_path)?;
         let (parent_end, child_end) = sync::pair().map_err(io("socketpair"))?;
         let plan = crate::init::Plan {
             spec: &spec,
@@ -279,7 +284,11 @@ impl Linux {
             preserve_fds: opts.preserve_fds,
             no_pivot: opts.no_pivot,
             new_userns,
+            new_cgroupns,
             join,
+            mount_label: linux.mount_label.as_deref(),
+            labels,
+            seccomp: seccomp.as_ref(),
         };
         let lock_fd = c.as_raw_fd();
         let pid = match clone_process(flags.bits()).map_err(io("clone"))? {
@@ -386,6 +395,27 @@ impl Linux {
         }
         Ok(state)
     }
+}
+
+/// The process's LSM labels and the compiled seccomp filter, checked before anything is cloned
+/// so a config the host cannot honour fails `create` cleanly.
+pub(crate) fn confinement(
+    spec: &Spec,
+    process: &carrack_spec::runtime::Process,
+    config_path: &Path,
+) -> Result<(crate::lsm::Labels, Option<crate::seccomp::Filter>)> {
+    let linux = spec.linux.as_ref();
+    let bad = |reason: String| Error::Config {
+        path: config_path.to_path_buf(),
+        reason,
+    };
+    let labels = crate::lsm::Labels::check(process, linux.and_then(|l| l.mount_label.as_deref()))
+        .map_err(bad)?;
+    let seccomp = match linux.and_then(|l| l.seccomp.as_ref()) {
+        Some(s) => Some(crate::seccomp::compile(s).map_err(bad)?),
+        None => None,
+    };
+    Ok((labels, seccomp))
 }
 
 fn write_id_maps(pid: i32, linux: &carrack_spec::runtime::Linux) -> Result<()> {
@@ -613,14 +643,19 @@ impl Platform for Linux {
         process: &carrack_spec::runtime::Process,
         opts: &carrack_platform::ExecOptions,
     ) -> Result<i32> {
-        let (pid, spec, cgroups) = {
+        let (pid, state, spec, cgroups) = {
             let (c, s) = self.current(id)?;
             Self::expect(id, &s, &[Status::Running, Status::Created])?;
             let spec = load_spec(&c.path().join(CONFIG))?;
-            (i32::try_from(s.pid).unwrap_or(0), spec, backend(&s).cgroups)
+            (
+                i32::try_from(s.pid).unwrap_or(0),
+                s.oci(),
+                spec,
+                backend(&s).cgroups,
+            )
             // The lock is released here: a long exec must not block other commands.
         };
-        crate::exec::exec(pid, &spec, &cgroups, process, opts)
+        crate::exec::exec(pid, &state, &spec, &cgroups, process, opts)
     }
 
     fn pause(&self, id: &ContainerId) -> Result<()> {

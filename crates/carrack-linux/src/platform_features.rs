@@ -99,12 +99,68 @@ pub fn features() -> Features {
     cg.rdma = Some(false);
     l.cgroup = Some(cg);
     let mut sc = SeccompFeatures::default();
-    sc.enabled = Some(false);
+    let flags = crate::seccomp::supported_flags();
+    sc.enabled = Some(cfg!(feature = "seccomp"));
+    if cfg!(feature = "seccomp") {
+        use carrack_spec::runtime::{SeccompAction as A, SeccompArch as R, SeccompOperator as O};
+        sc.actions = Some(vec![
+            A::Allow,
+            A::Errno,
+            A::Kill,
+            A::KillProcess,
+            A::KillThread,
+            A::Log,
+            A::Notify,
+            A::Trace,
+            A::Trap,
+        ]);
+        sc.operators = Some(vec![
+            O::EqualTo,
+            O::GreaterOrEqual,
+            O::GreaterThan,
+            O::LessOrEqual,
+            O::LessThan,
+            O::MaskedEqual,
+            O::NotEqual,
+        ]);
+        sc.archs = Some(vec![
+            R::X86,
+            R::X86_64,
+            R::X32,
+            R::Arm,
+            R::Aarch64,
+            R::Mips,
+            R::Mips64,
+            R::Mips64N32,
+            R::Mipsel,
+            R::Mipsel64,
+            R::Mipsel64N32,
+            R::Ppc,
+            R::Ppc64,
+            R::Ppc64le,
+            R::S390,
+            R::S390x,
+            R::Parisc,
+            R::Parisc64,
+            R::Riscv64,
+        ]);
+        sc.known_flags = Some(vec![
+            carrack_spec::runtime::SeccompFlag::Tsync,
+            carrack_spec::runtime::SeccompFlag::Log,
+            carrack_spec::runtime::SeccompFlag::SpecAllow,
+            carrack_spec::runtime::SeccompFlag::WaitKillableRecv,
+        ]);
+        sc.supported_flags = Some(flags);
+    }
     l.seccomp = Some(sc);
+    let mut on = Enabled::default();
+    on.enabled = Some(crate::lsm::apparmor_enabled());
+    l.apparmor = Some(on);
+    let mut on = Enabled::default();
+    on.enabled = Some(crate::lsm::selinux_enabled());
+    l.selinux = Some(on);
     let mut off = Enabled::default();
     off.enabled = Some(false);
-    l.apparmor = Some(off.clone());
-    l.selinux = Some(off.clone());
     l.net_devices = Some(off);
     f.linux = Some(l);
     f

@@ -190,3 +190,11 @@ pub(crate) fn mount_setattr(fd: RawFd, set: u64, clear: u64, recursive: bool) ->
         Err(io::Error::last_os_error())
     }
 }
+
+/// Takes ownership of a descriptor a C library returned and will not close itself.
+#[cfg(feature = "seccomp")]
+pub(crate) fn adopt_fd(raw: RawFd) -> std::os::fd::OwnedFd {
+    use std::os::fd::FromRawFd;
+    // SAFETY: the caller passes a descriptor it was handed ownership of and uses nowhere else.
+    unsafe { std::os::fd::OwnedFd::from_raw_fd(raw) }
+}

@@ -6,111 +6,12 @@ use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("tmp");
-        Self { dir }
-    }
-    fn root(&self) -> PathBuf {
-        self.dir.path().join("state")
-    }
-    fn carrack(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_carrack"))
-            .arg("--root")
-            .arg(self.root())
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run carrack")
-    }
-    /// For commands that leave a container process behind (create, run -d): its stdio are
-    /// files, as a shim's would be, so waiting for EOF on a pipe does not wait for the container.
-    fn carrack_leaving(&self, args: &[&str]) -> Output {
-        let out = self.dir.path().join("leaving.out");
-        let err = self.dir.path().join("leaving.err");
-        let status = Command::new(env!("CARGO_BIN_EXE_carrack"))
-            .arg("--root")
-            .arg(self.root())
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&out).expect("out"))
-            .stderr(std::fs::File::create(&err).expect("err"))
-            .status()
-            .expect("run carrack");
-        Output {
-            status,
-            stdout: std::fs::read(&out).unwrap_or_default(),
-            stderr: std::fs::read(&err).unwrap_or_default(),
-        }
-    }
-    /// A bundle named `name` with busybox as its userland, runc's default config (from
-    /// `carrack spec`), `args` as the process, and `tweak` applied to config.json.
-    fn bundle(&self, name: &str, args: &[&str], tweak: impl FnOnce(&mut Value)) -> PathBuf {
-        let b = self.dir.path().join(name);
-        let bin = b.join("rootfs/bin");
-        std::fs::create_dir_all(&bin).expect("rootfs");
-        std::fs::copy("/bin/busybox", bin.join("busybox"))
-            .expect("busybox-static is needed (apt-get install busybox-static)");
-        for applet in [
-            "sh", "cat", "echo", "sleep", "id", "hostname", "ls", "touch", "grep", "stat", "true",
-            "false", "readlink", "pwd", "env", "test", "mount", "ulimit",
-        ] {
-            std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("applet");
-        }
-        let o = Command::new(env!("CARGO_BIN_EXE_carrack"))
-            .args(["spec", "--bundle"])
-            .arg(&b)
-            .output()
-            .expect("spec");
-        assert!(o.status.success(), "{}", text(&o));
-        let path = b.join("config.json");
-        let mut config: Value =
-            serde_json::from_slice(&std::fs::read(&path).expect("config")).expect("json");
-        config["process"]["terminal"] = json!(false);
-        config["process"]["args"] = json!(args);
-        // Tests run in parallel with the same container ids: give each its own cgroup.
-        let unique = self
-            .dir
-            .path()
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
-        config["linux"]["cgroupsPath"] = json!(format!("/carrack-test/{unique}-{name}"));
-        tweak(&mut config);
-        std::fs::write(&path, serde_json::to_vec_pretty(&config).expect("json")).expect("write");
-        b
-    }
-    fn run(&self, id: &str, bundle: &Path) -> Output {
-        self.carrack(&["run", "--bundle", bundle.to_str().expect("utf-8"), id])
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn state(env: &Env, id: &str) -> Value {
-    let o = env.carrack(&["state", id]);
-    assert!(o.status.success(), "state: {}", text(&o));
-    serde_json::from_slice(&o.stdout).expect("state json")
-}
+mod common;
+use common::{Env, state, stdout, text};
 
 #[test]
 fn run_reports_the_exit_status_and_cleans_up() {

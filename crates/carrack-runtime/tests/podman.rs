@@ -98,6 +98,24 @@ fn podman_runs_containers_with_carrack() {
         "hello-from-podman"
     );
 
+    // podman's default seccomp profile is in force (a filter: mode 2).
+    let o = p.run(&[
+        "run",
+        "--rm",
+        "localhost/bb",
+        "sh",
+        "-c",
+        "while read k v; do [ \"$k\" = Seccomp: ] && echo $k $v; done < /proc/self/status; true",
+    ]);
+    assert!(o.status.success(), "run: {}", text(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["Seccomp:", "2"],
+        "{}",
+        text(&o)
+    );
     let o = p.run(&["run", "--rm", "localhost/bb", "sh", "-c", "exit 3"]);
     assert_eq!(
         o.status.code(),

@@ -60,3 +60,43 @@ open_enum! {
         Paused = "paused",
     }
 }
+
+model! {
+    /// What a runtime sends to a seccomp agent on `linux.seccomp.listenerPath`
+    /// (config-linux.md § The Container Process State), alongside the fds it names.
+    ///
+    /// ```
+    /// use carrack_spec::runtime::{ContainerProcessState, State, Status};
+    /// let state = State::new("1.3.0", "web", Status::Creating, "/bundles/web");
+    /// let mut s = ContainerProcessState::new("1.3.0", 4242, state);
+    /// s.fds = Some(vec!["seccompFd".into()]);
+    /// let json = serde_json::to_string(&s).unwrap();
+    /// assert!(json.contains(r#""fds":["seccompFd"]"#));
+    /// ```
+    pub struct ContainerProcessState {
+        /// The runtime-spec version.
+        oci_version: req(String) = "ociVersion",
+        /// Names of the fds sent with `SCM_RIGHTS`, in the same order.
+        fds: opt(Vec<String>) = "fds",
+        /// The container process id, as the runtime sees it.
+        pid: req(i32) = "pid",
+        /// `listenerMetadata`, passed through.
+        metadata: opt(String) = "metadata",
+        /// The container's state.
+        state: req(State) = "state",
+    }
+}
+
+impl ContainerProcessState {
+    /// A container process state with the required members.
+    pub fn new(oci_version: impl Into<String>, pid: i32, state: State) -> Self {
+        Self {
+            oci_version: oci_version.into(),
+            fds: None,
+            pid,
+            metadata: None,
+            state,
+            extra: crate::Extra::new(),
+        }
+    }
+}

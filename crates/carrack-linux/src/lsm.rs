@@ -1,0 +1,75 @@
+//! Linux security modules: the AppArmor profile (`process.apparmorProfile`) and the SELinux
+//! process label (`process.selinuxLabel`) the exec'd process takes, and the SELinux mount label
+//! (`linux.mountLabel`). Asked for on a host without that LSM, each is an error, never ignored.
+
+use std::path::Path;
+
+type Res<T> = Result<T, String>;
+
+/// Whether AppArmor is enabled on this host.
+pub(crate) fn apparmor_enabled() -> bool {
+    std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
+        .is_ok_and(|s| s.trim() == "Y")
+}
+
+/// Whether SELinux is enabled on this host (selinuxfs registered and mounted).
+pub(crate) fn selinux_enabled() -> bool {
+    std::fs::read_to_string("/proc/filesystems").is_ok_and(|s| s.contains("selinuxfs"))
+        && Path::new("/sys/fs/selinux/enforce").exists()
+}
+
+/// The labels a process asks for, checked against the host before anything is cloned.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Labels {
+    apparmor: Option<String>,
+    selinux: Option<String>,
+}
+
+impl Labels {
+    /// Checks `process`'s labels (and `mount_label`, applied by the mount code) against the host.
+    pub(crate) fn check(
+        process: &carrack_spec::runtime::Process,
+        mount_label: Option<&str>,
+    ) -> Res<Self> {
+        let apparmor = process.apparmor_profile.clone().filter(|p| !p.is_empty());
+        let selinux = process.selinux_label.clone().filter(|p| !p.is_empty());
+        if let Some(p) = &apparmor
+            && !apparmor_enabled()
+        {
+            return Err(format!(
+                "/process/apparmorProfile {p:?}: AppArmor is not enabled on this host"
+            ));
+        }
+        if let Some(l) = &selinux
+            && !selinux_enabled()
+        {
+            return Err(format!(
+                "/process/selinuxLabel {l:?}: SELinux is not enabled on this host"
+            ));
+        }
+        if let Some(l) = mount_label.filter(|l| !l.is_empty())
+            && !selinux_enabled()
+        {
+            return Err(format!(
+                "/linux/mountLabel {l:?}: SELinux is not enabled on this host"
+            ));
+        }
+        Ok(Self { apparmor, selinux })
+    }
+
+    /// Sets the labels the next execve takes on, through this process's /proc.
+    pub(crate) fn apply(&self) -> Res<()> {
+        if let Some(p) = &self.apparmor {
+            // The LSM-specific file first (kernels with LSM stacking), the shared one else.
+            let cmd = format!("exec {p}");
+            std::fs::write("/proc/thread-self/attr/apparmor/exec", &cmd)
+                .or_else(|_| std::fs::write("/proc/thread-self/attr/exec", &cmd))
+                .map_err(|e| format!("applying AppArmor profile {p:?}: {e}"))?;
+        }
+        if let Some(l) = &self.selinux {
+            std::fs::write("/proc/thread-self/attr/exec", l)
+                .map_err(|e| format!("applying SELinux label {l:?}: {e}"))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,446 @@
+//! Confinement proven from inside: the static probe (crates/carrack-probe) runs in the
+//! container and reports what it sees — seccomp mode and the filter's effect, capability sets,
+//! rlimits, namespaces, mounts, cgroup limits, credentials — and each test compares that with
+//! the config. LSM labels are checked against what the host offers.
+
+use std::io::IoSliceMut;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::net::UnixListener;
+
+use serde_json::{Value, json};
+
+mod common;
+use common::{Env, text};
+
+fn sys(v: &Value) -> (i64, i64) {
+    (
+        v["ret"].as_i64().expect("ret"),
+        v["errno"].as_i64().expect("errno"),
+    )
+}
+
+fn filter() -> Value {
+    json!({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        "syscalls": [
+            // Plain errno.
+            {"names": ["getcwd", "no_such_syscall_in_any_table"], "action": "SCMP_ACT_ERRNO", "errnoRet": 33},
+            // One condition: getpriority(PRIO_PGRP, ..) only.
+            {"names": ["getpriority"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+             "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}]},
+            // Masked: umask with all of 0o700 set.
+            {"names": ["umask"], "action": "SCMP_ACT_ERRNO", "errnoRet": 22,
+             "args": [{"index": 0, "value": 0o700, "valueTwo": 0o700, "op": "SCMP_CMP_MASKED_EQ"}]},
+            // Two conditions on distinct arguments are ANDed: setpriority(PRIO_USER, 0, ..).
+            {"names": ["setpriority"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+             "args": [{"index": 0, "value": 2, "op": "SCMP_CMP_EQ"},
+                      {"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]},
+            // The same action as the default: skipped, as runc does.
+            {"names": ["getpid"], "action": "SCMP_ACT_ALLOW"},
+            // Kill the process.
+            {"names": ["syslog"], "action": "SCMP_ACT_KILL_PROCESS"}
+        ]
+    })
+}
+
+/// The filter as the probe meets it: syscalls denied with the configured errno, conditions
+/// matched, unknown names skipped, the rest allowed; `Seccomp: 2` in /proc/self/status. With
+/// and without no_new_privs (loaded at different points), and in an exec'd process.
+#[test]
+fn seccomp_filters_syscalls_as_configured() {
+    let env = Env::new();
+    for nnp in [true, false] {
+        let tweak = |c: &mut Value| {
+            c["linux"]["seccomp"] = filter();
+            c["process"]["noNewPrivileges"] = json!(nnp);
+        };
+        let name = format!("sc{nnp}");
+        let r = env.probe_run(&format!("{name}r"), &["report"], tweak);
+        assert_eq!(r["status"]["Seccomp"], "2", "{r}");
+        assert_eq!(r["status"]["Seccomp_filters"], "1", "{r}");
+        assert_eq!(r["status"]["NoNewPrivs"], if nnp { "1" } else { "0" });
+        let call = |id: &str, args: &[&str]| {
+            let mut a = vec!["syscall"];
+            a.extend_from_slice(args);
+            sys(&env.probe_run(&format!("{name}{id}"), &a, tweak))
+        };
+        let nr = |n: libc::c_long| n.to_string();
+        assert_eq!(call("a", &[&nr(libc::SYS_getcwd), "0", "0"]), (-1, 33));
+        assert_eq!(call("b", &[&nr(libc::SYS_getpriority), "1", "0"]), (-1, 13));
+        assert_ne!(call("c", &[&nr(libc::SYS_getpriority), "0", "0"]).1, 13);
+        assert_eq!(call("e", &[&nr(libc::SYS_umask), "511"]), (-1, 22)); // 0o777
+        assert_eq!(call("f", &[&nr(libc::SYS_umask), "18"]).1, 0); // 0o022
+        assert_eq!(
+            call("g", &[&nr(libc::SYS_setpriority), "2", "0", "0"]),
+            (-1, 1)
+        );
+        assert_ne!(call("h", &[&nr(libc::SYS_setpriority), "2", "1", "0"]).1, 1);
+        assert!(call("i", &[&nr(libc::SYS_getpid)]).0 > 0);
+        // Killed by SIGSYS: 128 + 31.
+        let b = env.probe_bundle(
+            &format!("{name}k"),
+            &["/probe", "syscall", &nr(libc::SYS_syslog), "3", "0", "0"],
+            tweak,
+        );
+        let o = env.run(&format!("{name}k"), &b);
+        assert_eq!(o.status.code(), Some(159), "{}", text(&o));
+    }
+    // `exec` puts its process under the container's filter too.
+    let b = env.probe_bundle("scx", &["/probe", "sleep", "60"], |c| {
+        c["linux"]["seccomp"] = filter();
+    });
+    let o = env.carrack_leaving(&["run", "-d", "--bundle", b.to_str().expect("utf-8"), "scx"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = env.carrack(&[
+        "exec",
+        "scx",
+        "/probe",
+        "syscall",
+        &libc::SYS_getcwd.to_string(),
+        "0",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(sys(&v), (-1, 33));
+    let o = env.carrack(&["delete", "-f", "scx"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// Profiles the runtime cannot honour fail `create` with the JSON path and the spec section.
+#[test]
+fn seccomp_errors_name_the_json_path() {
+    let env = Env::new();
+    let cases: [(Value, &str); 5] = [
+        (
+            json!({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+                {"names": ["getcwd"], "action": "SCMP_ACT_ALLOW", "errnoRet": 1}]}),
+            "/linux/seccomp/syscalls/0/errnoRet",
+        ),
+        (
+            json!({"defaultAction": "SCMP_ACT_KILL", "defaultErrnoRet": 5}),
+            "/linux/seccomp/defaultErrnoRet",
+        ),
+        (
+            json!({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_PDP11"]}),
+            "/linux/seccomp/architectures/0",
+        ),
+        (
+            json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+                {"names": ["getcwd"], "action": "SCMP_ACT_NOTIFY"}]}),
+            "listenerPath",
+        ),
+        (
+            json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+                {"names": ["read"], "action": "SCMP_ACT_ERRNO",
+                 "args": [{"index": 6, "value": 0, "op": "SCMP_CMP_EQ"}]}]}),
+            "/linux/seccomp/syscalls/0/args/0",
+        ),
+    ];
+    for (i, (profile, needle)) in cases.into_iter().enumerate() {
+        let b = env.bundle(&format!("bad{i}"), &["true"], |c| {
+            c["linux"]["seccomp"] = profile
+        });
+        let o = env.run(&format!("bad{i}"), &b);
+        assert!(!o.status.success(), "case {i} ran");
+        let t = text(&o);
+        assert!(t.contains(needle), "case {i}: {t}");
+        assert!(!t.contains("panicked"), "{t}");
+        assert_eq!(
+            std::fs::read_dir(env.root()).expect("root").count(),
+            0,
+            "case {i} left state"
+        );
+    }
+}
+
+/// `SCMP_ACT_NOTIFY`: the agent on listenerPath gets the container process state (config-linux.md
+/// § The Container Process State) with the notify fd, and its answers are what the process sees.
+#[test]
+fn seccomp_notify_hands_the_fd_to_the_listener() {
+    let env = Env::new();
+    let sock = env.dir.path().join("agent.sock");
+    let listener = UnixListener::bind(&sock).expect("bind");
+    let agent = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().expect("accept");
+        let mut buf = vec![0u8; 65536];
+        let mut iov = [IoSliceMut::new(&mut buf)];
+        let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+        let msg = nix::sys::socket::recvmsg::<()>(
+            conn.as_raw_fd(),
+            &mut iov,
+            Some(&mut space),
+            nix::sys::socket::MsgFlags::empty(),
+        )
+        .expect("recvmsg");
+        let mut fds = Vec::new();
+        for c in msg.cmsgs().expect("cmsgs") {
+            if let nix::sys::socket::ControlMessageOwned::ScmRights(f) = c {
+                fds.extend(f);
+            }
+        }
+        let n = msg.bytes;
+        let state: Value = serde_json::from_slice(&buf[..n]).expect("state json");
+        assert_eq!(fds.len(), 1, "{state}");
+        // SAFETY: the fd just arrived with SCM_RIGHTS and is ours.
+        #[allow(unsafe_code)]
+        let fd = unsafe { OwnedFd::from_raw_fd(fds[0]) };
+        let req = libseccomp::ScmpNotifReq::receive(fd.as_raw_fd()).expect("notification");
+        let answer = libseccomp::ScmpNotifResp::new_val(
+            req.id,
+            4242,
+            libseccomp::ScmpNotifRespFlags::empty(),
+        );
+        answer.respond(fd.as_raw_fd()).expect("respond");
+        (state, req.data.syscall.get_name().unwrap_or_default())
+    });
+    let sockpath = sock.to_str().expect("utf-8").to_owned();
+    let v = env.probe_run(
+        "nt",
+        &["syscall", &libc::SYS_getpriority.to_string(), "0", "0"],
+        |c| {
+            c["linux"]["seccomp"] = json!({
+                "defaultAction": "SCMP_ACT_ALLOW",
+                "listenerPath": sockpath,
+                "listenerMetadata": "probe-agent",
+                "syscalls": [{"names": ["getpriority"], "action": "SCMP_ACT_NOTIFY"}]
+            });
+        },
+    );
+    assert_eq!(
+        sys(&v),
+        (4242, 0),
+        "the agent's answer is the syscall's result"
+    );
+    let (state, name) = agent.join().expect("agent");
+    assert_eq!(name, "getpriority");
+    assert_eq!(state["fds"], json!(["seccompFd"]), "{state}");
+    assert_eq!(state["metadata"], "probe-agent");
+    assert_eq!(state["state"]["id"], "nt");
+    assert_eq!(state["state"]["status"], "creating");
+    assert!(state["pid"].as_i64().is_some_and(|p| p > 1), "{state}");
+    assert!(state["ociVersion"].is_string());
+}
+
+fn cap_mask(names: &[&str]) -> u64 {
+    names.iter().fold(0, |m, n| {
+        m | 1 << carrack_linux::capability_number(n).expect("known capability")
+    })
+}
+
+fn hex(v: &Value) -> u64 {
+    u64::from_str_radix(v.as_str().expect("hex"), 16).expect("hex")
+}
+
+/// Credentials, capability sets, rlimits, namespaces, mounts, hostname, cwd, umask and
+/// oom_score_adj, as the process inside sees them, against the config.
+#[test]
+fn the_probe_sees_what_the_config_says() {
+    let env = Env::new();
+    let host_ns: Vec<String> = ["ipc", "mnt", "net", "pid", "uts", "cgroup"]
+        .iter()
+        .map(|n| {
+            std::fs::read_link(format!("/proc/self/ns/{n}"))
+                .expect("ns")
+                .display()
+                .to_string()
+        })
+        .collect();
+    let r = env.probe_run("world", &["report"], |c| {
+        c["process"]["user"] =
+            json!({"uid": 1234, "gid": 567, "additionalGids": [8, 9], "umask": 0o027});
+        c["process"]["capabilities"] = json!({
+            "bounding": ["CAP_CHOWN", "CAP_NET_BIND_SERVICE", "CAP_KILL"],
+            "effective": ["CAP_NET_BIND_SERVICE"],
+            "permitted": ["CAP_NET_BIND_SERVICE", "CAP_KILL"],
+            "inheritable": ["CAP_NET_BIND_SERVICE"],
+            "ambient": ["CAP_NET_BIND_SERVICE"]
+        });
+        c["process"]["rlimits"] = json!([
+            {"type": "RLIMIT_NOFILE", "soft": 321, "hard": 654},
+            {"type": "RLIMIT_CORE", "soft": 0, "hard": 0}
+        ]);
+        c["process"]["cwd"] = json!("/tmp");
+        c["process"]["oomScoreAdj"] = json!(123);
+        c["process"]["env"] = json!(["PATH=/bin", "PROBE=1"]);
+        c["hostname"] = json!("probe-host");
+        c["linux"]["namespaces"] = json!([
+            {"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"},
+            {"type": "network"}, {"type": "cgroup"}
+        ]);
+        c["mounts"].as_array_mut().expect("mounts").push(json!({
+            "destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
+            "options": ["nosuid", "nodev", "size=1m"]
+        }));
+    });
+    let st = &r["status"];
+    assert_eq!(st["Uid"], "1234\t1234\t1234\t1234", "{st}");
+    assert_eq!(st["Gid"], "567\t567\t567\t567");
+    assert_eq!(st["Groups"], "8 9");
+    assert_eq!(st["Umask"], "0027");
+    assert_eq!(
+        hex(&st["CapBnd"]),
+        cap_mask(&["CAP_CHOWN", "CAP_NET_BIND_SERVICE", "CAP_KILL"])
+    );
+    // A non-root user keeps across execve only what is ambient (capabilities(7)): CAP_KILL,
+    // permitted but not ambient, is gone; nothing was added that the config did not list.
+    let nbs = cap_mask(&["CAP_NET_BIND_SERVICE"]);
+    assert_eq!(hex(&st["CapEff"]), nbs);
+    assert_eq!(hex(&st["CapPrm"]), nbs);
+    assert_eq!(hex(&st["CapInh"]), nbs);
+    assert_eq!(hex(&st["CapAmb"]), nbs);
+    assert_eq!(
+        r["rlimits"]["RLIMIT_NOFILE"],
+        json!({"soft": 321, "hard": 654})
+    );
+    assert_eq!(r["rlimits"]["RLIMIT_CORE"], json!({"soft": 0, "hard": 0}));
+    assert_eq!(r["hostname"], "probe-host\n");
+    assert_eq!(r["cwd"], "/tmp");
+    assert_eq!(r["oom_score_adj"], "123\n");
+    assert_eq!(r["env"], json!(["PATH=/bin", "PROBE=1"]));
+    assert_eq!(
+        r["fds"],
+        json!(["0", "1", "2", "3"]),
+        "stdio and read_dir's own fd only"
+    );
+    for (i, n) in ["ipc", "mnt", "net", "pid", "uts", "cgroup"]
+        .iter()
+        .enumerate()
+    {
+        let inside = r["namespaces"][n].as_str().expect("ns");
+        assert_ne!(inside, host_ns[i], "{n} namespace is new");
+    }
+    let mounts = r["mounts"].as_array().expect("mounts");
+    let at = |t: &str| {
+        mounts
+            .iter()
+            .find(|m| m["target"] == t)
+            .unwrap_or_else(|| panic!("no mount at {t}: {mounts:?}"))
+    };
+    assert_eq!(at("/proc")["type"], "proc");
+    assert_eq!(at("/dev/pts")["type"], "devpts");
+    assert_eq!(at("/dev/shm")["type"], "tmpfs");
+    assert_eq!(at("/dev/mqueue")["type"], "mqueue");
+    assert_eq!(at("/sys")["type"], "sysfs");
+    assert!(
+        at("/sys")["options"]
+            .as_str()
+            .expect("opts")
+            .starts_with("ro")
+    );
+    let tmp = at("/tmp");
+    assert_eq!(tmp["type"], "tmpfs");
+    assert!(tmp["options"].as_str().expect("o").contains("nosuid"));
+    assert!(
+        tmp["super"].as_str().expect("s").contains("size=1024k"),
+        "{tmp}"
+    );
+    // Masked and read-only paths from `carrack spec`.
+    assert!(
+        mounts
+            .iter()
+            .any(|m| m["target"] == "/proc/kcore" || m["target"] == "/proc/keys")
+    );
+    assert!(
+        at("/proc/sys")["options"]
+            .as_str()
+            .expect("o")
+            .starts_with("ro")
+    );
+}
+
+/// Memory, pids and cpu limits as the process reads them through its own cgroup mount.
+#[test]
+fn cgroup_limits_are_seen_from_inside() {
+    let env = Env::new();
+    let v2 = std::fs::read_to_string("/proc/self/mountinfo")
+        .expect("mountinfo")
+        .lines()
+        .any(|l| l.contains(" /sys/fs/cgroup ") && l.contains(" - cgroup2 "));
+    let files: &[&str] = if v2 {
+        &[
+            "/sys/fs/cgroup/memory.max",
+            "/sys/fs/cgroup/pids.max",
+            "/sys/fs/cgroup/cpu.weight",
+        ]
+    } else {
+        &[
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/pids/pids.max",
+            "/sys/fs/cgroup/cpu/cpu.shares",
+        ]
+    };
+    let mut args = vec!["read", "/proc/self/cgroup", "/sys/fs/cgroup"];
+    args.extend_from_slice(files);
+    let r = env.probe_run("cg", &args, |c| {
+        c["linux"]["resources"] = json!({
+            "memory": {"limit": 64 * 1024 * 1024},
+            "pids": {"limit": 42},
+            "cpu": {"shares": 512}
+        });
+    });
+    // A cgroup namespace rooted at the container's own cgroups.
+    let own = r["/proc/self/cgroup"].as_str().expect("cgroup");
+    assert!(own.lines().all(|l| l.ends_with(":/")), "{own}");
+    assert_eq!(r[files[0]], "67108864\n", "{r}");
+    assert_eq!(r[files[1]], "42\n", "{r}");
+    if !v2 {
+        assert_eq!(r[files[2]], "512\n", "{r}");
+    }
+}
+
+/// AppArmor and SELinux: where the host lacks the LSM a label is an error naming the field;
+/// where it has it, the process runs under that label.
+#[test]
+fn lsm_labels_are_applied_or_refused() {
+    let env = Env::new();
+    let apparmor = std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
+        .is_ok_and(|s| s.trim() == "Y");
+    let selinux = std::path::Path::new("/sys/fs/selinux/enforce").exists();
+    let b = env.probe_bundle("aa", &["/probe", "read", "/proc/self/attr/current"], |c| {
+        c["process"]["apparmorProfile"] = json!("unconfined");
+    });
+    let o = env.run("aa", &b);
+    if apparmor {
+        assert!(o.status.success(), "{}", text(&o));
+    } else {
+        assert!(!o.status.success());
+        assert!(
+            text(&o).contains("/process/apparmorProfile"),
+            "{}",
+            text(&o)
+        );
+        assert!(text(&o).contains("AppArmor is not enabled"), "{}", text(&o));
+    }
+    for (field, key, value) in [
+        (
+            "/process/selinuxLabel",
+            "process",
+            "system_u:system_r:container_t:s0",
+        ),
+        (
+            "/linux/mountLabel",
+            "linux",
+            "system_u:object_r:container_file_t:s0",
+        ),
+    ] {
+        let id = if key == "process" { "se" } else { "ml" };
+        let b = env.probe_bundle(id, &["/probe", "report"], |c| {
+            let k = if key == "process" {
+                "selinuxLabel"
+            } else {
+                "mountLabel"
+            };
+            c[key][k] = json!(value);
+        });
+        let o = env.run(id, &b);
+        if selinux {
+            assert!(o.status.success(), "{}", text(&o));
+        } else {
+            assert!(!o.status.success());
+            assert!(text(&o).contains(field), "{}", text(&o));
+            assert!(text(&o).contains("SELinux is not enabled"), "{}", text(&o));
+        }
+    }
+}

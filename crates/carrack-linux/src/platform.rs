@@ -109,6 +109,21 @@ impl Linux {
         Ok(crate::resources::stats(&backend(&s).cgroups))
     }
 
+    /// How many of the container's processes the OOM killer has killed so far (`None` when it
+    /// has no memory cgroup); `events` reports an `oom` event whenever this grows.
+    ///
+    /// ```no_run
+    /// # use carrack_platform::ContainerId;
+    /// let linux = carrack_linux::Linux::new("/run/carrack")?;
+    /// let kills = linux.oom_kills(&ContainerId::new("web")?)?;
+    /// # Ok::<(), carrack_platform::Error>(())
+    /// ```
+    pub fn oom_kills(&self, id: &ContainerId) -> Result<Option<u64>> {
+        let (_lock, s) = self.current(id)?;
+        Self::expect(id, &s, &LIVE)?;
+        Ok(crate::resources::oom_kills(&backend(&s).cgroups))
+    }
+
     /// The process of a container's config.json (the base `exec` starts from).
     pub fn config_process(&self, id: &ContainerId) -> Result<carrack_spec::runtime::Process> {
         let c = self.store.lock(id)?;

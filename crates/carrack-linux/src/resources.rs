@@ -324,3 +324,22 @@ pub(crate) fn stats(dirs: &[PathBuf]) -> Value {
     }
     Value::Object(out)
 }
+
+/// How many processes the kernel's OOM killer has killed in the container's memory cgroup
+/// (`oom_kill` of memory.events on v2, of memory.oom_control on v1); `None` without one.
+pub(crate) fn oom_kills(dirs: &[PathBuf]) -> Option<u64> {
+    let d = Dirs(dirs);
+    let file = if d.is_v2() {
+        "memory.events"
+    } else {
+        "memory.oom_control"
+    };
+    let dir = d.with(file)?;
+    fs::read_to_string(dir.join(file))
+        .ok()?
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("oom_kill ")
+                .and_then(|v| v.trim().parse().ok())
+        })
+}

@@ -9,6 +9,7 @@
 //! carrack-probe syscall NR [ARG..]  makes raw syscall NR; prints {"ret":R,"errno":E}
 //! carrack-probe read PATH..         prints {"PATH":"contents"|null, ...}
 //! carrack-probe sleep SECONDS       sleeps (a long-running container process)
+//! carrack-probe alloc MIB           allocates and touches MIB mebibytes, then prints "ok"
 //! ```
 #![allow(unsafe_code)]
 
@@ -244,13 +245,22 @@ fn main() {
             V::Map(m).render(&mut s);
             Ok(s)
         }
+        Some("alloc") => {
+            let mib: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+            let mut held: Vec<Vec<u8>> = Vec::new();
+            for _ in 0..mib {
+                // Touched, so the pages are really charged to the cgroup.
+                held.push(vec![1u8; 1 << 20]);
+            }
+            Ok(format!("ok {}", held.len()))
+        }
         Some("sleep") => {
             let secs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(3600);
             std::thread::sleep(std::time::Duration::from_secs(secs));
             Ok(String::new())
         }
         _ => Err(
-            "usage: carrack-probe report | syscall NR [ARG..] | read PATH.. | sleep SECS".into(),
+            "usage: carrack-probe report | syscall NR [ARG..] | read PATH.. | sleep SECS | alloc MIB".into(),
         ),
     };
     match out {

@@ -401,169 +401,190 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(g, &e),
     };
-    let r: Result<ExitCode, carrack_platform::Error> = (|| {
-        match cmd {
-            Command::Create(a) => {
-                linux.create(&id(&a.id)?, &create_options(&a))?;
-            }
-            Command::Start { id: i } => linux.start(&id(&i)?)?,
-            Command::Run {
-                create,
-                detach,
-                keep,
-            } => {
-                let i = id(&create.id)?;
-                let opts = create_options(&create);
-                if keep && !detach {
-                    linux.create(&i, &opts)?;
-                    linux.start(&i)?;
-                    let s = linux.state(&i)?;
-                    let pid = nix::unistd::Pid::from_raw(i32::try_from(s.pid).unwrap_or(0));
-                    let code = match nix::sys::wait::waitpid(pid, None) {
-                        Ok(nix::sys::wait::WaitStatus::Exited(_, c)) => c,
-                        Ok(nix::sys::wait::WaitStatus::Signaled(_, s, _)) => 128 + s as i32,
-                        _ => 1,
-                    };
+    let r: Result<ExitCode, carrack_platform::Error> =
+        (|| {
+            match cmd {
+                Command::Create(a) => {
+                    linux.create(&id(&a.id)?, &create_options(&a))?;
+                }
+                Command::Start { id: i } => linux.start(&id(&i)?)?,
+                Command::Run {
+                    create,
+                    detach,
+                    keep,
+                } => {
+                    let i = id(&create.id)?;
+                    let opts = create_options(&create);
+                    if keep && !detach {
+                        linux.create(&i, &opts)?;
+                        linux.start(&i)?;
+                        let s = linux.state(&i)?;
+                        let pid = nix::unistd::Pid::from_raw(i32::try_from(s.pid).unwrap_or(0));
+                        let code = match nix::sys::wait::waitpid(pid, None) {
+                            Ok(nix::sys::wait::WaitStatus::Exited(_, c)) => c,
+                            Ok(nix::sys::wait::WaitStatus::Signaled(_, s, _)) => 128 + s as i32,
+                            _ => 1,
+                        };
+                        return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+                    }
+                    let code = linux.run(&i, &opts, detach)?;
                     return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
                 }
-                let code = linux.run(&i, &opts, detach)?;
-                return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
-            }
-            Command::State { id: i } => println!("{}", linux.state(&id(&i)?)?.to_runc_json()),
-            Command::Kill { all, id: i, signal } => {
-                let sig = carrack_linux::parse_signal(&signal)
-                    .ok_or_else(|| carrack_platform::Error::UnknownSignal(signal.clone()))?;
-                let mut o = KillOptions::default();
-                o.all = all;
-                linux.kill(&id(&i)?, sig, o)?;
-            }
-            Command::Delete { force, id: i } => linux.delete(&id(&i)?, force)?,
-            Command::List { format, quiet } => {
-                let mut all = linux.list()?;
-                for s in &mut all {
-                    s.owner = owner_name(linux.store().root(), &s.id);
+                Command::State { id: i } => println!("{}", linux.state(&id(&i)?)?.to_runc_json()),
+                Command::Kill { all, id: i, signal } => {
+                    let sig = carrack_linux::parse_signal(&signal)
+                        .ok_or_else(|| carrack_platform::Error::UnknownSignal(signal.clone()))?;
+                    let mut o = KillOptions::default();
+                    o.all = all;
+                    linux.kill(&id(&i)?, sig, o)?;
                 }
-                if quiet {
-                    for s in &all {
-                        println!("{}", s.id);
+                Command::Delete { force, id: i } => linux.delete(&id(&i)?, force)?,
+                Command::List { format, quiet } => {
+                    let mut all = linux.list()?;
+                    for s in &mut all {
+                        s.owner = owner_name(linux.store().root(), &s.id);
                     }
-                } else if format == "json" {
-                    let rows: Vec<serde_json::Value> = all
-                        .iter()
-                        .map(|s| serde_json::from_str(&s.to_runc_json()).unwrap_or_default())
-                        .collect();
-                    println!("{}", serde_json::to_string(&rows).unwrap_or_default());
-                } else {
-                    println!(
-                        "{:<20} {:<8} {:<10} {:<40} {:<32} OWNER",
-                        "ID", "PID", "STATUS", "BUNDLE", "CREATED"
-                    );
-                    for s in &all {
-                        println!(
-                            "{:<20} {:<8} {:<10} {:<40} {:<32} {}",
-                            s.id,
-                            s.pid,
-                            s.status.to_string(),
-                            s.bundle,
-                            s.created,
-                            s.owner
-                        );
-                    }
-                }
-            }
-            Command::Ps {
-                format,
-                id: i,
-                ps_args,
-            } => {
-                let pids = linux.ps(&id(&i)?)?;
-                if format == "json" {
-                    println!("{}", serde_json::to_string(&pids).unwrap_or_default());
-                } else {
-                    let mut cmd = std::process::Command::new("ps");
-                    cmd.args(if ps_args.is_empty() {
-                        vec!["-ef".to_owned()]
+                    if quiet {
+                        for s in &all {
+                            println!("{}", s.id);
+                        }
+                    } else if format == "json" {
+                        let rows: Vec<serde_json::Value> = all
+                            .iter()
+                            .map(|s| serde_json::from_str(&s.to_runc_json()).unwrap_or_default())
+                            .collect();
+                        println!("{}", serde_json::to_string(&rows).unwrap_or_default());
                     } else {
-                        ps_args
-                    });
-                    let out = cmd
-                        .output()
-                        .map_err(|e| carrack_platform::Error::io("ps", e))?;
-                    let text = String::from_utf8_lossy(&out.stdout);
-                    let mut lines = text.lines();
-                    if let Some(h) = lines.next() {
-                        println!("{h}");
-                        let col = h.split_whitespace().position(|c| c == "PID").unwrap_or(1);
-                        for l in lines {
-                            let p = l
-                                .split_whitespace()
-                                .nth(col)
-                                .and_then(|p| p.parse::<u32>().ok());
-                            if p.is_some_and(|p| pids.contains(&p)) {
-                                println!("{l}");
+                        println!(
+                            "{:<20} {:<8} {:<10} {:<40} {:<32} OWNER",
+                            "ID", "PID", "STATUS", "BUNDLE", "CREATED"
+                        );
+                        for s in &all {
+                            println!(
+                                "{:<20} {:<8} {:<10} {:<40} {:<32} {}",
+                                s.id,
+                                s.pid,
+                                s.status.to_string(),
+                                s.bundle,
+                                s.created,
+                                s.owner
+                            );
+                        }
+                    }
+                }
+                Command::Ps {
+                    format,
+                    id: i,
+                    ps_args,
+                } => {
+                    let pids = linux.ps(&id(&i)?)?;
+                    if format == "json" {
+                        println!("{}", serde_json::to_string(&pids).unwrap_or_default());
+                    } else {
+                        let mut cmd = std::process::Command::new("ps");
+                        cmd.args(if ps_args.is_empty() {
+                            vec!["-ef".to_owned()]
+                        } else {
+                            ps_args
+                        });
+                        let out = cmd
+                            .output()
+                            .map_err(|e| carrack_platform::Error::io("ps", e))?;
+                        let text = String::from_utf8_lossy(&out.stdout);
+                        let mut lines = text.lines();
+                        if let Some(h) = lines.next() {
+                            println!("{h}");
+                            let col = h.split_whitespace().position(|c| c == "PID").unwrap_or(1);
+                            for l in lines {
+                                let p = l
+                                    .split_whitespace()
+                                    .nth(col)
+                                    .and_then(|p| p.parse::<u32>().ok());
+                                if p.is_some_and(|p| pids.contains(&p)) {
+                                    println!("{l}");
+                                }
                             }
                         }
                     }
                 }
-            }
-            Command::Exec(a) => {
-                let process = exec_process(&linux, &a)?;
-                let mut o = carrack_platform::ExecOptions::default();
-                o.detach = a.detach;
-                o.pid_file = a
-                    .pid_file
-                    .as_ref()
-                    .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
-                o.console_socket.clone_from(&a.console_socket);
-                o.preserve_fds = a.preserve_fds;
-                let code = linux.exec(&id(&a.id)?, &process, &o)?;
-                return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
-            }
-            Command::Update { resources, id: i } => {
-                let bytes = if resources.as_os_str() == "-" {
-                    let mut v = Vec::new();
-                    std::io::Read::read_to_end(&mut std::io::stdin(), &mut v).map_err(|e| {
-                        carrack_platform::Error::io("reading --resources from stdin", e)
-                    })?;
-                    v
-                } else {
-                    std::fs::read(&resources).map_err(|e| {
-                        carrack_platform::Error::io(format!("{}", resources.display()), e)
-                    })?
-                };
-                let r: carrack_spec::runtime::Resources =
-                    serde_json::from_slice(&bytes).map_err(|e| {
-                        carrack_platform::Error::Config {
+                Command::Exec(a) => {
+                    let process = exec_process(&linux, &a)?;
+                    let mut o = carrack_platform::ExecOptions::default();
+                    o.detach = a.detach;
+                    o.pid_file = a
+                        .pid_file
+                        .as_ref()
+                        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+                    o.console_socket.clone_from(&a.console_socket);
+                    o.preserve_fds = a.preserve_fds;
+                    let code = linux.exec(&id(&a.id)?, &process, &o)?;
+                    return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+                }
+                Command::Update { resources, id: i } => {
+                    let bytes = if resources.as_os_str() == "-" {
+                        let mut v = Vec::new();
+                        std::io::Read::read_to_end(&mut std::io::stdin(), &mut v).map_err(|e| {
+                            carrack_platform::Error::io("reading --resources from stdin", e)
+                        })?;
+                        v
+                    } else {
+                        std::fs::read(&resources).map_err(|e| {
+                            carrack_platform::Error::io(format!("{}", resources.display()), e)
+                        })?
+                    };
+                    let r: carrack_spec::runtime::Resources = serde_json::from_slice(&bytes)
+                        .map_err(|e| carrack_platform::Error::Config {
                             path: resources.clone(),
                             reason: e.to_string(),
-                        }
-                    })?;
-                linux.update(&id(&i)?, &r)?;
-            }
-            Command::Events {
-                stats,
-                interval,
-                id: i,
-            } => {
-                let i = id(&i)?;
-                let secs: f64 = interval.trim_end_matches('s').parse().unwrap_or(5.0);
-                loop {
-                    let data = linux.stats(&i)?;
-                    let line = serde_json::json!({"type": "stats", "id": i.as_str(), "data": data});
-                    println!("{line}");
-                    if stats {
-                        break;
-                    }
-                    std::thread::sleep(std::time::Duration::from_secs_f64(secs.max(0.1)));
+                        })?;
+                    linux.update(&id(&i)?, &r)?;
                 }
+                Command::Events {
+                    stats,
+                    interval,
+                    id: i,
+                } => {
+                    let i = id(&i)?;
+                    let secs: f64 = interval.trim_end_matches('s').parse().unwrap_or(5.0);
+                    let every = std::time::Duration::from_secs_f64(secs.max(0.1));
+                    if stats {
+                        let data = linux.stats(&i)?;
+                        println!(
+                            "{}",
+                            serde_json::json!({"type": "stats", "id": i.as_str(), "data": data})
+                        );
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    // Streaming, as runc: stats every interval, an `oom` event as soon as the OOM
+                    // killer strikes (its counter is polled every 100 ms), until the container stops.
+                    let mut ooms = linux.oom_kills(&i)?;
+                    let mut next = std::time::Instant::now();
+                    loop {
+                        if std::time::Instant::now() >= next {
+                            let Ok(data) = linux.stats(&i) else { break };
+                            println!(
+                                "{}",
+                                serde_json::json!({"type": "stats", "id": i.as_str(), "data": data})
+                            );
+                            next += every;
+                        }
+                        let Ok(now) = linux.oom_kills(&i) else { break };
+                        if now > ooms {
+                            println!("{}", serde_json::json!({"type": "oom", "id": i.as_str()}));
+                        }
+                        ooms = now;
+                        use std::io::Write as _;
+                        let _ = std::io::stdout().flush();
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                }
+                Command::Pause { id: i } => linux.pause(&id(&i)?)?,
+                Command::Resume { id: i } => linux.resume(&id(&i)?)?,
+                Command::Features => println!("{}", linux.features().to_string_pretty()),
+                Command::Spec { .. } => {}
             }
-            Command::Pause { id: i } => linux.pause(&id(&i)?)?,
-            Command::Resume { id: i } => linux.resume(&id(&i)?)?,
-            Command::Features => println!("{}", linux.features().to_string_pretty()),
-            Command::Spec { .. } => {}
-        }
-        Ok(ExitCode::SUCCESS)
-    })();
+            Ok(ExitCode::SUCCESS)
+        })();
     match r {
         Ok(c) => c,
         Err(e) => fail(g, &e),

@@ -444,3 +444,58 @@ fn lsm_labels_are_applied_or_refused() {
         }
     }
 }
+
+/// A process that outgrows `memory.limit` is OOM-killed, and `carrack events` (streaming)
+/// reports it as runc does: `{"type":"oom","id":...}`.
+#[test]
+fn oom_kills_are_reported_by_events() {
+    let env = Env::new();
+    let b = env.probe_bundle("oom", &["/probe", "sleep", "60"], |c| {
+        c["linux"]["resources"] = json!({"memory": {"limit": 32 * 1024 * 1024}});
+    });
+    let o = env.carrack_leaving(&["run", "-d", "--bundle", b.to_str().expect("utf-8"), "oom"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let log = env.dir.path().join("events.out");
+    let mut events = std::process::Command::new(env!("CARGO_BIN_EXE_carrack"))
+        .arg("--root")
+        .arg(env.root())
+        .args(["events", "--interval", "30s", "oom"])
+        .stdout(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("events");
+    // The first stats line shows the stream is up before the allocation starts.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("\"stats\"")
+    {
+        assert!(std::time::Instant::now() < deadline, "no stats line");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let o = env.carrack(&["exec", "oom", "/probe", "alloc", "256"]);
+    assert_eq!(
+        o.status.code(),
+        Some(137),
+        "killed by SIGKILL: {}",
+        text(&o)
+    );
+    let mut seen = String::new();
+    while std::time::Instant::now() < deadline {
+        seen = std::fs::read_to_string(&log).unwrap_or_default();
+        if seen.contains(r#""type":"oom""#) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = events.kill();
+    let _ = events.wait();
+    let oom: Vec<Value> = seen
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "oom")
+        .collect();
+    assert_eq!(oom.len(), 1, "{seen}");
+    assert_eq!(oom[0], json!({"type": "oom", "id": "oom"}));
+    let o = env.carrack(&["delete", "-f", "oom"]);
+    assert!(o.status.success(), "{}", text(&o));
+}

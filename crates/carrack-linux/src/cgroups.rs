@@ -97,6 +97,9 @@ pub(crate) fn join(rel: &str, pid: i32) -> io::Result<Vec<PathBuf>> {
         if h.join("cpuset.cpus").exists() {
             inherit_cpuset(&h, rel)?;
         }
+        if h.join("cgroup.controllers").exists() {
+            enable_controllers(&h, rel);
+        }
         if !dir.join("cgroup.procs").exists() {
             continue;
         }
@@ -104,6 +107,34 @@ pub(crate) fn join(rel: &str, pid: i32) -> io::Result<Vec<PathBuf>> {
         dirs.push(dir);
     }
     Ok(dirs)
+}
+
+/// On a cgroup2 hierarchy a controller's files appear in a cgroup only when its parent lists
+/// the controller in `cgroup.subtree_control`: enable, from the hierarchy's root down to the
+/// container's parent, every controller each level offers (as runc does). A controller a level
+/// refuses (a parent with processes of its own, a threaded subtree) is left off; a resource that
+/// needs it then fails naming the file it could not find.
+fn enable_controllers(hierarchy: &std::path::Path, rel: &str) {
+    let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+    let mut dir = hierarchy.to_path_buf();
+    for part in parts
+        .iter()
+        .take(parts.len().saturating_sub(1))
+        .copied()
+        .chain([""])
+    {
+        let offered = fs::read_to_string(dir.join("cgroup.controllers")).unwrap_or_default();
+        let enabled = fs::read_to_string(dir.join("cgroup.subtree_control")).unwrap_or_default();
+        for c in offered.split_whitespace() {
+            if !enabled.split_whitespace().any(|e| e == c) {
+                let _ = fs::write(dir.join("cgroup.subtree_control"), format!("+{c}"));
+            }
+        }
+        if part.is_empty() {
+            break;
+        }
+        dir.push(part);
+    }
 }
 
 /// A new v1 cpuset cgroup starts with no cpus and mems, and refuses tasks (ENOSPC) until they

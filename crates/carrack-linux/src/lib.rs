@@ -13,6 +13,7 @@
 mod caps;
 mod cgroups;
 mod console;
+mod device_filter;
 mod devices;
 mod exec;
 mod init;

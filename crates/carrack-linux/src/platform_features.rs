@@ -96,7 +96,7 @@ pub fn features() -> Features {
     cg.v2 = Some(true);
     cg.systemd = Some(false);
     cg.systemd_user = Some(false);
-    cg.rdma = Some(false);
+    cg.rdma = Some(true);
     l.cgroup = Some(cg);
     let mut sc = SeccompFeatures::default();
     let flags = crate::seccomp::supported_flags();

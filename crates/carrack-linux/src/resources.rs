@@ -1,12 +1,15 @@
 //! `linux.resources` written to the container's cgroups on v1, v2 and hybrid hosts: devices
-//! (v1 allow/deny lists, with runc's always-allowed defaults), memory, cpu, cpuset, pids, and
-//! v2 `unified` keys. Anything the host cannot honour, or carrack does not apply yet, is an
+//! (v1 allow/deny lists, with runc's always-allowed defaults), memory, cpu, cpuset, pids,
+//! blockIO (blkio or io), hugepage limits (v1 hugetlb or the cgroup2 one), network (net_cls,
+//! net_prio), rdma, and v2 `unified` keys. Anything the host cannot honour, or carrack does not apply yet, is an
 //! error naming the field, never silently ignored. Also the stats `events --stats` reports.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use carrack_spec::runtime::{DeviceCgroup, Resources};
+
+use crate::device_filter::Rule;
 use serde_json::{Value, json};
 
 /// Where each controller's files are for this container.
@@ -52,18 +55,65 @@ const ALWAYS: [&str; 11] = [
     "c 5:2 rwm",
 ];
 
-fn device_rule(d: &DeviceCgroup) -> String {
-    let num = |n: Option<i64>| {
-        n.filter(|n| *n >= 0)
-            .map_or_else(|| "*".to_owned(), |n| n.to_string())
+/// The device rules in force: the configured ones, then runc's always-allowed ones, then the
+/// config's devices; written to v1's devices controller, or on cgroup v2 compiled into an eBPF
+/// program attached to the container's cgroup.
+fn device_rules(
+    d: &Dirs<'_>,
+    rules: &[DeviceCgroup],
+    devices: &[carrack_spec::runtime::Device],
+) -> Result<(), String> {
+    let mut all = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        all.push(
+            Rule::new(
+                r.allow,
+                r.kind.as_deref(),
+                r.major,
+                r.minor,
+                r.access.as_deref(),
+            )
+            .map_err(|e| format!("linux.resources.devices[{i}]: {e}"))?,
+        );
+    }
+    for line in ALWAYS {
+        all.push(Rule::parse(true, line)?);
+    }
+    for (i, dev) in devices.iter().enumerate() {
+        let kind = match dev.kind.as_str() {
+            "u" => "c",
+            "p" => continue,
+            k => k,
+        };
+        all.push(
+            Rule::new(true, Some(kind), dev.major, dev.minor, Some("rwm"))
+                .map_err(|e| format!("linux.devices[{i}]: {e}"))?,
+        );
+    }
+    if d.with("devices.allow").is_some() {
+        for r in &all {
+            let file = if r.allow {
+                "devices.allow"
+            } else {
+                "devices.deny"
+            };
+            d.write(file, &r.v1_line(), "devices")?;
+        }
+        return Ok(());
+    }
+    let Some(dir) = d.with("cgroup.controllers") else {
+        return Err(
+            "linux.resources.devices: this host has neither a v1 devices controller \
+                    nor cgroup v2 for the container"
+                .into(),
+        );
     };
-    format!(
-        "{} {}:{} {}",
-        d.kind.as_deref().unwrap_or("a"),
-        num(d.major),
-        num(d.minor),
-        d.access.as_deref().unwrap_or("rwm")
-    )
+    crate::device_filter::attach(dir, &all).map_err(|e| {
+        format!(
+            "linux.resources.devices: attaching the eBPF device program to {}: {e}",
+            dir.display()
+        )
+    })
 }
 
 /// Applies `r` to the cgroup directories `dirs` (created with the container).
@@ -74,37 +124,7 @@ pub(crate) fn apply(
 ) -> Result<(), String> {
     let d = Dirs(dirs);
     if let Some(rules) = &r.devices {
-        if d.is_v2() {
-            return Err(
-                "linux.resources.devices: cgroup v2 device filtering (eBPF) is not implemented yet"
-                    .into(),
-            );
-        }
-        for rule in rules {
-            let file = if rule.allow {
-                "devices.allow"
-            } else {
-                "devices.deny"
-            };
-            d.write(file, &device_rule(rule), "devices")?;
-        }
-        for rule in ALWAYS {
-            d.write("devices.allow", rule, "devices")?;
-        }
-        for dev in devices {
-            let kind = match dev.kind.as_str() {
-                "u" => "c",
-                k => k,
-            };
-            let rule = format!(
-                "{kind} {}:{} rwm",
-                dev.major.unwrap_or(0),
-                dev.minor.unwrap_or(0)
-            );
-            if kind != "p" {
-                d.write("devices.allow", &rule, "devices")?;
-            }
-        }
+        device_rules(&d, rules, devices)?;
     }
     if let Some(m) = &r.memory {
         let v2 = d.is_v2();
@@ -119,6 +139,26 @@ pub(crate) fn apply(
                 n.to_string()
             }
         };
+        if let Some(l) = m.limit
+            && l >= 0
+            && m.check_before_update == Some(true)
+        {
+            let usage = read_u64(
+                &d,
+                if v2 {
+                    "memory.current"
+                } else {
+                    "memory.usage_in_bytes"
+                },
+            )
+            .unwrap_or(0);
+            if u64::try_from(l).unwrap_or(0) < usage {
+                return Err(format!(
+                    "linux.resources.memory.limit: {l} is below the current usage {usage} \
+                     (checkBeforeUpdate)"
+                ));
+            }
+        }
         if let Some(l) = m.limit {
             d.write(
                 if v2 {
@@ -252,19 +292,158 @@ pub(crate) fn apply(
             d.write(k, v, &format!("unified.{k}"))?;
         }
     }
-    for (present, field) in [
-        (r.block_io.is_some(), "blockIO"),
-        (
-            r.hugepage_limits.as_ref().is_some_and(|h| !h.is_empty()),
-            "hugepageLimits",
-        ),
-        (r.network.is_some(), "network"),
-        (r.rdma.as_ref().is_some_and(|m| !m.is_empty()), "rdma"),
-    ] {
-        if present {
+    if let Some(b) = &r.block_io {
+        block_io(&d, b)?;
+    }
+    for (i, h) in r.hugepage_limits.iter().flatten().enumerate() {
+        let field = format!("hugepageLimits[{i}]");
+        let size = &h.page_size;
+        if size.is_empty() || !size.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(format!(
-                "linux.resources.{field}: not implemented by carrack yet"
+                "linux.resources.{field}.pageSize: {size:?} is not a page size like 2MB"
             ));
+        }
+        // v1 hugetlb hierarchy, else the cgroup2 one (on hybrid hosts hugetlb often lives there).
+        let v1 = format!("hugetlb.{size}.limit_in_bytes");
+        let v2 = format!("hugetlb.{size}.max");
+        let file = if d.with(&v1).is_some() { v1 } else { v2 };
+        d.write(&file, &h.limit.to_string(), &field)?;
+    }
+    if let Some(n) = &r.network {
+        if d.is_v2() {
+            return Err(
+                "linux.resources.network: net_cls and net_prio exist only on cgroup v1 \
+                        (config-linux.md § Network)"
+                    .into(),
+            );
+        }
+        if let Some(id) = n.class_id {
+            d.write("net_cls.classid", &id.to_string(), "network.classID")?;
+        }
+        for (i, p) in n.priorities.iter().flatten().enumerate() {
+            d.write(
+                "net_prio.ifpriomap",
+                &format!("{} {}", p.name, p.priority),
+                &format!("network.priorities[{i}]"),
+            )?;
+        }
+    }
+    for (dev, limit) in r.rdma.iter().flatten() {
+        let mut v = dev.clone();
+        if let Some(h) = limit.hca_handles {
+            v.push_str(&format!(" hca_handle={h}"));
+        }
+        if let Some(o) = limit.hca_objects {
+            v.push_str(&format!(" hca_object={o}"));
+        }
+        if v != *dev {
+            d.write("rdma.max", &v, &format!("rdma.{dev}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// blkio (v1) or io (v2). v1 weights go to `blkio.weight`, or BFQ's `blkio.bfq.weight` where the
+/// kernel only has that (as runc does); v2 weights are converted from the 10..1000 blkio scale
+/// to io's 1..10000.
+fn block_io(d: &Dirs<'_>, b: &carrack_spec::runtime::BlockIo) -> Result<(), String> {
+    let v2 = d.is_v2();
+    let first = |names: &[&'static str]| names.iter().copied().find(|f| d.with(f).is_some());
+    let to_v2 = |w: u16| 1 + (u64::from(w.clamp(10, 1000)) - 10) * 9999 / 990;
+    if let Some(w) = b.weight {
+        if v2 {
+            match first(&["io.bfq.weight", "io.weight"]) {
+                Some("io.bfq.weight") => {
+                    d.write("io.bfq.weight", &w.to_string(), "blockIO.weight")?
+                }
+                _ => d.write(
+                    "io.weight",
+                    &format!("default {}", to_v2(w)),
+                    "blockIO.weight",
+                )?,
+            }
+        } else {
+            let file = first(&["blkio.weight", "blkio.bfq.weight"]).unwrap_or("blkio.weight");
+            d.write(file, &w.to_string(), "blockIO.weight")?;
+        }
+    }
+    if let Some(w) = b.leaf_weight {
+        if v2 {
+            return Err("linux.resources.blockIO.leafWeight: not available on cgroup v2".into());
+        }
+        d.write("blkio.leaf_weight", &w.to_string(), "blockIO.leafWeight")?;
+    }
+    for (i, wd) in b.weight_device.iter().flatten().enumerate() {
+        let field = format!("blockIO.weightDevice[{i}]");
+        let dev = format!("{}:{}", wd.major, wd.minor);
+        if let Some(w) = wd.weight {
+            if v2 {
+                match first(&["io.bfq.weight", "io.weight"]) {
+                    Some("io.bfq.weight") => {
+                        d.write("io.bfq.weight", &format!("{dev} {w}"), &field)?;
+                    }
+                    _ => d.write("io.weight", &format!("{dev} {}", to_v2(w)), &field)?,
+                }
+            } else {
+                let file = first(&["blkio.weight_device", "blkio.bfq.weight_device"])
+                    .unwrap_or("blkio.weight_device");
+                d.write(file, &format!("{dev} {w}"), &field)?;
+            }
+        }
+        if let Some(w) = wd.leaf_weight {
+            if v2 {
+                return Err(format!(
+                    "linux.resources.{field}.leafWeight: not available on cgroup v2"
+                ));
+            }
+            d.write("blkio.leaf_weight_device", &format!("{dev} {w}"), &field)?;
+        }
+    }
+    let throttles = [
+        (
+            &b.throttle_read_bps_device,
+            "read_bps_device",
+            "rbps",
+            "throttleReadBpsDevice",
+        ),
+        (
+            &b.throttle_write_bps_device,
+            "write_bps_device",
+            "wbps",
+            "throttleWriteBpsDevice",
+        ),
+        (
+            &b.throttle_read_iops_device,
+            "read_iops_device",
+            "riops",
+            "throttleReadIOPSDevice",
+        ),
+        (
+            &b.throttle_write_iops_device,
+            "write_iops_device",
+            "wiops",
+            "throttleWriteIOPSDevice",
+        ),
+    ];
+    for (list, v1_file, v2_key, name) in throttles {
+        for (i, t) in list.iter().flatten().enumerate() {
+            let field = format!("blockIO.{name}[{i}]");
+            let rate = t.rate.unwrap_or(0);
+            let dev = format!("{}:{}", t.major, t.minor);
+            if v2 {
+                let rate = if rate == 0 {
+                    "max".to_owned()
+                } else {
+                    rate.to_string()
+                };
+                d.write("io.max", &format!("{dev} {v2_key}={rate}"), &field)?;
+            } else {
+                d.write(
+                    &format!("blkio.throttle.{v1_file}"),
+                    &format!("{dev} {rate}"),
+                    &field,
+                )?;
+            }
         }
     }
     Ok(())

@@ -499,3 +499,94 @@ fn oom_kills_are_reported_by_events() {
     let o = env.carrack(&["delete", "-f", "oom"]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+/// The first block device of the host, as `major:minor`.
+fn a_block_device() -> (i64, i64) {
+    for e in std::fs::read_dir("/sys/block")
+        .expect("/sys/block")
+        .flatten()
+    {
+        let Ok(dev) = std::fs::read_to_string(e.path().join("dev")) else {
+            continue;
+        };
+        if e.file_name().to_string_lossy().starts_with("loop") {
+            continue;
+        }
+        if let Some((a, b)) = dev.trim().split_once(':') {
+            return (a.parse().expect("major"), b.parse().expect("minor"));
+        }
+    }
+    panic!("no block device");
+}
+
+/// blockIO (weight and throttles) and hugepage limits, read back from inside through the
+/// container's own cgroup mount; on this hybrid host hugetlb lives on the cgroup2 hierarchy.
+#[test]
+fn block_io_and_hugepage_limits_are_seen_from_inside() {
+    let env = Env::new();
+    let (major, minor) = a_block_device();
+    let dev = format!("{major}:{minor}");
+    let v2 = std::fs::read_to_string("/proc/self/mountinfo")
+        .expect("mountinfo")
+        .lines()
+        .any(|l| l.contains(" /sys/fs/cgroup ") && l.contains(" - cgroup2 "));
+    let (throttle, huge) = if v2 {
+        ("/sys/fs/cgroup/io.max", "/sys/fs/cgroup/hugetlb.2MB.max")
+    } else {
+        (
+            "/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device",
+            if std::path::Path::new("/sys/fs/cgroup/hugetlb").exists() {
+                "/sys/fs/cgroup/hugetlb/hugetlb.2MB.limit_in_bytes"
+            } else {
+                "/sys/fs/cgroup/unified/hugetlb.2MB.max"
+            },
+        )
+    };
+    let r = env.probe_run("bio", &["read", throttle, huge], |c| {
+        c["linux"]["resources"] = json!({
+            "blockIO": {
+                "weight": 300,
+                "throttleReadBpsDevice": [{"major": major, "minor": minor, "rate": 1048576}],
+                "throttleWriteIOPSDevice": [{"major": major, "minor": minor, "rate": 100}]
+            },
+            "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}]
+        });
+    });
+    let t = r[throttle].as_str().unwrap_or_else(|| panic!("{r}"));
+    if v2 {
+        assert!(t.contains(&format!("{dev} rbps=1048576")), "{t}");
+        assert!(t.contains("wiops=100"), "{t}");
+    } else {
+        assert_eq!(t, format!("{dev} 1048576\n"));
+    }
+    assert_eq!(r[huge], "4194304\n", "{r}");
+}
+
+/// Resources whose controller this host lacks fail `create` naming the field, never ignored.
+#[test]
+fn resources_the_host_cannot_honour_are_errors() {
+    let env = Env::new();
+    let have = |c: &str| std::path::Path::new("/sys/fs/cgroup").join(c).exists();
+    let mut cases = vec![(
+        json!({"hugepageLimits": [{"pageSize": "3MB", "limit": 1}]}),
+        "hugepageLimits[0]",
+    )];
+    if !have("net_cls") && !have("net_cls,net_prio") {
+        cases.push((json!({"network": {"classID": 1048577}}), "network.classID"));
+    }
+    if !have("rdma") {
+        cases.push((
+            json!({"rdma": {"mlx5_0": {"hcaHandles": 3}}}),
+            "rdma.mlx5_0",
+        ));
+    }
+    for (i, (res, field)) in cases.into_iter().enumerate() {
+        let b = env.bundle(&format!("no{i}"), &["true"], |c| {
+            c["linux"]["resources"] = res
+        });
+        let o = env.run(&format!("no{i}"), &b);
+        assert!(!o.status.success(), "case {i} ran");
+        assert!(text(&o).contains(field), "case {i}: {}", text(&o));
+        assert_eq!(std::fs::read_dir(env.root()).expect("root").count(), 0);
+    }
+}

@@ -580,12 +580,12 @@ fn resources_are_applied_updated_reported_and_unsupported_ones_refused() {
     );
 
     let b2 = env.bundle("b2", &["true"], |c| {
-        c["linux"]["resources"] = json!({"blockIO": {"weight": 100}});
+        c["linux"]["resources"] = json!({"memory": {"kernel": 1_000_000}});
     });
     let o = env.run("c2", &b2);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        text(&o).contains("linux.resources.blockIO"),
+        text(&o).contains("linux.resources.memory.kernel"),
         "never silently ignored: {}",
         text(&o)
     );

@@ -89,24 +89,45 @@ pub(crate) fn hierarchies() -> Vec<PathBuf> {
 }
 
 /// Creates the cgroup in every hierarchy and moves `pid` into it; returns the directories.
-pub(crate) fn join(rel: &str, pid: i32) -> io::Result<Vec<PathBuf>> {
+///
+/// A caller that is not root (a rootless container) gets the hierarchies delegated to it and
+/// skips the others, as runc's rootless cgroup manager does; the second value tells whether any
+/// was skipped, so resources that would need them can be refused.
+pub(crate) fn join(rel: &str, pid: i32) -> io::Result<(Vec<PathBuf>, bool)> {
+    let rootless = !nix::unistd::geteuid().is_root();
     let mut dirs = Vec::new();
+    let mut skipped = false;
     for h in hierarchies() {
-        let dir = h.join(rel);
-        fs::create_dir_all(&dir)?;
-        if h.join("cpuset.cpus").exists() {
-            inherit_cpuset(&h, rel)?;
+        match join_one(&h, rel, pid) {
+            Ok(Some(dir)) => dirs.push(dir),
+            Ok(None) => {}
+            Err(e)
+                if rootless
+                    && (e.kind() == io::ErrorKind::PermissionDenied
+                        || e.raw_os_error() == Some(libc::EROFS)) =>
+            {
+                skipped = true;
+            }
+            Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", h.display()))),
         }
-        if h.join("cgroup.controllers").exists() {
-            enable_controllers(&h, rel);
-        }
-        if !dir.join("cgroup.procs").exists() {
-            continue;
-        }
-        fs::write(dir.join("cgroup.procs"), pid.to_string())?;
-        dirs.push(dir);
     }
-    Ok(dirs)
+    Ok((dirs, skipped))
+}
+
+fn join_one(h: &std::path::Path, rel: &str, pid: i32) -> io::Result<Option<PathBuf>> {
+    let dir = h.join(rel);
+    fs::create_dir_all(&dir)?;
+    if h.join("cpuset.cpus").exists() {
+        inherit_cpuset(h, rel)?;
+    }
+    if h.join("cgroup.controllers").exists() {
+        enable_controllers(h, rel);
+    }
+    if !dir.join("cgroup.procs").exists() {
+        return Ok(None);
+    }
+    fs::write(dir.join("cgroup.procs"), pid.to_string())?;
+    Ok(Some(dir))
 }
 
 /// On a cgroup2 hierarchy a controller's files appear in a cgroup only when its parent lists

@@ -328,12 +328,29 @@ impl Linux {
         if new_userns {
             write_id_maps(pid, &linux).map_err(fail)?;
         }
-        let cgroups = crate::cgroups::join(
+        let (cgroups, skipped) = crate::cgroups::join(
             &crate::cgroups::cgroup_path(linux.cgroups_path.as_deref(), id.as_str()),
             pid,
         )
         .map_err(|e| fail(Error::io("joining the container's cgroup", e)))?;
-        if let Some(r) = &linux.resources
+        if skipped && linux.resources.as_ref().is_some_and(has_limits) {
+            let _ = crate::cgroups::remove(&cgroups);
+            return Err(fail(Error::Config {
+                path: config_path.clone(),
+                reason: "linux.resources: a rootless container can only be limited through \
+                         cgroups delegated to its user, and this user has none"
+                    .into(),
+            }));
+        }
+        // Without cgroups of its own a rootless container's device rules have nowhere to go;
+        // its user namespace already forbids mknod and bound devices keep the host's modes.
+        let resources = linux.resources.clone().map(|mut r| {
+            if skipped {
+                r.devices = None;
+            }
+            r
+        });
+        if let Some(r) = &resources
             && let Err(e) =
                 crate::resources::apply(&cgroups, r, linux.devices.as_deref().unwrap_or(&[]))
         {
@@ -410,6 +427,19 @@ impl Linux {
         }
         Ok(state)
     }
+}
+
+/// Whether `r` asks for anything (runc's rootless spec carries an empty `resources` or only
+/// the devices rules, which a user namespace enforces by itself: no mknod).
+fn has_limits(r: &carrack_spec::runtime::Resources) -> bool {
+    r.memory.is_some()
+        || r.cpu.is_some()
+        || r.pids.is_some()
+        || r.block_io.is_some()
+        || r.hugepage_limits.as_ref().is_some_and(|h| !h.is_empty())
+        || r.network.is_some()
+        || r.rdma.as_ref().is_some_and(|m| !m.is_empty())
+        || r.unified.as_ref().is_some_and(|m| !m.is_empty())
 }
 
 /// The process's LSM labels and the compiled seccomp filter, checked before anything is cloned

@@ -160,6 +160,9 @@ pub(crate) fn exec(
             .and_then(|()| std::fs::rename(&tmp, p))
             .map_err(|e| Error::io(format!("pid file {}", p.display()), e))?;
     }
+    if let Some(sock) = &opts.pidfd_socket {
+        crate::handoff::send_pidfd(sock, child).map_err(Error::Init)?;
+    }
     if opts.detach {
         return Ok(0);
     }

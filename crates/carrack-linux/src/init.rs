@@ -27,6 +27,7 @@ pub(crate) struct Plan<'a> {
     pub(crate) console: Option<OwnedFd>,
     pub(crate) preserve_fds: u32,
     pub(crate) no_pivot: bool,
+    pub(crate) no_new_keyring: bool,
     pub(crate) new_userns: bool,
     /// Unshare a cgroup namespace once in the container's cgroups (after `Go`).
     pub(crate) new_cgroupns: bool,
@@ -114,6 +115,9 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
             .map_err(err("setresgid in the user namespace"))?;
         nix::unistd::setresuid(0.into(), 0.into(), 0.into())
             .map_err(err("setresuid in the user namespace"))?;
+    }
+    if !plan.no_new_keyring {
+        crate::handoff::join_session_keyring(plan.id)?;
     }
     let spec = plan.spec;
     let linux = spec.linux.as_ref();

@@ -16,6 +16,7 @@ mod console;
 mod device_filter;
 mod devices;
 mod exec;
+mod handoff;
 mod init;
 mod lsm;
 mod mounts;

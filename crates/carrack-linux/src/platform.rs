@@ -298,6 +298,7 @@ impl Linux {
             console,
             preserve_fds: opts.preserve_fds,
             no_pivot: opts.no_pivot,
+            no_new_keyring: opts.no_new_keyring,
             new_userns,
             new_cgroupns,
             join,
@@ -424,6 +425,9 @@ impl Linux {
             fs::write(&tmp, pid.to_string())
                 .and_then(|()| fs::rename(&tmp, p))
                 .map_err(io(format!("pid file {}", p.display())))?;
+        }
+        if let Some(sock) = &opts.pidfd_socket {
+            crate::handoff::send_pidfd(sock, pid).map_err(Error::Init)?;
         }
         Ok(state)
     }

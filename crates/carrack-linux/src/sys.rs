@@ -296,3 +296,33 @@ pub(crate) fn bpf_detach_device(cgroup: RawFd, id: u32) -> io::Result<()> {
     attr[1] = u64::from(BPF_CGROUP_DEVICE);
     bpf(BPF_PROG_DETACH, &mut attr).map(|_| ())
 }
+
+/// pidfd_open(2): a descriptor referring to process `pid`.
+pub(crate) fn pidfd_open(pid: i32) -> io::Result<std::os::fd::OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let r = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    use std::os::fd::FromRawFd;
+    // SAFETY: the descriptor was just created for us and nothing else owns it.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(r as RawFd) })
+}
+
+/// keyctl(2) with integer arguments and one optional C string as the second argument.
+pub(crate) fn keyctl(
+    op: libc::c_int,
+    arg2: Option<&std::ffi::CStr>,
+    arg2_int: libc::c_ulong,
+    arg3: libc::c_ulong,
+) -> io::Result<libc::c_long> {
+    let a2 = arg2.map_or(arg2_int, |s| s.as_ptr() as libc::c_ulong);
+    // SAFETY: keyctl reads at most the NUL-terminated string passed as arg2 (alive for the
+    // call); the other arguments are plain integers for the operations carrack uses.
+    let r = unsafe { libc::syscall(libc::SYS_keyctl, op, a2, arg3, 0, 0) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}

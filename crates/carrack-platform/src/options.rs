@@ -23,6 +23,8 @@ pub struct CreateOptions {
     pub no_pivot: bool,
     /// Do not create a new session keyring.
     pub no_new_keyring: bool,
+    /// An AF_UNIX socket to send a pidfd of the container's init to (runc's `--pidfd-socket`).
+    pub pidfd_socket: Option<PathBuf>,
 }
 
 impl CreateOptions {
@@ -47,6 +49,8 @@ pub struct ExecOptions {
     pub preserve_fds: u32,
     /// Return once the process started instead of waiting for it.
     pub detach: bool,
+    /// An AF_UNIX socket to send a pidfd of the new process to.
+    pub pidfd_socket: Option<PathBuf>,
 }
 
 /// Options of [`crate::Platform::kill`].

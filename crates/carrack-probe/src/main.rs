@@ -10,6 +10,7 @@
 //! carrack-probe read PATH..         prints {"PATH":"contents"|null, ...}
 //! carrack-probe sleep SECONDS       sleeps (a long-running container process)
 //! carrack-probe alloc MIB           allocates and touches MIB mebibytes, then prints "ok"
+//! carrack-probe keyring             prints the session keyring's description (type;uid;gid;perm;name)
 //! ```
 #![allow(unsafe_code)]
 
@@ -244,6 +245,27 @@ fn main() {
             let mut s = String::new();
             V::Map(m).render(&mut s);
             Ok(s)
+        }
+        Some("keyring") => {
+            let mut buf = vec![0u8; 512];
+            // SAFETY: KEYCTL_DESCRIBE writes at most buf.len() bytes into buf.
+            let n = unsafe {
+                libc::syscall(
+                    libc::SYS_keyctl,
+                    6, // KEYCTL_DESCRIBE
+                    -3i32, // KEY_SPEC_SESSION_KEYRING
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    0,
+                )
+            };
+            if n < 0 {
+                Err(format!("keyctl: {}", std::io::Error::last_os_error()))
+            } else {
+                let len = usize::try_from(n).unwrap_or(0).min(buf.len());
+                let text = String::from_utf8_lossy(&buf[..len]);
+                Ok(text.trim_end_matches('\0').to_owned())
+            }
         }
         Some("alloc") => {
             let mib: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);

@@ -66,6 +66,9 @@ pub(crate) struct CreateArgs {
     /// Do not create a new session keyring.
     #[arg(long)]
     no_new_keyring: bool,
+    /// AF_UNIX socket to receive a pidfd of the container's init.
+    #[arg(long, value_name = "PATH")]
+    pidfd_socket: Option<PathBuf>,
 }
 
 /// Options of exec, as runc takes them.
@@ -108,6 +111,15 @@ pub(crate) struct ExecArgs {
     /// Pass N more fds (3..3+N) to the process.
     #[arg(long, value_name = "N", default_value_t = 0)]
     preserve_fds: u32,
+    /// The SELinux label the process runs with.
+    #[arg(long, value_name = "LABEL")]
+    process_label: Option<String>,
+    /// The AppArmor profile the process runs under.
+    #[arg(long, value_name = "PROFILE")]
+    apparmor: Option<String>,
+    /// AF_UNIX socket to receive a pidfd of the new process.
+    #[arg(long, value_name = "PATH")]
+    pidfd_socket: Option<PathBuf>,
     /// The container id.
     id: String,
     /// The command and its arguments (without --process).
@@ -172,6 +184,12 @@ fn exec_process(
         let mut user = p.user.take().unwrap_or_default();
         user.additional_gids = Some(a.additional_gids.clone());
         p.user = Some(user);
+    }
+    if let Some(l) = &a.process_label {
+        p.selinux_label = Some(l.clone());
+    }
+    if let Some(a) = &a.apparmor {
+        p.apparmor_profile = Some(a.clone());
     }
     if !a.caps.is_empty() {
         let mut caps = p.capabilities.take().unwrap_or_default();
@@ -359,6 +377,7 @@ fn create_options(a: &CreateArgs) -> CreateOptions {
     o.preserve_fds = a.preserve_fds;
     o.no_pivot = a.no_pivot;
     o.no_new_keyring = a.no_new_keyring;
+    o.pidfd_socket.clone_from(&a.pidfd_socket);
     o
 }
 
@@ -517,6 +536,7 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
                         .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
                     o.console_socket.clone_from(&a.console_socket);
                     o.preserve_fds = a.preserve_fds;
+                    o.pidfd_socket.clone_from(&a.pidfd_socket);
                     let code = linux.exec(&id(&a.id)?, &process, &o)?;
                     return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
                 }

@@ -43,7 +43,7 @@ enum Command {
     #[command(subcommand)]
     Image(Box<image::Command>),
     #[command(flatten)]
-    Lifecycle(lifecycle::Command),
+    Lifecycle(Box<lifecycle::Command>),
 }
 
 fn main() -> ExitCode {
@@ -64,7 +64,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Validate(args)) => validate::run(&args),
         Some(Command::Image(cmd)) => image::run(*cmd),
-        Some(Command::Lifecycle(cmd)) => lifecycle::run(&cli.global, cmd),
+        Some(Command::Lifecycle(cmd)) => lifecycle::run(&cli.global, *cmd),
         None => {
             eprintln!("carrack: a command is needed (carrack --help lists them)");
             ExitCode::from(2)

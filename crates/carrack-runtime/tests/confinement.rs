@@ -590,3 +590,128 @@ fn resources_the_host_cannot_honour_are_errors() {
         assert_eq!(std::fs::read_dir(env.root()).expect("root").count(), 0);
     }
 }
+
+/// Each container joins a session keyring of its own (`_ses.<id>`, as runc), unless
+/// `--no-new-keyring`; a pidfd of init and of an exec'd process goes to `--pidfd-socket`;
+/// `exec --apparmor/--process-label` reach the LSM checks.
+#[test]
+fn keyring_pidfd_socket_and_exec_labels() {
+    let env = Env::new();
+    let b = env.probe_bundle("k1", &["/probe", "keyring"], |_| {});
+    let o = env.run("k1", &b);
+    assert!(o.status.success(), "{}", text(&o));
+    let desc = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+    assert!(
+        desc.starts_with("keyring;") && desc.ends_with(";_ses.k1"),
+        "{desc}"
+    );
+    let o = env.carrack(&[
+        "run",
+        "--no-new-keyring",
+        "--bundle",
+        b.to_str().expect("utf-8"),
+        "k2",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let desc = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+    assert!(
+        !desc.ends_with("_ses.k2"),
+        "the caller's keyring is kept: {desc}"
+    );
+
+    // --pidfd-socket on create and on exec.
+    let sock = env.dir.path().join("pidfd.sock");
+    let listener = UnixListener::bind(&sock).expect("bind");
+    let receive = move || {
+        let (conn, _) = listener.accept().expect("accept");
+        let mut buf = [0u8; 64];
+        let mut iov = [IoSliceMut::new(&mut buf)];
+        let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+        let msg = nix::sys::socket::recvmsg::<()>(
+            conn.as_raw_fd(),
+            &mut iov,
+            Some(&mut space),
+            nix::sys::socket::MsgFlags::empty(),
+        )
+        .expect("recvmsg");
+        let mut fds = Vec::new();
+        for c in msg.cmsgs().expect("cmsgs") {
+            if let nix::sys::socket::ControlMessageOwned::ScmRights(f) = c {
+                fds.extend(f);
+            }
+        }
+        let n = msg.bytes;
+        assert_eq!(&buf[..n], b"pidfd");
+        assert_eq!(fds.len(), 1);
+        // SAFETY: the fd just arrived with SCM_RIGHTS and is ours.
+        #[allow(unsafe_code)]
+        let fd = unsafe { OwnedFd::from_raw_fd(fds[0]) };
+        let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd()))
+            .expect("fdinfo");
+        info.lines()
+            .find_map(|l| l.strip_prefix("Pid:"))
+            .and_then(|p| p.trim().parse::<u64>().ok())
+            .expect("a pidfd names its process")
+    };
+    let s = sock.to_str().expect("utf-8").to_owned();
+    let b = env.probe_bundle("pf", &["/probe", "sleep", "60"], |_| {});
+    let creator = {
+        let s = s.clone();
+        let b = b.clone();
+        let root = env.root();
+        std::thread::spawn(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_carrack"))
+                .arg("--root")
+                .arg(root)
+                .args(["create", "--pidfd-socket", &s, "--bundle"])
+                .arg(&b)
+                .arg("pf")
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("create")
+        })
+    };
+    let init = receive();
+    assert!(creator.join().expect("create").success());
+    let st = common::state(&env, "pf");
+    assert_eq!(st["pid"].as_u64(), Some(init), "the pidfd is init's");
+    let o = env.carrack(&["start", "pf"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let exec = {
+        let s = s.clone();
+        let root = env.root();
+        std::thread::spawn(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_carrack"))
+                .arg("--root")
+                .arg(root)
+                .args([
+                    "exec",
+                    "--pidfd-socket",
+                    &s,
+                    "pf",
+                    "/probe",
+                    "read",
+                    "/proc/self/stat",
+                ])
+                .output()
+                .expect("exec")
+        })
+    };
+    let exec_pid = receive();
+    let o = exec.join().expect("exec");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(exec_pid > 0 && exec_pid != init);
+
+    // exec's label flags go through the same LSM checks as the config's.
+    let o = env.carrack(&["exec", "--apparmor", "unconfined", "pf", "/probe", "report"]);
+    let apparmor = std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
+        .is_ok_and(|s| s.trim() == "Y");
+    assert_eq!(o.status.success(), apparmor, "{}", text(&o));
+    if !apparmor {
+        assert!(text(&o).contains("AppArmor is not enabled"), "{}", text(&o));
+    }
+    let o = env.carrack(&["delete", "-f", "pf"]);
+    assert!(o.status.success(), "{}", text(&o));
+}

@@ -102,6 +102,34 @@ pub(crate) fn open_inside(
     file: bool,
     no_symlinks: bool,
 ) -> io::Result<File> {
+    open_inside_at_depth(root, dest, file, no_symlinks, 0)
+}
+
+/// Symlinks followed while creating one destination, as the kernel's SYMLOOP_MAX.
+const MAX_LINKS: u32 = 40;
+
+/// `path` with `.` and `..` applied lexically, never above the root.
+fn clean(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            p => out.push(p),
+        }
+    }
+    out.join("/")
+}
+
+fn open_inside_at_depth(
+    root: &File,
+    dest: &str,
+    file: bool,
+    no_symlinks: bool,
+    links: u32,
+) -> io::Result<File> {
     let resolve = if no_symlinks {
         ResolveFlag::RESOLVE_NO_SYMLINKS
     } else {
@@ -150,11 +178,24 @@ pub(crate) fn open_inside(
         }
         // Resolve again from the root: a symlink met on the way stays inside it.
         let prefix = parts[..=i].join("/");
-        at = File::from(openat2(
-            root.as_fd(),
-            prefix.as_str(),
-            how(OFlag::O_PATH, resolve),
-        )?);
+        match openat2(root.as_fd(), prefix.as_str(), how(OFlag::O_PATH, resolve)) {
+            Ok(fd) => at = File::from(fd),
+            // A symlink dangling inside the root (say /var/run -> /run, with no /run yet):
+            // create its target inside the root, as runc does, and go on from there.
+            Err(nix::Error::ENOENT) if !no_symlinks && links < MAX_LINKS => {
+                let target = nix::fcntl::readlinkat(at.as_fd(), *part)?;
+                let target = target.to_string_lossy();
+                let base = if target.starts_with('/') {
+                    String::new()
+                } else {
+                    parts[..i].join("/")
+                };
+                let rest = parts[i + 1..].join("/");
+                let next = clean(&format!("{base}/{target}/{rest}"));
+                return open_inside_at_depth(root, &next, file, no_symlinks, links + 1);
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(at)
 }

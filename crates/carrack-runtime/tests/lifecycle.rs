@@ -304,35 +304,42 @@ fn hostile_bundles_cannot_reach_the_host() {
     let outside = env.dir.path().join("outside");
     std::fs::create_dir(&outside).expect("outside");
     // A mount destination through a symlink planted in the rootfs never leaves it: a symlink
-    // dangling inside the rootfs is refused (runc would create its target inside the rootfs).
+    // dangling inside the rootfs gets its target created inside the rootfs (as runc does), and
+    // the mount lands there, never outside.
     let b = env.bundle(
         "b",
-        &["sh", "-c", "echo inside > /escape/file && cat /escape/file"],
+        &[
+            "sh",
+            "-c",
+            "echo inside > /escape/file && cat /escape/file && grep -c \" /escape \" /proc/mounts; \
+             grep -c \" /run/deep/x \" /proc/mounts",
+        ],
         |c| {
             c["root"]["readonly"] = json!(false);
-            c["mounts"].as_array_mut().expect("mounts").push(json!({
+            let mounts = c["mounts"].as_array_mut().expect("mounts");
+            mounts.push(json!({
                 "destination": "/escape", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]
+            }));
+            // Relative dangling link with `..`: var/run -> ../run, and a chain below it.
+            mounts.push(json!({
+                "destination": "/var/run/deep/x", "type": "tmpfs", "source": "tmpfs"
             }));
         },
     );
     std::os::unix::fs::symlink(&outside, b.join("rootfs/escape")).expect("planted link");
-    let o = env.run("c1", &b);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("/escape"), "{}", text(&o));
-    assert_eq!(
-        std::fs::read_dir(&outside).expect("outside").count(),
-        0,
-        "nothing written outside"
-    );
-    // Once the target exists inside the rootfs, the mount lands there.
-    std::fs::create_dir_all(
-        b.join("rootfs")
-            .join(outside.strip_prefix("/").expect("absolute")),
-    )
-    .expect("inside");
+    std::fs::create_dir_all(b.join("rootfs/var")).expect("var");
+    std::os::unix::fs::symlink("../run", b.join("rootfs/var/run")).expect("var/run");
     let o = env.run("c1", &b);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(stdout(&o).trim(), "inside");
+    let lines: Vec<String> = stdout(&o).lines().map(str::to_owned).collect();
+    assert_eq!(lines, ["inside", "0", "1"], "{}", text(&o));
+    assert!(
+        b.join("rootfs")
+            .join(outside.strip_prefix("/").expect("absolute"))
+            .is_dir(),
+        "the link's target was made inside the rootfs"
+    );
+    assert!(b.join("rootfs/run/deep/x").is_dir());
     assert_eq!(
         std::fs::read_dir(&outside).expect("outside").count(),
         0,

@@ -24,6 +24,7 @@ mod platform;
 mod platform_features;
 mod procfs;
 mod resources;
+mod sealed;
 #[cfg_attr(not(feature = "seccomp"), path = "seccomp_off.rs")]
 mod seccomp;
 mod signals;

@@ -53,6 +53,7 @@ struct Backend {
 #[derive(Debug, Clone)]
 pub struct Linux {
     store: Store,
+    sealed_reexec: bool,
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
@@ -94,7 +95,43 @@ impl Linux {
     pub fn new(root: impl Into<PathBuf>) -> Result<Self> {
         Ok(Self {
             store: Store::open(root)?,
+            sealed_reexec: false,
         })
+    }
+
+    /// Lets `create`, `run` and `exec` re-execute the calling program from a sealed memfd copy
+    /// of its binary when the container could otherwise reach that binary (no user namespace
+    /// of its own and CAP_SYS_PTRACE: CVE-2019-5736). Only for a program like the `carrack`
+    /// binary, whose work starts over cleanly from its arguments; off by default, because it
+    /// replaces the calling process.
+    ///
+    /// ```no_run
+    /// let linux = carrack_linux::Linux::new("/run/carrack")?.with_sealed_reexec(true);
+    /// # Ok::<(), carrack_platform::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_sealed_reexec(mut self, on: bool) -> Self {
+        self.sealed_reexec = on;
+        self
+    }
+
+    /// Re-executes from a sealed copy first when the container needs it (see
+    /// [`Linux::with_sealed_reexec`]); returns only when no re-exec is needed, or with its error.
+    fn seal_if_needed(
+        &self,
+        spec: &Spec,
+        process: Option<&carrack_spec::runtime::Process>,
+    ) -> Result<()> {
+        if self.sealed_reexec
+            && crate::sealed::needed(spec, process)
+            && !crate::sealed::running_sealed()
+        {
+            return Err(Error::io(
+                "re-executing from a sealed copy of the runtime binary",
+                crate::sealed::reexec(),
+            ));
+        }
+        Ok(())
     }
 
     /// The state store.
@@ -533,6 +570,11 @@ impl Platform for Linux {
     }
 
     fn create(&self, id: &ContainerId, opts: &CreateOptions) -> Result<ContainerState> {
+        if self.sealed_reexec
+            && let Ok(spec) = load_spec(&opts.bundle.join(CONFIG))
+        {
+            self.seal_if_needed(&spec, None)?;
+        }
         let c = self.store.create(id)?;
         match self.create_locked(&c, id, opts) {
             Ok(s) => Ok(s),
@@ -704,6 +746,7 @@ impl Platform for Linux {
             )
             // The lock is released here: a long exec must not block other commands.
         };
+        self.seal_if_needed(&spec, Some(process))?;
         crate::exec::exec(pid, &state, &spec, &cgroups, process, opts)
     }
 

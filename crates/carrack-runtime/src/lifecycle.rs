@@ -416,7 +416,8 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
             Err(e) => fail(g, &e),
         };
     }
-    let linux = match Linux::new(state_root(g)) {
+    // The binary may re-execute itself from a sealed copy for containers that could reach it.
+    let linux = match Linux::new(state_root(g)).map(|l| l.with_sealed_reexec(true)) {
         Ok(l) => l,
         Err(e) => return fail(g, &e),
     };

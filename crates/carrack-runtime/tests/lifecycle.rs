@@ -529,6 +529,63 @@ fn the_runtime_binary_is_out_of_reach_from_the_container() {
 }
 
 #[test]
+fn a_container_that_may_ptrace_meets_only_a_sealed_copy_of_the_runtime() {
+    // CVE-2019-5736 with CAP_SYS_PTRACE (which gets past "not dumpable"): carrack re-executes
+    // from a sealed memfd for such a container, so /proc/1/exe of a created container's init
+    // is that copy, and writing to it fails; the binary on the host is untouched.
+    use std::io::Read as _;
+    let hash = || {
+        let mut v = Vec::new();
+        std::fs::File::open(env!("CARGO_BIN_EXE_carrack"))
+            .and_then(|mut f| f.read_to_end(&mut v))
+            .expect("binary");
+        v
+    };
+    let before = hash();
+    let env = Env::new();
+    let b = env.bundle("b", &["sleep", "60"], |c| {
+        for set in ["bounding", "effective", "permitted"] {
+            c["process"]["capabilities"][set]
+                .as_array_mut()
+                .expect("caps")
+                .push(json!("CAP_SYS_PTRACE"));
+        }
+    });
+    let o = env.carrack_leaving(&["create", "--bundle", b.to_str().expect("utf-8"), "c1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = env.carrack(&[
+        "exec",
+        "c1",
+        "sh",
+        "-c",
+        "readlink /proc/1/exe; echo overwritten >> /proc/1/exe && echo WROTE; \
+         readlink /proc/self/exe; echo checked",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("/memfd:carrack"),
+        "init runs a sealed copy: {out}"
+    );
+    assert!(!out.contains("WROTE"), "the copy is sealed: {}", text(&o));
+    assert!(out.ends_with("checked\n"), "{}", text(&o));
+    assert!(env.carrack(&["delete", "-f", "c1"]).status.success());
+    assert!(
+        before == hash(),
+        "the runtime binary on the host is unchanged"
+    );
+    // Without CAP_SYS_PTRACE nothing is copied: init runs the binary itself (not dumpable).
+    let b = env.bundle("b2", &["sleep", "60"], |_| {});
+    let o = env.carrack_leaving(&["create", "--bundle", b.to_str().expect("utf-8"), "c2"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let st = state(&env, "c2");
+    let exe = std::fs::read_link(format!("/proc/{}/exe", st["pid"])).expect("exe");
+    assert_eq!(exe, std::path::Path::new(env!("CARGO_BIN_EXE_carrack")));
+    assert!(env.carrack(&["delete", "-f", "c2"]).status.success());
+}
+
+#[test]
 fn resources_are_applied_updated_reported_and_unsupported_ones_refused() {
     use std::os::unix::fs::MetadataExt;
     let env = Env::new();

@@ -207,8 +207,28 @@ pub(crate) fn apply(
             }
             d.write("memory.oom_control", "1", "memory.disableOOMKiller")?;
         }
-        if m.kernel.is_some() || m.kernel_tcp.is_some() {
-            return Err("linux.resources.memory.kernel/kernelTCP: kernel memory limits are not supported (deprecated by the kernel)".into());
+        if m.kernel.is_some() {
+            // Kernel memory limits were removed from the kernel (5.16: the file refuses
+            // writes); runc ignores them, carrack says so.
+            return Err(
+                "linux.resources.memory.kernel: kernel memory limits no longer exist \
+                        in the kernel (removed in Linux 5.16; deprecated in the spec)"
+                    .into(),
+            );
+        }
+        if let Some(t) = m.kernel_tcp {
+            if v2 {
+                return Err(
+                    "linux.resources.memory.kernelTCP: not available on cgroup v2 \
+                            (tcp memory is part of memory.max there)"
+                        .into(),
+                );
+            }
+            d.write(
+                "memory.kmem.tcp.limit_in_bytes",
+                &bytes(t),
+                "memory.kernelTCP",
+            )?;
         }
         if m.use_hierarchy == Some(true) && !v2 {
             d.write("memory.use_hierarchy", "1", "memory.useHierarchy")?;

@@ -373,9 +373,19 @@ fn cgroup_limits_are_seen_from_inside() {
     };
     let mut args = vec!["read", "/proc/self/cgroup", "/sys/fs/cgroup"];
     args.extend_from_slice(files);
+    if !v2 {
+        args.push("/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes");
+        args.push("/sys/fs/cgroup/memory/memory.soft_limit_in_bytes");
+        args.push("/sys/fs/cgroup/memory/memory.swappiness");
+    }
     let r = env.probe_run("cg", &args, |c| {
         c["linux"]["resources"] = json!({
-            "memory": {"limit": 64 * 1024 * 1024},
+            "memory": if v2 {
+                json!({"limit": 64 * 1024 * 1024, "reservation": 32 * 1024 * 1024})
+            } else {
+                json!({"limit": 64 * 1024 * 1024, "reservation": 32 * 1024 * 1024,
+                       "kernelTCP": 16 * 1024 * 1024, "swappiness": 10})
+            },
             "pids": {"limit": 42},
             "cpu": {"shares": 512}
         });
@@ -387,6 +397,15 @@ fn cgroup_limits_are_seen_from_inside() {
     assert_eq!(r[files[1]], "42\n", "{r}");
     if !v2 {
         assert_eq!(r[files[2]], "512\n", "{r}");
+        assert_eq!(
+            r["/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes"],
+            "16777216\n"
+        );
+        assert_eq!(
+            r["/sys/fs/cgroup/memory/memory.soft_limit_in_bytes"],
+            "33554432\n"
+        );
+        assert_eq!(r["/sys/fs/cgroup/memory/memory.swappiness"], "10\n");
     }
 }
 

@@ -367,12 +367,14 @@ fn id(s: &str) -> Result<ContainerId, carrack_platform::Error> {
     ContainerId::new(s)
 }
 
+/// `p` made absolute against the current directory (the pid file outlives the caller's cwd).
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
 fn create_options(a: &CreateArgs) -> CreateOptions {
     let mut o = CreateOptions::new(&a.bundle);
-    o.pid_file = a
-        .pid_file
-        .as_ref()
-        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+    o.pid_file = a.pid_file.as_deref().map(absolute);
     o.console_socket.clone_from(&a.console_socket);
     o.preserve_fds = a.preserve_fds;
     o.no_pivot = a.no_pivot;
@@ -531,10 +533,7 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
                     let process = exec_process(&linux, &a)?;
                     let mut o = carrack_platform::ExecOptions::default();
                     o.detach = a.detach;
-                    o.pid_file = a
-                        .pid_file
-                        .as_ref()
-                        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+                    o.pid_file = a.pid_file.as_deref().map(absolute);
                     o.console_socket.clone_from(&a.console_socket);
                     o.preserve_fds = a.preserve_fds;
                     o.pidfd_socket.clone_from(&a.pidfd_socket);

@@ -19,6 +19,35 @@ fn sys(v: &Value) -> (i64, i64) {
     )
 }
 
+/// Accepts one connection on `listener` and receives one message: its payload and the one fd
+/// it carries with `SCM_RIGHTS`.
+fn accept_one_fd(listener: &UnixListener) -> (Vec<u8>, OwnedFd) {
+    let (conn, _) = listener.accept().expect("accept");
+    let mut buf = vec![0u8; 65536];
+    let mut iov = [IoSliceMut::new(&mut buf)];
+    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let msg = nix::sys::socket::recvmsg::<()>(
+        conn.as_raw_fd(),
+        &mut iov,
+        Some(&mut space),
+        nix::sys::socket::MsgFlags::empty(),
+    )
+    .expect("recvmsg");
+    let mut fds = Vec::new();
+    for c in msg.cmsgs().expect("cmsgs") {
+        if let nix::sys::socket::ControlMessageOwned::ScmRights(f) = c {
+            fds.extend(f);
+        }
+    }
+    let n = msg.bytes;
+    assert_eq!(fds.len(), 1, "one fd with the message");
+    // SAFETY: the fd just arrived with SCM_RIGHTS and is ours.
+    #[allow(unsafe_code)]
+    let fd = unsafe { OwnedFd::from_raw_fd(fds[0]) };
+    buf.truncate(n);
+    (buf, fd)
+}
+
 fn filter() -> Value {
     json!({
         "defaultAction": "SCMP_ACT_ALLOW",
@@ -163,29 +192,8 @@ fn seccomp_notify_hands_the_fd_to_the_listener() {
     let sock = env.dir.path().join("agent.sock");
     let listener = UnixListener::bind(&sock).expect("bind");
     let agent = std::thread::spawn(move || {
-        let (conn, _) = listener.accept().expect("accept");
-        let mut buf = vec![0u8; 65536];
-        let mut iov = [IoSliceMut::new(&mut buf)];
-        let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
-        let msg = nix::sys::socket::recvmsg::<()>(
-            conn.as_raw_fd(),
-            &mut iov,
-            Some(&mut space),
-            nix::sys::socket::MsgFlags::empty(),
-        )
-        .expect("recvmsg");
-        let mut fds = Vec::new();
-        for c in msg.cmsgs().expect("cmsgs") {
-            if let nix::sys::socket::ControlMessageOwned::ScmRights(f) = c {
-                fds.extend(f);
-            }
-        }
-        let n = msg.bytes;
-        let state: Value = serde_json::from_slice(&buf[..n]).expect("state json");
-        assert_eq!(fds.len(), 1, "{state}");
-        // SAFETY: the fd just arrived with SCM_RIGHTS and is ours.
-        #[allow(unsafe_code)]
-        let fd = unsafe { OwnedFd::from_raw_fd(fds[0]) };
+        let (payload, fd) = accept_one_fd(&listener);
+        let state: Value = serde_json::from_slice(&payload).expect("state json");
         let req = libseccomp::ScmpNotifReq::receive(fd.as_raw_fd()).expect("notification");
         let answer = libseccomp::ScmpNotifResp::new_val(
             req.id,
@@ -642,29 +650,8 @@ fn keyring_pidfd_socket_and_exec_labels() {
     let sock = env.dir.path().join("pidfd.sock");
     let listener = UnixListener::bind(&sock).expect("bind");
     let receive = move || {
-        let (conn, _) = listener.accept().expect("accept");
-        let mut buf = [0u8; 64];
-        let mut iov = [IoSliceMut::new(&mut buf)];
-        let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
-        let msg = nix::sys::socket::recvmsg::<()>(
-            conn.as_raw_fd(),
-            &mut iov,
-            Some(&mut space),
-            nix::sys::socket::MsgFlags::empty(),
-        )
-        .expect("recvmsg");
-        let mut fds = Vec::new();
-        for c in msg.cmsgs().expect("cmsgs") {
-            if let nix::sys::socket::ControlMessageOwned::ScmRights(f) = c {
-                fds.extend(f);
-            }
-        }
-        let n = msg.bytes;
-        assert_eq!(&buf[..n], b"pidfd");
-        assert_eq!(fds.len(), 1);
-        // SAFETY: the fd just arrived with SCM_RIGHTS and is ours.
-        #[allow(unsafe_code)]
-        let fd = unsafe { OwnedFd::from_raw_fd(fds[0]) };
+        let (payload, fd) = accept_one_fd(&listener);
+        assert_eq!(payload, b"pidfd");
         let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd()))
             .expect("fdinfo");
         info.lines()

@@ -14,13 +14,7 @@ fn leftovers(env: &Env) -> Vec<String> {
     if let Ok(d) = std::fs::read_dir(env.root()) {
         out.extend(d.flatten().map(|e| format!("state {}", e.path().display())));
     }
-    let unique = env
-        .dir
-        .path()
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .into_owned();
+    let unique = env.unique();
     for h in std::fs::read_dir("/sys/fs/cgroup")
         .expect("cgroupfs")
         .flatten()

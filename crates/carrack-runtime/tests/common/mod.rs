@@ -53,6 +53,15 @@ impl Env {
         let dir = tempfile::tempdir().expect("tmp");
         Self { dir }
     }
+    /// The name of this test's temporary directory: the prefix of its cgroups.
+    pub fn unique(&self) -> String {
+        self.dir
+            .path()
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned()
+    }
     pub fn root(&self) -> PathBuf {
         self.dir.path().join("state")
     }
@@ -111,13 +120,7 @@ impl Env {
         config["process"]["terminal"] = json!(false);
         config["process"]["args"] = json!(args);
         // Tests run in parallel with the same container ids: give each its own cgroup.
-        let unique = self
-            .dir
-            .path()
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
+        let unique = self.unique();
         config["linux"]["cgroupsPath"] = json!(format!("/carrack-test/{unique}-{name}"));
         tweak(&mut config);
         std::fs::write(&path, serde_json::to_vec_pretty(&config).expect("json")).expect("write");

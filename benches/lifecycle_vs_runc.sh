@@ -6,8 +6,9 @@
 #
 #   sudo benches/lifecycle_vs_runc.sh [ROUNDS] [COLD]   (default 200 warm, 20 cold rounds;
 #                                                        needs root, gcc, runc, crun)
-#   CARRACK_PROFILE=dist ...     measure the packaged build (fat LTO, one codegen unit)
-#                                instead of the release profile
+#   CARRACK_PROFILE=dist ...     measure another cargo profile than release
+#   CARRACK_BIN=PATH ...         measure that binary, e.g. the one scripts/build-dist makes
+#                                (static, lifecycle code laid out together: what to ship)
 #
 # crun refuses this machine's hybrid cgroup layout, so everything runs in a private mount
 # namespace with /sys/fs/cgroup/unified unmounted (the same for every runtime). Warm samples
@@ -25,7 +26,7 @@ done
 file -L /bin/busybox | grep -q 'statically linked' || { echo "needs busybox-static" >&2; exit 2; }
 
 if [ -z "${CARRACK_BENCH_INNER:-}" ]; then
-    (cd "$repo" && cargo build --profile "${CARRACK_PROFILE:-release}" -q -p carrack-runtime)
+    [ -n "${CARRACK_BIN:-}" ] || (cd "$repo" && cargo build --profile "${CARRACK_PROFILE:-release}" -q -p carrack-runtime)
     exec unshare -m env CARRACK_BENCH_INNER=1 "$0" "$@"
 fi
 mount --make-rprivate /
@@ -37,7 +38,7 @@ gcc -O2 -o "$work/floor" "$repo/benches/floor/floor.c"
 mkdir -p "$work/bundle/rootfs/bin"
 cp /bin/busybox "$work/bundle/rootfs/bin/busybox"
 ln -s busybox "$work/bundle/rootfs/bin/true"
-carrack=$repo/target/${CARRACK_PROFILE:-release}/carrack
+carrack=${CARRACK_BIN:-$repo/target/${CARRACK_PROFILE:-release}/carrack}
 "$carrack" spec --bundle "$work/bundle"
 sed -i 's/"terminal": true/"terminal": false/; s/"sh"/"\/bin\/true"/; s/"ociVersion": "1.3.0"/"ociVersion": "1.0.2"/' "$work/bundle/config.json" # Debian's runc 1.1 refuses newer versions
 grep -q '"/bin/true"' "$work/bundle/config.json"

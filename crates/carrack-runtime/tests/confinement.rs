@@ -381,10 +381,22 @@ fn cgroup_limits_are_seen_from_inside() {
     };
     let mut args = vec!["read", "/proc/self/cgroup", "/sys/fs/cgroup"];
     args.extend_from_slice(files);
+    let v1_files = [
+        "/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes",
+        "/sys/fs/cgroup/memory/memory.soft_limit_in_bytes",
+        "/sys/fs/cgroup/memory/memory.swappiness",
+        "/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes",
+        "/sys/fs/cgroup/memory/memory.oom_control",
+        "/sys/fs/cgroup/memory/memory.use_hierarchy",
+        "/sys/fs/cgroup/cpu/cpu.cfs_quota_us",
+        "/sys/fs/cgroup/cpu/cpu.cfs_period_us",
+        "/sys/fs/cgroup/cpu/cpu.cfs_burst_us",
+        "/sys/fs/cgroup/cpu/cpu.idle",
+        "/sys/fs/cgroup/cpuset/cpuset.cpus",
+        "/sys/fs/cgroup/cpuset/cpuset.mems",
+    ];
     if !v2 {
-        args.push("/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes");
-        args.push("/sys/fs/cgroup/memory/memory.soft_limit_in_bytes");
-        args.push("/sys/fs/cgroup/memory/memory.swappiness");
+        args.extend(v1_files);
     }
     let r = env.probe_run("cg", &args, |c| {
         c["linux"]["resources"] = json!({
@@ -392,10 +404,17 @@ fn cgroup_limits_are_seen_from_inside() {
                 json!({"limit": 64 * 1024 * 1024, "reservation": 32 * 1024 * 1024})
             } else {
                 json!({"limit": 64 * 1024 * 1024, "reservation": 32 * 1024 * 1024,
-                       "kernelTCP": 16 * 1024 * 1024, "swappiness": 10})
+                       "kernelTCP": 16 * 1024 * 1024, "swappiness": 10,
+                       "swap": 96 * 1024 * 1024, "disableOOMKiller": true,
+                       "useHierarchy": true})
             },
             "pids": {"limit": 42},
-            "cpu": {"shares": 512}
+            "cpu": if v2 {
+                json!({"shares": 512})
+            } else {
+                json!({"shares": 512, "quota": 50000, "period": 100000, "burst": 1000,
+                       "idle": 0, "cpus": "0", "mems": "0"})
+            }
         });
     });
     // A cgroup namespace rooted at the container's own cgroups.
@@ -414,6 +433,22 @@ fn cgroup_limits_are_seen_from_inside() {
             "33554432\n"
         );
         assert_eq!(r["/sys/fs/cgroup/memory/memory.swappiness"], "10\n");
+        assert_eq!(
+            r["/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"],
+            "100663296\n"
+        );
+        let oom = r["/sys/fs/cgroup/memory/memory.oom_control"]
+            .as_str()
+            .expect("oom");
+        assert!(oom.contains("oom_kill_disable 1"), "{oom}");
+        assert_eq!(r["/sys/fs/cgroup/memory/memory.use_hierarchy"], "1\n");
+        assert_eq!(r["/sys/fs/cgroup/cpu/cpu.cfs_quota_us"], "50000\n");
+        assert_eq!(r["/sys/fs/cgroup/cpu/cpu.cfs_period_us"], "100000\n");
+        assert_eq!(r["/sys/fs/cgroup/cpu/cpu.cfs_burst_us"], "1000\n");
+        // idle 1 would turn the group SCHED_IDLE (the kernel then reports shares 3).
+        assert_eq!(r["/sys/fs/cgroup/cpu/cpu.idle"], "0\n");
+        assert_eq!(r["/sys/fs/cgroup/cpuset/cpuset.cpus"], "0\n");
+        assert_eq!(r["/sys/fs/cgroup/cpuset/cpuset.mems"], "0\n");
     }
 }
 
@@ -720,4 +755,73 @@ fn keyring_pidfd_socket_and_exec_labels() {
     }
     let o = env.carrack(&["delete", "-f", "pf"]);
     assert!(o.status.success(), "{}", text(&o));
+}
+
+/// `update` with `checkBeforeUpdate` refuses a memory limit below what the container uses,
+/// and leaves the old limit in place; without it the same kind of update goes through.
+#[test]
+fn check_before_update_refuses_a_limit_below_usage() {
+    let env = Env::new();
+    let b = env.probe_bundle("cbu", &["/probe", "sleep", "60"], |c| {
+        c["linux"]["resources"] = json!({"memory": {"limit": 64 * 1024 * 1024}});
+    });
+    let o = env.carrack_leaving(&["run", "-d", "--bundle", b.to_str().expect("utf-8"), "cbu"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let low = env.dir.path().join("low.json");
+    std::fs::write(
+        &low,
+        r#"{"memory": {"limit": 4096, "checkBeforeUpdate": true}}"#,
+    )
+    .expect("w");
+    let o = env.carrack(&["update", "--resources", low.to_str().expect("utf-8"), "cbu"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("below the current usage"), "{}", text(&o));
+    let ok = env.dir.path().join("ok.json");
+    std::fs::write(
+        &ok,
+        r#"{"memory": {"limit": 50331648, "checkBeforeUpdate": true}}"#,
+    )
+    .expect("w");
+    let o = env.carrack(&["update", "--resources", ok.to_str().expect("utf-8"), "cbu"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let ev: Value =
+        serde_json::from_slice(&env.carrack(&["events", "--stats", "cbu"]).stdout).expect("json");
+    assert_eq!(ev["data"]["memory"]["usage"]["limit"], 50331648);
+    assert!(env.carrack(&["delete", "-f", "cbu"]).status.success());
+}
+
+/// Filter flags reach seccomp(2): TSYNC, LOG and SPEC_ALLOW load; WAIT_KILLABLE_RECV loads
+/// where libseccomp and the kernel know it and is otherwise an error naming the flag.
+#[test]
+fn seccomp_flags_are_applied_or_refused_by_name() {
+    let env = Env::new();
+    let r = env.probe_run("fl", &["report"], |c| {
+        c["linux"]["seccomp"] = json!({
+            "defaultAction": "SCMP_ACT_ALLOW",
+            "flags": ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                      "SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
+            "syscalls": [{"names": ["getpriority"], "action": "SCMP_ACT_ERRNO"}]
+        });
+    });
+    assert_eq!(r["status"]["Seccomp"], "2");
+    let b = env.probe_bundle("wk", &["/probe", "report"], |c| {
+        c["linux"]["seccomp"] = json!({
+            "defaultAction": "SCMP_ACT_ALLOW",
+            "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+            "syscalls": [{"names": ["getpriority"], "action": "SCMP_ACT_ERRNO"}]
+        });
+    });
+    let o = env.run("wk", &b);
+    let features: Value =
+        serde_json::from_slice(&env.carrack(&["features"]).stdout).expect("features");
+    let supported = features["linux"]["seccomp"]["supportedFlags"]
+        .as_array()
+        .expect("flags")
+        .iter()
+        .any(|f| f == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
+    assert_eq!(o.status.success(), supported, "{}", text(&o));
+    if !supported {
+        assert!(text(&o).contains("/linux/seccomp/flags/0"), "{}", text(&o));
+        assert!(text(&o).contains("WAIT_KILLABLE_RECV"), "{}", text(&o));
+    }
 }

@@ -99,11 +99,11 @@ impl Linux {
         })
     }
 
-    /// Lets `create`, `run` and `exec` re-execute the calling program from a sealed memfd copy
-    /// of its binary when the container could otherwise reach that binary (no user namespace
-    /// of its own and CAP_SYS_PTRACE: CVE-2019-5736). Only for a program like the `carrack`
-    /// binary, whose work starts over cleanly from its arguments; off by default, because it
-    /// replaces the calling process.
+    /// Lets `create`, `run` and `exec` re-execute the calling program through a read-only bind
+    /// of its binary, in a mount namespace of its own, when the container could otherwise reach
+    /// that binary (no user namespace of its own and CAP_SYS_PTRACE: CVE-2019-5736). Only for
+    /// a program like the `carrack` binary, whose work starts over cleanly from its arguments;
+    /// off by default, because it replaces the calling process.
     ///
     /// ```no_run
     /// let linux = carrack_linux::Linux::new("/run/carrack")?.with_sealed_reexec(true);
@@ -127,7 +127,7 @@ impl Linux {
             && !crate::sealed::running_sealed()
         {
             return Err(Error::io(
-                "re-executing from a sealed copy of the runtime binary",
+                "re-executing through a read-only bind of the runtime binary",
                 crate::sealed::reexec(),
             ));
         }

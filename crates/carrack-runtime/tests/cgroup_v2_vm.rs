@@ -171,6 +171,8 @@ case_begin limits; $C run --bundle $(b limits) limits; case_end limits $?
 case_begin devices; $C run --bundle $(b devices) devices; case_end devices $?
 case_begin devices_open; $C run --bundle $(b devices_open) devices_open; case_end devices_open $?
 
+case_begin apparmor; cat /sys/module/apparmor/parameters/enabled; $C run --bundle $(b apparmor) apparmor; case_end apparmor $?
+
 $C run -d --bundle $(b life) life > /tmp/life.out 2>&1 < /dev/null
 echo "@@@ begin created"; $C state life; echo "@@@ end created rc=$?"
 case_begin update; $C update --resources /cases/update.json life && $C exec life /probe read /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.max; case_end update $?
@@ -276,6 +278,12 @@ fn initramfs(dir: &Path) -> PathBuf {
                     .expect("mounts")
                     .push(kmsg.clone());
                 c["linux"]["resources"]["devices"] = json!([{"allow": true, "access": "rwm"}]);
+            }),
+        ),
+        (
+            "apparmor",
+            config("apparmor", &["cat", "/proc/self/attr/current"], |c| {
+                c["process"]["apparmorProfile"] = json!("unconfined");
             }),
         ),
         ("life", config("life", &["/probe", "sleep", "600"], |_| {})),
@@ -427,6 +435,13 @@ fn pure_cgroup_v2_in_a_vm() {
     );
     let (open, _) = get("devices_open");
     assert!(open.contains("kmsg-open"), "{open}");
+
+    // Debian's kernel enables AppArmor: the profile is applied at exec (this host has no LSM,
+    // so this is where the apply path runs; the host-side tests cover the refusal).
+    let (aa, rc) = get("apparmor");
+    assert_eq!(rc, 0, "{aa}");
+    assert!(aa.starts_with("Y\n"), "AppArmor enabled in the VM: {aa}");
+    assert!(aa.contains("unconfined"), "{aa}");
 
     let (created, rc) = get("created");
     assert_eq!(rc, 0, "{created}");

@@ -732,9 +732,11 @@ fn keyring_pidfd_socket_and_exec_labels() {
                     "--pidfd-socket",
                     &s,
                     "pf",
+                    // Alive long enough for its pidfd to still name it (fdinfo says -1
+                    // once the process is gone).
                     "/probe",
-                    "read",
-                    "/proc/self/stat",
+                    "sleep",
+                    "2",
                 ])
                 .output()
                 .expect("exec")

@@ -370,22 +370,28 @@ fn block_io(d: &Dirs<'_>, b: &carrack_spec::runtime::BlockIo) -> Result<(), Stri
     let v2 = d.is_v2();
     let first = |names: &[&'static str]| names.iter().copied().find(|f| d.with(f).is_some());
     let to_v2 = |w: u16| 1 + (u64::from(w.clamp(10, 1000)) - 10) * 9999 / 990;
-    if let Some(w) = b.weight {
+    // One weight: `dev` is None for the cgroup's default, `maj:min` for one device.
+    let weight = |dev: Option<&str>, w: u16, field: &str| -> Result<(), String> {
+        let line = |x: String| dev.map_or_else(|| x.clone(), |d| format!("{d} {x}"));
         if v2 {
-            match first(&["io.bfq.weight", "io.weight"]) {
-                Some("io.bfq.weight") => {
-                    d.write("io.bfq.weight", &w.to_string(), "blockIO.weight")?
-                }
-                _ => d.write(
-                    "io.weight",
-                    &format!("default {}", to_v2(w)),
-                    "blockIO.weight",
-                )?,
+            if first(&["io.bfq.weight", "io.weight"]) == Some("io.bfq.weight") {
+                d.write("io.bfq.weight", &line(w.to_string()), field)
+            } else {
+                let key = dev.unwrap_or("default");
+                d.write("io.weight", &format!("{key} {}", to_v2(w)), field)
             }
         } else {
-            let file = first(&["blkio.weight", "blkio.bfq.weight"]).unwrap_or("blkio.weight");
-            d.write(file, &w.to_string(), "blockIO.weight")?;
+            let files = if dev.is_some() {
+                ["blkio.weight_device", "blkio.bfq.weight_device"]
+            } else {
+                ["blkio.weight", "blkio.bfq.weight"]
+            };
+            let file = first(&files).unwrap_or(files[0]);
+            d.write(file, &line(w.to_string()), field)
         }
+    };
+    if let Some(w) = b.weight {
+        weight(None, w, "blockIO.weight")?;
     }
     if let Some(w) = b.leaf_weight {
         if v2 {
@@ -397,18 +403,7 @@ fn block_io(d: &Dirs<'_>, b: &carrack_spec::runtime::BlockIo) -> Result<(), Stri
         let field = format!("blockIO.weightDevice[{i}]");
         let dev = format!("{}:{}", wd.major, wd.minor);
         if let Some(w) = wd.weight {
-            if v2 {
-                match first(&["io.bfq.weight", "io.weight"]) {
-                    Some("io.bfq.weight") => {
-                        d.write("io.bfq.weight", &format!("{dev} {w}"), &field)?;
-                    }
-                    _ => d.write("io.weight", &format!("{dev} {}", to_v2(w)), &field)?,
-                }
-            } else {
-                let file = first(&["blkio.weight_device", "blkio.bfq.weight_device"])
-                    .unwrap_or("blkio.weight_device");
-                d.write(file, &format!("{dev} {w}"), &field)?;
-            }
+            weight(Some(&dev), w, &field)?;
         }
         if let Some(w) = wd.leaf_weight {
             if v2 {

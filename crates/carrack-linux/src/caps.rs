@@ -69,12 +69,15 @@ pub fn known_capabilities() -> &'static [&'static str] {
     &NAMES
 }
 
-/// The highest capability the running kernel knows.
+/// The highest capability the running kernel knows (read once per process).
 pub(crate) fn last_cap() -> u32 {
-    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(40)
+    static LAST: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *LAST.get_or_init(|| {
+        crate::procfs::read("/proc/sys/kernel/cap_last_cap")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(40)
+    })
 }
 
 fn mask(list: Option<&Vec<Capability>>) -> Result<u64, String> {

@@ -61,30 +61,90 @@ pub fn cgroup_path(configured: Option<&str>, id: &str) -> String {
     p.trim_start_matches('/').to_owned()
 }
 
-/// Every hierarchy directory the container's cgroup lives in.
-pub(crate) fn hierarchies() -> Vec<PathBuf> {
-    if is_v2_host() {
-        return vec![PathBuf::from(ROOT)];
+/// One cgroup hierarchy mounted at /sys/fs/cgroup (a cgroup v2 host) or /sys/fs/cgroup/NAME
+/// (v1 and hybrid hosts), as /proc/self/mountinfo describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Hierarchy {
+    /// Where it is mounted.
+    pub(crate) mount_point: PathBuf,
+    /// The cgroup this mount shows (mountinfo's root field; `/` outside a cgroup namespace).
+    pub(crate) root: String,
+    /// A cgroup2 mount.
+    pub(crate) v2: bool,
+    /// On v1, the controllers (and `name=…`) bound to it, from the super options.
+    pub(crate) controllers: Vec<String>,
+}
+
+impl Hierarchy {
+    /// Whether this v1 hierarchy carries `controller`.
+    pub(crate) fn has(&self, controller: &str) -> bool {
+        self.controllers.iter().any(|c| c == controller)
     }
-    let mut out = Vec::new();
-    let Ok(entries) = fs::read_dir(ROOT) else {
-        return out;
-    };
-    for e in entries.flatten() {
-        let path = e.path();
-        // Skip the cpu -> cpu,cpuacct style symlinks and anything not a cgroup mount.
-        if e.file_type().map(|t| t.is_symlink()).unwrap_or(true) {
-            continue;
-        }
-        let Ok(st) = nix::sys::statfs::statfs(&path) else {
+}
+
+/// The hierarchies the container's cgroup lives in, from one read of /proc/self/mountinfo
+/// (rather than a directory listing and a statfs per entry).
+pub(crate) fn hierarchies() -> io::Result<Vec<Hierarchy>> {
+    Ok(parse_mountinfo(&crate::procfs::read(
+        "/proc/self/mountinfo",
+    )?))
+}
+
+/// The cgroup mounts of a mountinfo text (proc(5)): `/sys/fs/cgroup` itself when it is cgroup2,
+/// else its direct children of type cgroup or cgroup2; a mount point listed twice keeps its
+/// topmost (last) mount. Sorted by mount point.
+pub(crate) fn parse_mountinfo(text: &str) -> Vec<Hierarchy> {
+    let mut out: Vec<Hierarchy> = Vec::new();
+    for line in text.lines() {
+        let Some((left, right)) = line.split_once(" - ") else {
             continue;
         };
-        let t = st.filesystem_type();
-        if t == nix::sys::statfs::CGROUP_SUPER_MAGIC || t == nix::sys::statfs::CGROUP2_SUPER_MAGIC {
-            out.push(path);
+        let f: Vec<&str> = left.split(' ').collect();
+        let r: Vec<&str> = right.split(' ').collect();
+        let (Some(root), Some(point), Some(fstype), Some(sup)) =
+            (f.get(3), f.get(4), r.first(), r.get(2))
+        else {
+            continue;
+        };
+        let v2 = match *fstype {
+            "cgroup2" => true,
+            "cgroup" => false,
+            _ => {
+                // Something mounted over a hierarchy hides it.
+                out.retain(|h| h.mount_point.as_os_str() != *point);
+                continue;
+            }
+        };
+        let direct = point
+            .strip_prefix(ROOT)
+            .is_some_and(|rest| match rest.strip_prefix('/') {
+                Some(name) => !name.is_empty() && !name.contains('/'),
+                None => rest.is_empty() && v2,
+            });
+        if !direct {
+            continue;
         }
+        out.retain(|h| h.mount_point.as_os_str() != *point);
+        out.push(Hierarchy {
+            mount_point: PathBuf::from(point),
+            root: (*root).to_owned(),
+            v2,
+            controllers: if v2 {
+                Vec::new()
+            } else {
+                sup.split(',')
+                    .filter(|o| !matches!(*o, "rw" | "ro") && !o.contains("xattr"))
+                    .map(str::to_owned)
+                    .collect()
+            },
+        });
     }
-    out.sort();
+    // A v2 host's hierarchy is /sys/fs/cgroup alone.
+    if let Some(top) = out.iter().position(|h| h.mount_point.as_os_str() == ROOT) {
+        let top = out.swap_remove(top);
+        return vec![top];
+    }
+    out.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
     out
 }
 
@@ -93,12 +153,17 @@ pub(crate) fn hierarchies() -> Vec<PathBuf> {
 /// A caller that is not root (a rootless container) gets the hierarchies delegated to it and
 /// skips the others, as runc's rootless cgroup manager does; the second value tells whether any
 /// was skipped, so resources that would need them can be refused.
-pub(crate) fn join(rel: &str, pid: i32) -> io::Result<(Vec<PathBuf>, bool)> {
+pub(crate) fn join(
+    hierarchies: &[Hierarchy],
+    rel: &str,
+    pid: i32,
+) -> io::Result<(Vec<PathBuf>, bool)> {
     let rootless = !nix::unistd::geteuid().is_root();
     let mut dirs = Vec::new();
     let mut skipped = false;
-    for h in hierarchies() {
-        match join_one(&h, rel, pid) {
+    let pid = pid.to_string();
+    for h in hierarchies {
+        match join_one(h, rel, &pid) {
             Ok(Some(dir)) => dirs.push(dir),
             Ok(None) => {}
             Err(e)
@@ -108,26 +173,39 @@ pub(crate) fn join(rel: &str, pid: i32) -> io::Result<(Vec<PathBuf>, bool)> {
             {
                 skipped = true;
             }
-            Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", h.display()))),
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", h.mount_point.display()),
+                ));
+            }
         }
     }
     Ok((dirs, skipped))
 }
 
-fn join_one(h: &std::path::Path, rel: &str, pid: i32) -> io::Result<Option<PathBuf>> {
-    let dir = h.join(rel);
-    fs::create_dir_all(&dir)?;
-    if h.join("cpuset.cpus").exists() {
-        inherit_cpuset(h, rel)?;
+fn join_one(h: &Hierarchy, rel: &str, pid: &str) -> io::Result<Option<PathBuf>> {
+    let dir = h.mount_point.join(rel);
+    // One mkdir when the parent exists (the usual case), the whole path otherwise.
+    let fresh = match fs::create_dir(&dir) {
+        Ok(()) => true,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
+        Err(_) => {
+            fs::create_dir_all(&dir)?;
+            true
+        }
+    };
+    if !h.v2 && h.has("cpuset") {
+        inherit_cpuset(&h.mount_point, rel, fresh)?;
     }
-    if h.join("cgroup.controllers").exists() {
-        enable_controllers(h, rel);
+    if h.v2 {
+        enable_controllers(&h.mount_point, rel);
     }
-    if !dir.join("cgroup.procs").exists() {
-        return Ok(None);
+    match fs::write(dir.join("cgroup.procs"), pid) {
+        Ok(()) => Ok(Some(dir)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
     }
-    fs::write(dir.join("cgroup.procs"), pid.to_string())?;
-    Ok(Some(dir))
 }
 
 /// On a cgroup2 hierarchy a controller's files appear in a cgroup only when its parent lists
@@ -144,8 +222,8 @@ fn enable_controllers(hierarchy: &std::path::Path, rel: &str) {
         .copied()
         .chain([""])
     {
-        let offered = fs::read_to_string(dir.join("cgroup.controllers")).unwrap_or_default();
-        let enabled = fs::read_to_string(dir.join("cgroup.subtree_control")).unwrap_or_default();
+        let offered = crate::procfs::read(dir.join("cgroup.controllers")).unwrap_or_default();
+        let enabled = crate::procfs::read(dir.join("cgroup.subtree_control")).unwrap_or_default();
         for c in offered.split_whitespace() {
             if !enabled.split_whitespace().any(|e| e == c) {
                 let _ = fs::write(dir.join("cgroup.subtree_control"), format!("+{c}"));
@@ -159,29 +237,46 @@ fn enable_controllers(hierarchy: &std::path::Path, rel: &str) {
 }
 
 /// A new v1 cpuset cgroup starts with no cpus and mems, and refuses tasks (ENOSPC) until they
-/// are set: copy them down from the parent, level by level.
-fn inherit_cpuset(hierarchy: &std::path::Path, rel: &str) -> io::Result<()> {
-    let mut parent = hierarchy.to_path_buf();
-    for part in rel.split('/').filter(|p| !p.is_empty()) {
-        let child = parent.join(part);
-        for file in ["cpuset.cpus", "cpuset.mems"] {
-            let current = fs::read_to_string(child.join(file)).unwrap_or_default();
-            if current.trim().is_empty() {
-                let up = fs::read_to_string(parent.join(file))?;
-                fs::write(child.join(file), up.trim())?;
+/// are set: copy them down from the parent, level by level. `fresh`: the last level was just
+/// created, so it is known to be empty.
+fn inherit_cpuset(hierarchy: &std::path::Path, rel: &str, fresh: bool) -> io::Result<()> {
+    let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+    for file in ["cpuset.cpus", "cpuset.mems"] {
+        // Usually the parent is set up already: copy its value into the new cgroup.
+        if fresh && parts.len() > 1 {
+            let parent = hierarchy.join(parts[..parts.len() - 1].join("/"));
+            let up = crate::procfs::read(parent.join(file)).unwrap_or_default();
+            if !up.trim().is_empty() {
+                fs::write(hierarchy.join(rel).join(file), up.trim())?;
+                continue;
             }
         }
-        parent = child;
+        let mut dir = hierarchy.to_path_buf();
+        let mut above = crate::procfs::read(dir.join(file))?.trim().to_owned();
+        for (i, part) in parts.iter().enumerate() {
+            dir.push(part);
+            let current = if fresh && i + 1 == parts.len() {
+                String::new()
+            } else {
+                crate::procfs::read(dir.join(file))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned()
+            };
+            if current.is_empty() {
+                fs::write(dir.join(file), &above)?;
+            } else {
+                above = current;
+            }
+        }
     }
     Ok(())
 }
 
 /// The pids in the container's cgroup (from its first hierarchy).
 pub(crate) fn pids(dirs: &[PathBuf]) -> Vec<i32> {
-    let Some(d) = dirs.iter().find(|d| d.join("cgroup.procs").exists()) else {
-        return Vec::new();
-    };
-    fs::read_to_string(d.join("cgroup.procs"))
+    dirs.iter()
+        .find_map(|d| crate::procfs::read(d.join("cgroup.procs")).ok())
         .map(|s| s.lines().filter_map(|l| l.trim().parse().ok()).collect())
         .unwrap_or_default()
 }
@@ -230,4 +325,59 @@ pub(crate) fn is_frozen(dirs: &[PathBuf]) -> bool {
         fs::read_to_string(d.join("cgroup.freeze")).is_ok_and(|s| s.trim() == "1")
             || fs::read_to_string(d.join("freezer.state")).is_ok_and(|s| s.trim() == "FROZEN")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HYBRID: &str = "\
+65 58 254:0 / / rw,relatime - ext4 /dev/vda rw
+68 65 0:22 / /sys rw,nosuid,nodev,noexec,relatime - sysfs sysfs rw
+69 68 0:23 / /sys/fs/cgroup ro,nosuid,nodev,noexec - tmpfs tmpfs ro,mode=755
+70 69 0:24 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw,nsdelegate
+71 69 0:25 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime - cgroup cgroup rw,xattr,name=systemd
+72 69 0:26 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime - cgroup cgroup rw,cpu,cpuacct
+73 69 0:27 /kubepods /sys/fs/cgroup/cpuset rw,nosuid,nodev,noexec,relatime - cgroup cgroup rw,cpuset,clone_children
+74 73 0:28 / /sys/fs/cgroup/cpuset/deeper rw - cgroup cgroup rw,memory
+75 69 0:29 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
+76 69 0:30 / /sys/fs/cgroup/memory rw - tmpfs tmpfs rw
+";
+
+    #[test]
+    fn hybrid_hosts_list_each_direct_hierarchy_with_its_controllers() {
+        let h = parse_mountinfo(HYBRID);
+        let points: Vec<_> = h
+            .iter()
+            .map(|h| h.mount_point.display().to_string())
+            .collect();
+        // Nested mounts are not hierarchies; a hierarchy mounted over is gone.
+        assert_eq!(
+            points,
+            [
+                "/sys/fs/cgroup/cpu,cpuacct",
+                "/sys/fs/cgroup/cpuset",
+                "/sys/fs/cgroup/systemd",
+                "/sys/fs/cgroup/unified"
+            ]
+        );
+        assert!(h[0].has("cpu") && h[0].has("cpuacct") && !h[0].v2);
+        assert!(h[1].has("cpuset") && h[1].root == "/kubepods");
+        assert!(h[2].has("name=systemd") && !h[2].has("xattr"));
+        assert!(h[3].v2 && h[3].controllers.is_empty());
+    }
+
+    #[test]
+    fn a_cgroup_v2_host_has_one_hierarchy() {
+        let text = "\
+65 58 254:0 / / rw - ext4 /dev/vda rw
+69 68 0:23 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot
+70 69 0:24 / /sys/fs/cgroup/odd rw - cgroup cgroup rw,pids
+";
+        let h = parse_mountinfo(text);
+        assert_eq!(h.len(), 1);
+        assert_eq!(h[0].mount_point, PathBuf::from("/sys/fs/cgroup"));
+        assert!(h[0].v2);
+        assert!(parse_mountinfo("garbage\n\n1 2 3\n").is_empty());
+    }
 }

@@ -112,19 +112,6 @@ pub(crate) fn setup(
     userns: bool,
 ) -> Result<(), String> {
     if defaults {
-        for (name, major, minor) in DEFAULTS {
-            if devices.iter().any(|d| d.path == format!("/dev/{name}")) {
-                continue;
-            }
-            let n = Node {
-                kind: SFlag::S_IFCHR,
-                major,
-                minor,
-                mode: 0o666,
-                owner: (0, 0),
-            };
-            node(root, &format!("/dev/{name}"), &n, userns)?;
-        }
         let dev = open_inside(root, "/dev", false, false).map_err(|e| format!("/dev: {e}"))?;
         let dev = File::from(
             nix::fcntl::openat(
@@ -137,6 +124,38 @@ pub(crate) fn setup(
             )
             .map_err(|e| format!("/dev: {e}"))?,
         );
+        let wanted = DEFAULTS
+            .iter()
+            .filter(|(name, _, _)| !devices.iter().any(|d| d.path == format!("/dev/{name}")));
+        // /dev is a tmpfs mounted a moment ago: nothing to replace. As root outside a user
+        // namespace the nodes are created 0:0 already, and with the umask cleared for the
+        // moment, with their exact mode: one mknodat each.
+        if !userns && nix::unistd::geteuid().is_root() && nix::unistd::getegid().as_raw() == 0 {
+            let old = nix::sys::stat::umask(Mode::empty());
+            let made = wanted.into_iter().try_for_each(|(name, major, minor)| {
+                mknodat(
+                    dev.as_fd(),
+                    *name,
+                    SFlag::S_IFCHR,
+                    Mode::from_bits_truncate(0o666),
+                    makedev(*major, *minor),
+                )
+                .map_err(|e| format!("device /dev/{name}: {e}"))
+            });
+            nix::sys::stat::umask(old);
+            made?;
+        } else {
+            for (name, major, minor) in wanted {
+                let n = Node {
+                    kind: SFlag::S_IFCHR,
+                    major: *major,
+                    minor: *minor,
+                    mode: 0o666,
+                    owner: (0, 0),
+                };
+                node(root, &format!("/dev/{name}"), &n, userns)?;
+            }
+        }
         for (name, target) in LINKS {
             match nix::unistd::symlinkat(target, dev.as_fd(), name) {
                 Ok(()) | Err(nix::Error::EEXIST) => {}

@@ -39,6 +39,8 @@ pub(crate) struct Plan<'a> {
     pub(crate) labels: crate::lsm::Labels,
     /// `linux.seccomp`, compiled.
     pub(crate) seccomp: Option<&'a crate::seccomp::Filter>,
+    /// The host's cgroup hierarchies (for cgroup mounts on v1 and hybrid hosts).
+    pub(crate) hierarchies: &'a [crate::cgroups::Hierarchy],
 }
 
 /// What confines the user process beyond its credentials: LSM labels and the seccomp filter
@@ -105,7 +107,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
             .map_err(|e| format!("setns {}: {e}", path.display()))?;
     }
     // Read before the cgroup namespace narrows the paths: cgroup mounts bind these.
-    let own_cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let own_cgroups = crate::procfs::read("/proc/self/cgroup").unwrap_or_default();
     if plan.new_cgroupns {
         nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP)
             .map_err(err("unshare cgroup namespace"))?;
@@ -145,8 +147,12 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
     .map_err(err("binding the rootfs on itself"))?;
     let root = open_dir(plan.rootfs)?;
     let mut fresh_dev = false;
+    let cgroups = crate::mounts::CgroupView {
+        own: &own_cgroups,
+        hierarchies: plan.hierarchies,
+    };
     for m in spec.mounts.iter().flatten() {
-        crate::mounts::mount_one(&root, plan.bundle, m, plan.mount_label, &own_cgroups)?;
+        crate::mounts::mount_one(&root, plan.bundle, m, plan.mount_label, &cgroups)?;
         if m.destination.trim_end_matches('/') == "/dev" {
             fresh_dev = true;
         }
@@ -158,12 +164,15 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
         plan.new_userns,
     )?;
 
-    // prestart and createRuntime hooks run in the runtime's namespaces, by the parent.
-    chan.send(&Msg::HooksPlease).map_err(err("sync"))?;
-    match chan.recv().map_err(err("sync"))? {
-        Some(Msg::HooksDone) => {}
-        Some(Msg::Error(e)) => return Err(e),
-        other => return Err(format!("sync: expected hooks-done, got {other:?}")),
+    // prestart and createRuntime hooks run in the runtime's namespaces, by the parent: a round
+    // trip only when there are some.
+    if has_runtime_hooks(spec) {
+        chan.send(&Msg::HooksPlease).map_err(err("sync"))?;
+        match chan.recv().map_err(err("sync"))? {
+            Some(Msg::HooksDone) => {}
+            Some(Msg::Error(e)) => return Err(e),
+            other => return Err(format!("sync: expected hooks-done, got {other:?}")),
+        }
     }
     if let Some(h) = spec
         .hooks
@@ -206,8 +215,9 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
     nix::unistd::chdir("/").map_err(err("chdir /"))?;
 
     let slash = open_dir(Path::new("/"))?;
+    let mut null = None;
     for p in linux.and_then(|l| l.masked_paths.as_deref()).unwrap_or(&[]) {
-        mask(&slash, p)?;
+        mask(&slash, p, &mut null)?;
     }
     for p in linux
         .and_then(|l| l.readonly_paths.as_deref())
@@ -262,6 +272,15 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
     Ok(((fifo, host_proc), confine))
 }
 
+/// Whether the config has prestart or createRuntime hooks (which the runtime runs between
+/// init's mounts and its pivot_root).
+pub(crate) fn has_runtime_hooks(spec: &Spec) -> bool {
+    spec.hooks.as_ref().is_some_and(|h| {
+        h.prestart.as_ref().is_some_and(|v| !v.is_empty())
+            || h.create_runtime.as_ref().is_some_and(|v| !v.is_empty())
+    })
+}
+
 fn creating_state(plan: &Plan<'_>) -> carrack_spec::runtime::State {
     let mut s = carrack_spec::runtime::State::new(
         plan.spec.oci_version.clone(),
@@ -277,8 +296,9 @@ fn creating_state(plan: &Plan<'_>) -> carrack_spec::runtime::State {
 }
 
 /// Hides `path`: /dev/null bound over a file (checked to be the real 1:3 device:
-/// CVE-2025-31133), a read-only tmpfs over a directory.
-fn mask(slash: &File, path: &str) -> Res<()> {
+/// CVE-2025-31133), a read-only tmpfs over a directory. `null` keeps the checked /dev/null
+/// for the next file.
+fn mask(slash: &File, path: &str, null: &mut Option<File>) -> Res<()> {
     let target = match crate::mounts::open_existing(slash, path) {
         Ok(Some(t)) => t,
         Ok(None) => return Ok(()),
@@ -296,16 +316,25 @@ fn mask(slash: &File, path: &str) -> Res<()> {
         )
         .map_err(|e| format!("masking {path}: {e}"))
     } else {
-        let null = nix::fcntl::open("/dev/null", OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
-            .map(File::from)
-            .map_err(|e| format!("/dev/null: {e}"))?;
-        let md = null.metadata().map_err(|e| format!("/dev/null: {e}"))?;
-        use std::os::unix::fs::{FileTypeExt, MetadataExt};
-        if !md.file_type().is_char_device() || md.rdev() != nix::sys::stat::makedev(1, 3) {
-            return Err("/dev/null is not the null device (1:3); refusing to mask with it".into());
-        }
+        let null = match null {
+            Some(n) => n,
+            None => {
+                let n =
+                    nix::fcntl::open("/dev/null", OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
+                        .map(File::from)
+                        .map_err(|e| format!("/dev/null: {e}"))?;
+                let md = n.metadata().map_err(|e| format!("/dev/null: {e}"))?;
+                use std::os::unix::fs::{FileTypeExt, MetadataExt};
+                if !md.file_type().is_char_device() || md.rdev() != nix::sys::stat::makedev(1, 3) {
+                    return Err(
+                        "/dev/null is not the null device (1:3); refusing to mask with it".into(),
+                    );
+                }
+                null.insert(n)
+            }
+        };
         mount(
-            Some(&crate::mounts::fd_path(&null)),
+            Some(&crate::mounts::fd_path(null)),
             &tp,
             None::<&str>,
             MsFlags::MS_BIND,

@@ -152,6 +152,23 @@ fn open_inside_at_depth(
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".")
         .collect();
+    // Usually only the last component is missing (dev/pts on a fresh /dev): make it from its
+    // parent, then resolve the whole path again from the root, as below.
+    if let [parents @ .., last] = &parts[..]
+        && !parents.is_empty()
+        && !parts.contains(&"..")
+        && let Ok(parent) = openat2(
+            root.as_fd(),
+            parents.join("/").as_str(),
+            how(OFlag::O_PATH, resolve),
+        )
+    {
+        let at = File::from(parent);
+        make(&at, last, file)?;
+        if let Ok(fd) = openat2(root.as_fd(), rel, how(OFlag::O_PATH, resolve)) {
+            return Ok(File::from(fd));
+        }
+    }
     let mut at = File::from(openat2(root.as_fd(), ".", how(OFlag::O_PATH, resolve))?);
     for (i, part) in parts.iter().enumerate() {
         if *part == ".." {
@@ -160,22 +177,7 @@ fn open_inside_at_depth(
                 "'..' in a mount destination",
             ));
         }
-        let last = i + 1 == parts.len();
-        let made = if last && file {
-            nix::fcntl::openat(
-                at.as_fd(),
-                *part,
-                OFlag::O_CREAT | OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-                Mode::from_bits_truncate(0o644),
-            )
-            .map(drop)
-        } else {
-            nix::sys::stat::mkdirat(at.as_fd(), *part, Mode::from_bits_truncate(0o755))
-        };
-        match made {
-            Ok(()) | Err(nix::Error::EEXIST) => {}
-            Err(e) => return Err(e.into()),
-        }
+        make(&at, part, file && i + 1 == parts.len())?;
         // Resolve again from the root: a symlink met on the way stays inside it.
         let prefix = parts[..=i].join("/");
         match openat2(root.as_fd(), prefix.as_str(), how(OFlag::O_PATH, resolve)) {
@@ -200,20 +202,49 @@ fn open_inside_at_depth(
     Ok(at)
 }
 
+/// Creates `name` in the directory `at`: an empty file when `file`, else a directory; one that
+/// exists already is fine.
+fn make(at: &File, name: &str, file: bool) -> io::Result<()> {
+    let made = if file {
+        nix::fcntl::openat(
+            at.as_fd(),
+            name,
+            OFlag::O_CREAT | OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::from_bits_truncate(0o644),
+        )
+        .map(drop)
+    } else {
+        nix::sys::stat::mkdirat(at.as_fd(), name, Mode::from_bits_truncate(0o755))
+    };
+    match made {
+        Ok(()) | Err(nix::Error::EEXIST) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The magic-link path naming an open descriptor, to mount onto exactly that inode.
 pub(crate) fn fd_path(f: &File) -> PathBuf {
     PathBuf::from(format!("/proc/self/fd/{}", f.as_raw_fd()))
 }
 
+/// What a cgroup mount shows on v1 and hybrid hosts: the host's hierarchies and init's own
+/// cgroups in them.
+pub(crate) struct CgroupView<'a> {
+    /// Init's /proc/self/cgroup as the host sees it (read before any cgroup namespace).
+    pub(crate) own: &'a str,
+    /// The hierarchies mounted under /sys/fs/cgroup.
+    pub(crate) hierarchies: &'a [crate::cgroups::Hierarchy],
+}
+
 /// Mounts `m` inside the rootfs `root` (a handle of it), with bind sources relative to `bundle`;
-/// new filesystems other than proc, sysfs and cgroups take the SELinux `label`, if any;
-/// `own_cgroups` is init's /proc/self/cgroup as the host sees it (for cgroup mounts).
+/// new filesystems other than proc, sysfs and cgroups take the SELinux `label`, if any; cgroup
+/// mounts show `cgroups`.
 pub(crate) fn mount_one(
     root: &File,
     bundle: &Path,
     m: &Mount,
     label: Option<&str>,
-    own_cgroups: &str,
+    cgroups: &CgroupView<'_>,
 ) -> Result<(), String> {
     let kind = m.kind.as_deref().unwrap_or("");
     let opts = parse(m.options.as_deref().unwrap_or(&[]));
@@ -244,8 +275,7 @@ pub(crate) fn mount_one(
     let target_path = fd_path(&target);
     if kind == "cgroup" || kind == "cgroup2" {
         let reopen = || open_inside(root, &m.destination, false, true);
-        return mount_cgroup(&target_path, &opts, reopen, own_cgroups)
-            .map_err(|e| fail("cgroup", &e));
+        return mount_cgroup(&target_path, &opts, reopen, cgroups).map_err(|e| fail("cgroup", &e));
     }
     let mut flags = opts.flags;
     if bind {
@@ -274,6 +304,10 @@ pub(crate) fn mount_one(
         (!data.is_empty()).then_some(data.as_str()),
     )
     .map_err(|e| fail("mount", &e))?;
+    // A new filesystem took every flag with it; what is left acts on the mount itself.
+    if !bind && opts.propagation.is_empty() && !opts.recursive_ro {
+        return Ok(());
+    }
     // The descriptor still names the directory under the new mount: reopen to reach its root.
     let target = open_inside(root, &m.destination, is_file, strict)
         .map_err(|e| fail("reopening the destination", &e))?;
@@ -341,7 +375,7 @@ fn mount_cgroup(
     target: &Path,
     opts: &Options,
     reopen: impl Fn() -> io::Result<File>,
-    own: &str,
+    view: &CgroupView<'_>,
 ) -> io::Result<()> {
     let flags = opts.flags & !(MsFlags::MS_BIND | MsFlags::MS_REC);
     if crate::cgroups::is_v2_host() {
@@ -357,33 +391,19 @@ fn mount_cgroup(
     )?;
     let dir = reopen()?;
     let (set, clear) = attrs(flags);
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")?;
-    for line in mountinfo.lines() {
-        let Some((left, right)) = line.split_once(" - ") else {
-            continue;
-        };
-        let f: Vec<&str> = left.split(' ').collect();
-        let r: Vec<&str> = right.split(' ').collect();
-        let (Some(root), Some(point), Some(fstype), Some(sup)) =
-            (f.get(3), f.get(4), r.first(), r.get(2))
-        else {
-            continue;
-        };
+    for h in view.hierarchies {
+        let point = h.mount_point.to_string_lossy();
         let Some(name) = point.strip_prefix("/sys/fs/cgroup/") else {
             continue;
         };
-        if name.contains('/') || !matches!(*fstype, "cgroup" | "cgroup2") {
-            continue;
-        }
-        let options: Vec<&str> = sup.split(',').collect();
         // This hierarchy's line of /proc/self/cgroup: `ID:CONTROLLERS:PATH`.
-        let path = own.lines().find_map(|l| {
+        let path = view.own.lines().find_map(|l| {
             let mut parts = l.splitn(3, ':');
             let (_, ctl, path) = (parts.next()?, parts.next()?, parts.next()?);
-            let matches = if *fstype == "cgroup2" {
+            let matches = if h.v2 {
                 ctl.is_empty()
             } else {
-                !ctl.is_empty() && ctl.split(',').all(|c| options.contains(&c))
+                !ctl.is_empty() && ctl.split(',').all(|c| h.has(c))
             };
             matches.then_some(path)
         });
@@ -391,10 +411,10 @@ fn mount_cgroup(
             continue;
         };
         let rel = path
-            .strip_prefix(root.trim_end_matches('/'))
+            .strip_prefix(h.root.trim_end_matches('/'))
             .unwrap_or(path)
             .trim_start_matches('/');
-        let host = Path::new(point).join(rel);
+        let host = h.mount_point.join(rel);
         nix::sys::stat::mkdirat(dir.as_fd(), name, Mode::from_bits_truncate(0o755))?;
         if name.contains(',') {
             for part in name.split(',') {

@@ -2,7 +2,7 @@
 //! state store.
 
 use std::fs;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -66,14 +66,20 @@ fn backend(state: &ContainerState) -> Backend {
 }
 
 fn load_spec(path: &Path) -> Result<Spec> {
+    load_spec_bytes(path).map(|(spec, _)| spec)
+}
+
+/// The config at `path`, parsed, with the bytes it was parsed from.
+fn load_spec_bytes(path: &Path) -> Result<(Spec, Vec<u8>)> {
     let bytes = fs::read(path).map_err(|e| Error::Config {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    Spec::from_slice(&bytes).map_err(|e| Error::Config {
+    let spec = Spec::from_slice(&bytes).map_err(|e| Error::Config {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    })
+    })?;
+    Ok((spec, bytes))
 }
 
 fn ns_flag(t: &NamespaceType) -> Option<CloneFlags> {
@@ -232,16 +238,18 @@ impl Linux {
         Ok(code)
     }
 
+    /// Creates the container `c` from `loaded`, the bundle's config as read by `create`.
     fn create_locked(
         &self,
         c: &Locked,
         id: &ContainerId,
         opts: &CreateOptions,
+        loaded: Result<(Spec, Vec<u8>)>,
     ) -> Result<ContainerState> {
         let bundle = fs::canonicalize(&opts.bundle)
             .map_err(io(format!("bundle {}", opts.bundle.display())))?;
         let config_path = bundle.join(CONFIG);
-        let spec = load_spec(&config_path)?;
+        let (spec, config_bytes) = loaded?;
         let report = spec.validate();
         if let Some(f) = report.iter().find(|f| f.level == carrack_spec::Level::Must) {
             return Err(Error::Config {
@@ -283,7 +291,7 @@ impl Linux {
             ),
             None => None,
         };
-        fs::copy(&config_path, c.path().join(CONFIG)).map_err(io("saving config.json"))?;
+        fs::write(c.path().join(CONFIG), &config_bytes).map_err(io("saving config.json"))?;
         let fifo = c.path().join(FIFO);
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o622))
             .map_err(|e| Error::io("creating exec.fifo", e.into()))?;
@@ -325,6 +333,8 @@ impl Linux {
         flags.remove(CloneFlags::CLONE_NEWCGROUP);
 
         let (labels, seccomp) = confinement(&spec, process, &config_path)?;
+        let hierarchies =
+            crate::cgroups::hierarchies().map_err(io("reading the host's cgroup mounts"))?;
         let (parent_end, child_end) = sync::pair().map_err(io("socketpair"))?;
         let plan = crate::init::Plan {
             spec: &spec,
@@ -342,6 +352,7 @@ impl Linux {
             mount_label: linux.mount_label.as_deref(),
             labels,
             seccomp: seccomp.as_ref(),
+            hierarchies: &hierarchies,
         };
         let lock_fd = c.as_raw_fd();
         let pid = match clone_process(flags.bits()).map_err(io("clone"))? {
@@ -367,6 +378,7 @@ impl Linux {
             write_id_maps(pid, &linux).map_err(fail)?;
         }
         let (cgroups, skipped) = crate::cgroups::join(
+            &hierarchies,
             &crate::cgroups::cgroup_path(linux.cgroups_path.as_deref(), id.as_str()),
             pid,
         )
@@ -570,13 +582,14 @@ impl Platform for Linux {
     }
 
     fn create(&self, id: &ContainerId, opts: &CreateOptions) -> Result<ContainerState> {
+        let loaded = load_spec_bytes(&opts.bundle.join(CONFIG));
         if self.sealed_reexec
-            && let Ok(spec) = load_spec(&opts.bundle.join(CONFIG))
+            && let Ok((spec, _)) = &loaded
         {
-            self.seal_if_needed(&spec, None)?;
+            self.seal_if_needed(spec, None)?;
         }
         let c = self.store.create(id)?;
-        match self.create_locked(&c, id, opts) {
+        match self.create_locked(&c, id, opts, loaded) {
             Ok(s) => Ok(s),
             Err(e) => {
                 let _ = c.remove();
@@ -606,7 +619,6 @@ impl Platform for Linux {
         let b = backend(&s);
         let pid = i32::try_from(s.pid).unwrap_or(0);
         let mut buf = [0u8; 1];
-        let mut pause = Duration::from_micros(50);
         loop {
             match nix::unistd::read(&f, &mut buf) {
                 Ok(1) => break,
@@ -617,8 +629,16 @@ impl Platform for Linux {
                             status: "stopped".into(),
                         });
                     }
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(5));
+                    // Woken as init writes; a writer that never came (init gone before it
+                    // opened the fifo) raises no event, hence the timeout and the check above.
+                    let mut fds = [nix::poll::PollFd::new(
+                        f.as_fd(),
+                        nix::poll::PollFlags::POLLIN,
+                    )];
+                    match nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(10u8)) {
+                        Ok(_) | Err(nix::Error::EINTR) => {}
+                        Err(e) => return Err(Error::io("waiting on exec.fifo", e.into())),
+                    }
                 }
                 Err(e) => return Err(Error::io("reading exec.fifo", e.into())),
             }

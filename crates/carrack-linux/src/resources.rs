@@ -13,15 +13,35 @@ use crate::device_filter::Rule;
 use serde_json::{Value, json};
 
 /// Where each controller's files are for this container.
-struct Dirs<'a>(&'a [PathBuf]);
+struct Dirs<'a> {
+    dirs: &'a [PathBuf],
+    /// Files already looked for, and the index of the directory holding each.
+    found: std::cell::RefCell<Vec<(String, Option<usize>)>>,
+}
 
-impl Dirs<'_> {
-    /// The directory holding `file` (v1: the controller's hierarchy; v2: the one directory).
-    fn with(&self, file: &str) -> Option<&Path> {
-        self.0
+impl<'a> Dirs<'a> {
+    fn new(dirs: &'a [PathBuf]) -> Self {
+        Dirs {
+            dirs,
+            found: std::cell::RefCell::default(),
+        }
+    }
+
+    /// The directory holding `file` (v1: the controller's hierarchy; v2: the one directory),
+    /// looked for once.
+    fn with(&self, file: &str) -> Option<&'a Path> {
+        let known = self
+            .found
+            .borrow()
             .iter()
-            .find(|d| d.join(file).exists())
-            .map(PathBuf::as_path)
+            .find(|(f, _)| f == file)
+            .map(|(_, at)| *at);
+        let at = known.unwrap_or_else(|| {
+            let at = self.dirs.iter().position(|d| d.join(file).exists());
+            self.found.borrow_mut().push((file.to_owned(), at));
+            at
+        });
+        at.map(|i| self.dirs[i].as_path())
     }
     fn write(&self, file: &str, value: &str, field: &str) -> Result<(), String> {
         let dir = self.with(file).ok_or_else(|| {
@@ -90,14 +110,35 @@ fn device_rules(
                 .map_err(|e| format!("linux.devices[{i}]: {e}"))?,
         );
     }
-    if d.with("devices.allow").is_some() {
+    if let Some(dir) = d.with("devices.allow") {
+        // One descriptor per file, one write per rule (the controller takes a rule a write).
+        let mut allow = None;
+        let mut deny = None;
         for r in &all {
-            let file = if r.allow {
-                "devices.allow"
+            let (file, slot) = if r.allow {
+                ("devices.allow", &mut allow)
             } else {
-                "devices.deny"
+                ("devices.deny", &mut deny)
             };
-            d.write(file, &r.v1_line(), "devices")?;
+            let path = dir.join(file);
+            let fail = |e: std::io::Error| {
+                format!(
+                    "linux.resources.devices: writing {:?} to {}: {e}",
+                    r.v1_line(),
+                    path.display()
+                )
+            };
+            if slot.is_none() {
+                *slot = Some(
+                    fs::OpenOptions::new()
+                        .write(true)
+                        .open(&path)
+                        .map_err(fail)?,
+                );
+            }
+            if let Some(f) = slot {
+                std::io::Write::write_all(f, r.v1_line().as_bytes()).map_err(fail)?;
+            }
         }
         return Ok(());
     }
@@ -122,7 +163,7 @@ pub(crate) fn apply(
     r: &Resources,
     devices: &[carrack_spec::runtime::Device],
 ) -> Result<(), String> {
-    let d = Dirs(dirs);
+    let d = Dirs::new(dirs);
     if let Some(rules) = &r.devices {
         device_rules(&d, rules, devices)?;
     }
@@ -471,7 +512,7 @@ fn read_u64(d: &Dirs<'_>, file: &str) -> Option<u64> {
 
 /// Stats in runc's `events --stats` shape (the fields this host exposes).
 pub(crate) fn stats(dirs: &[PathBuf]) -> Value {
-    let d = Dirs(dirs);
+    let d = Dirs::new(dirs);
     let v2 = d.is_v2();
     let mut out = serde_json::Map::new();
     let cpu_total = if v2 {
@@ -522,7 +563,7 @@ pub(crate) fn stats(dirs: &[PathBuf]) -> Value {
 /// How many processes the kernel's OOM killer has killed in the container's memory cgroup
 /// (`oom_kill` of memory.events on v2, of memory.oom_control on v1); `None` without one.
 pub(crate) fn oom_kills(dirs: &[PathBuf]) -> Option<u64> {
-    let d = Dirs(dirs);
+    let d = Dirs::new(dirs);
     let file = if d.is_v2() {
         "memory.events"
     } else {

@@ -14,13 +14,14 @@
 # namespace with /sys/fs/cgroup/unified unmounted (the same for every runtime). Warm samples
 # follow another container start directly; cold samples follow a one-second pause, which on
 # this host makes the first cgroup join pay an RCU grace period (several ms). Prints medians
-# for both, ratios to crun, runc and the floor, and peak RSS (KiB).
+# for both, ratios to crun, runc and the floor, and peak RSS (KiB). Each sample is timed by
+# benches/floor/measure.c from fork to wait4, with nothing else inside the clock.
 set -euo pipefail
 rounds=${1:-200}
 cold_rounds=${2:-20}
 repo=$(cd "$(dirname "$0")/.." && pwd)
-for t in runc crun gcc /usr/bin/time; do
-    command -v "$t" >/dev/null || { echo "needs $t (apt-get install runc crun gcc time)" >&2; exit 2; }
+for t in runc crun gcc; do
+    command -v "$t" >/dev/null || { echo "needs $t (apt-get install runc crun gcc)" >&2; exit 2; }
 done
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 2; }
 file -L /bin/busybox | grep -q 'statically linked' || { echo "needs busybox-static" >&2; exit 2; }
@@ -35,6 +36,7 @@ umount /sys/fs/cgroup/unified 2>/dev/null || true
 work=$(mktemp -d /tmp/carrack-lifecycle.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 gcc -O2 -o "$work/floor" "$repo/benches/floor/floor.c"
+gcc -O2 -o "$work/measure" "$repo/benches/floor/measure.c"
 mkdir -p "$work/bundle/rootfs/bin"
 cp /bin/busybox "$work/bundle/rootfs/bin/busybox"
 ln -s busybox "$work/bundle/rootfs/bin/true"
@@ -43,18 +45,16 @@ carrack=${CARRACK_BIN:-$repo/target/${CARRACK_PROFILE:-release}/carrack}
 sed -i 's/"terminal": true/"terminal": false/; s/"sh"/"\/bin\/true"/; s/"ociVersion": "1.3.0"/"ociVersion": "1.0.2"/' "$work/bundle/config.json" # Debian's runc 1.1 refuses newer versions
 grep -q '"/bin/true"' "$work/bundle/config.json"
 
-one() { # NAME -> "ms rss"
-    local name=$1 t0 t1
+one() { # NAME -> "NAME µs KiB"
+    local name=$1 m
     case $name in
         carrack) cmd=("$carrack" --root "$work/state-carrack" run -b "$work/bundle" "b$i") ;;
         runc) cmd=(runc --root "$work/state-runc" run -b "$work/bundle" "b$i") ;;
         crun) cmd=(crun --root "$work/state-crun" run -b "$work/bundle" "b$i") ;;
         floor) cmd=("$work/floor" "$work/bundle/rootfs") ;;
     esac
-    t0=$(date +%s%N)
-    /usr/bin/time -f %M -o "$work/rss" "${cmd[@]}" </dev/null >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-    t1=$(date +%s%N)
-    echo "${prefix}$name $(( (t1 - t0) / 1000 )) $(cat "$work/rss")"
+    m=$("$work/measure" "${cmd[@]}" 2>"$work/err") || { cat "$work/err" >&2; exit 1; }
+    echo "${prefix}$name $m"
 }
 prefix=""
 

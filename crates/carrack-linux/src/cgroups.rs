@@ -148,30 +148,46 @@ pub(crate) fn parse_mountinfo(text: &str) -> Vec<Hierarchy> {
     out
 }
 
-/// Creates the cgroup in every hierarchy and moves `pid` into it; returns the directories.
+/// Where a new container's cgroups are: created in every hierarchy before its init runs.
+#[derive(Debug, Default)]
+pub(crate) struct Placement {
+    /// Every directory of the container's cgroup (what the state records).
+    pub(crate) dirs: Vec<PathBuf>,
+    /// The cgroup v1 ones, which init enters itself ([`enter_self`]) rather than being moved.
+    pub(crate) v1: Vec<PathBuf>,
+    /// Whether a hierarchy was skipped (rootless, not delegated).
+    pub(crate) skipped: bool,
+}
+
+/// Creates the cgroup in every hierarchy, moving `pid` into the cgroup2 ones; the v1 ones are
+/// left for the process to enter by itself ([`enter_self`]).
+///
+/// Why: moving another process (`cgroup.procs`) write-locks the kernel's cgroup threadgroup
+/// lock, which after an idle moment waits for an RCU grace period (8–16 ms on this project's CI
+/// machine, most of a cold start), while a v1 hierarchy lets a single-threaded process move
+/// itself through `tasks` without that lock (0.3 ms). cgroup2 has no such path here.
 ///
 /// A caller that is not root (a rootless container) gets the hierarchies delegated to it and
-/// skips the others, as runc's rootless cgroup manager does; the second value tells whether any
-/// was skipped, so resources that would need them can be refused.
-pub(crate) fn join(
-    hierarchies: &[Hierarchy],
-    rel: &str,
-    pid: i32,
-) -> io::Result<(Vec<PathBuf>, bool)> {
+/// skips the others, as runc's rootless cgroup manager does; `skipped` tells whether any was,
+/// so resources that would need them can be refused.
+pub(crate) fn join(hierarchies: &[Hierarchy], rel: &str, pid: i32) -> io::Result<Placement> {
     let rootless = !nix::unistd::geteuid().is_root();
-    let mut dirs = Vec::new();
-    let mut skipped = false;
+    let mut out = Placement::default();
     let pid = pid.to_string();
     for h in hierarchies {
-        match join_one(h, rel, &pid) {
-            Ok(Some(dir)) => dirs.push(dir),
-            Ok(None) => {}
+        match join_one(h, rel, &pid, rootless) {
+            Ok(dir) => {
+                if !h.v2 {
+                    out.v1.push(dir.clone());
+                }
+                out.dirs.push(dir);
+            }
             Err(e)
                 if rootless
                     && (e.kind() == io::ErrorKind::PermissionDenied
                         || e.raw_os_error() == Some(libc::EROFS)) =>
             {
-                skipped = true;
+                out.skipped = true;
             }
             Err(e) => {
                 return Err(io::Error::new(
@@ -181,10 +197,10 @@ pub(crate) fn join(
             }
         }
     }
-    Ok((dirs, skipped))
+    Ok(out)
 }
 
-fn join_one(h: &Hierarchy, rel: &str, pid: &str) -> io::Result<Option<PathBuf>> {
+fn join_one(h: &Hierarchy, rel: &str, pid: &str, rootless: bool) -> io::Result<PathBuf> {
     let dir = h.mount_point.join(rel);
     // One mkdir when the parent exists (the usual case), the whole path otherwise.
     let fresh = match fs::create_dir(&dir) {
@@ -195,17 +211,29 @@ fn join_one(h: &Hierarchy, rel: &str, pid: &str) -> io::Result<Option<PathBuf>> 
             true
         }
     };
-    if !h.v2 && h.has("cpuset") {
-        inherit_cpuset(&h.mount_point, rel, fresh)?;
-    }
     if h.v2 {
         enable_controllers(&h.mount_point, rel);
+        fs::write(dir.join("cgroup.procs"), pid)?;
+        return Ok(dir);
     }
-    match fs::write(dir.join("cgroup.procs"), pid) {
-        Ok(()) => Ok(Some(dir)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
+    if h.has("cpuset") {
+        inherit_cpuset(&h.mount_point, rel, fresh)?;
     }
+    // A rootless process may enter only what is delegated to it.
+    if rootless {
+        nix::unistd::access(&dir.join("tasks"), nix::unistd::AccessFlags::W_OK)?;
+    }
+    Ok(dir)
+}
+
+/// Moves the calling process into the v1 cgroups `dirs` by writing 0 (itself) to each `tasks`
+/// file; it must be single-threaded (a container's init before exec is). See [`join`].
+pub(crate) fn enter_self(dirs: &[PathBuf]) -> io::Result<()> {
+    for d in dirs {
+        fs::write(d.join("tasks"), "0")
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", d.display())))?;
+    }
+    Ok(())
 }
 
 /// On a cgroup2 hierarchy a controller's files appear in a cgroup only when its parent lists

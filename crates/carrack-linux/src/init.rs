@@ -97,7 +97,9 @@ fn open_dir(path: &Path) -> Res<File> {
 /// the confinement to apply at exec.
 fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a>)> {
     match chan.recv().map_err(err("sync"))? {
-        Some(Msg::Go) => {}
+        Some(Msg::Go(v1)) => {
+            crate::cgroups::enter_self(&v1).map_err(err("joining the container's cgroup"))?
+        }
         Some(Msg::Error(e)) => return Err(e),
         other => return Err(format!("sync: expected go, got {other:?}")),
     }

@@ -377,7 +377,11 @@ impl Linux {
         if new_userns {
             write_id_maps(pid, &linux).map_err(fail)?;
         }
-        let (cgroups, skipped) = crate::cgroups::join(
+        let crate::cgroups::Placement {
+            dirs: cgroups,
+            v1: enter_v1,
+            skipped,
+        } = crate::cgroups::join(
             &hierarchies,
             &crate::cgroups::cgroup_path(linux.cgroups_path.as_deref(), id.as_str()),
             pid,
@@ -429,7 +433,7 @@ impl Linux {
         // `delete --force` to find the process and cgroups.
         c.save(&state).map_err(fail)?;
         parent_end
-            .send(&Msg::Go)
+            .send(&Msg::Go(enter_v1))
             .map_err(|e| fail(Error::io("sync", e)))?;
         loop {
             match parent_end.recv().map_err(|e| fail(Error::io("sync", e)))? {

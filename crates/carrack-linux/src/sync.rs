@@ -3,6 +3,7 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 
 use nix::sys::socket::{AddressFamily, MsgFlags, SockFlag, SockType, recv, send, socketpair};
 
@@ -12,8 +13,9 @@ pub(crate) struct Channel(pub(crate) OwnedFd);
 /// A message.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Msg {
-    /// Parent → init: the id maps are written and the cgroup joined; go on.
-    Go,
+    /// Parent → init: the id maps are written, the cgroups made and limited (cgroup2 ones
+    /// joined); init enters these v1 cgroup directories itself, then goes on.
+    Go(Vec<std::path::PathBuf>),
     /// Init → parent: mounts are done; run prestart and createRuntime hooks now.
     HooksPlease,
     /// Parent → init: hooks ran.
@@ -37,7 +39,14 @@ pub(crate) fn pair() -> io::Result<(Channel, Channel)> {
 impl Channel {
     pub(crate) fn send(&self, msg: &Msg) -> io::Result<()> {
         let bytes: Vec<u8> = match msg {
-            Msg::Go => b"go".to_vec(),
+            Msg::Go(dirs) => {
+                let mut b = b"go".to_vec();
+                for d in dirs {
+                    b.push(0);
+                    b.extend_from_slice(d.as_os_str().as_encoded_bytes());
+                }
+                b
+            }
             Msg::HooksPlease => b"hooks".to_vec(),
             Msg::HooksDone => b"hooks-done".to_vec(),
             Msg::Ready => b"ready".to_vec(),
@@ -61,7 +70,14 @@ impl Channel {
             return Ok(None);
         }
         Ok(Some(match &buf[..n] {
-            b"go" => Msg::Go,
+            b if b.starts_with(b"go") && (b.len() == 2 || b[2] == 0) => Msg::Go(
+                b.split(|c| *c == 0)
+                    .skip(1)
+                    .map(|d| {
+                        std::path::PathBuf::from(std::ffi::OsStr::from_bytes(d).to_os_string())
+                    })
+                    .collect(),
+            ),
             b"hooks" => Msg::HooksPlease,
             b"hooks-done" => Msg::HooksDone,
             b"ready" => Msg::Ready,

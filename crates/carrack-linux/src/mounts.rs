@@ -421,15 +421,12 @@ fn mount_cgroup(
                 nix::unistd::symlinkat(name, dir.as_fd(), part)?;
             }
         }
-        let open_sub = || -> io::Result<File> {
-            Ok(File::from(nix::fcntl::openat(
-                dir.as_fd(),
-                name,
-                OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-                Mode::empty(),
-            )?))
-        };
-        let sub = open_sub()?;
+        let sub = File::from(nix::fcntl::openat(
+            dir.as_fd(),
+            name,
+            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )?);
         mount(
             Some(&host),
             &fd_path(&sub),
@@ -437,9 +434,9 @@ fn mount_cgroup(
             MsFlags::MS_BIND | MsFlags::MS_REC,
             None::<&str>,
         )?;
-        crate::sys::mount_setattr(open_sub()?.as_raw_fd(), set, clear, true)?;
     }
-    crate::sys::mount_setattr(reopen()?.as_raw_fd(), set, clear, false)
+    // The flags (read-only, nosuid, …) go on the tmpfs and every bind under it at once.
+    crate::sys::mount_setattr(reopen()?.as_raw_fd(), set, clear, true)
 }
 
 /// Opens an existing `path` inside `root` (`O_PATH`, no final symlink followed); `None` if it

@@ -12,33 +12,34 @@ use carrack_spec::Document;
 use carrack_spec::runtime::Spec;
 
 /// Global options, given before the subcommand as runc takes them.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct Global {
     /// Directory for container state (default /run/carrack, or $XDG_RUNTIME_DIR/carrack when
     /// not root).
     #[arg(long, value_name = "DIR")]
-    root: Option<PathBuf>,
+    pub(crate) root: Option<PathBuf>,
     /// Append errors and debug messages to this file.
     #[arg(long, value_name = "FILE")]
-    log: Option<PathBuf>,
+    pub(crate) log: Option<PathBuf>,
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
-    log_format: LogFormat,
+    pub(crate) log_format: LogFormat,
     /// Log debug messages too.
     #[arg(long)]
-    debug: bool,
+    pub(crate) debug: bool,
     /// Accepted for runc compatibility: cgroupsPath in slice:prefix:name form is mapped onto the
     /// systemd hierarchy's directories.
     #[arg(long)]
-    systemd_cgroup: bool,
+    pub(crate) systemd_cgroup: bool,
     /// Accepted for runc compatibility (true, false or auto).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    rootless: Option<String>,
+    pub(crate) rootless: Option<String>,
 }
 
 /// Log formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum LogFormat {
+    #[default]
     Text,
     Json,
 }
@@ -47,28 +48,28 @@ pub(crate) enum LogFormat {
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct CreateArgs {
     /// The container id.
-    id: String,
+    pub(crate) id: String,
     /// The bundle directory (default: the current directory).
     #[arg(long, short, value_name = "DIR", default_value = ".")]
-    bundle: PathBuf,
+    pub(crate) bundle: PathBuf,
     /// Write the container's init pid to this file.
     #[arg(long, value_name = "FILE")]
-    pid_file: Option<PathBuf>,
+    pub(crate) pid_file: Option<PathBuf>,
     /// AF_UNIX socket to receive the pty master when process.terminal is true.
     #[arg(long, value_name = "PATH")]
-    console_socket: Option<PathBuf>,
+    pub(crate) console_socket: Option<PathBuf>,
     /// Pass N more fds (3..3+N) to the container process.
     #[arg(long, value_name = "N", default_value_t = 0)]
-    preserve_fds: u32,
+    pub(crate) preserve_fds: u32,
     /// Do not use pivot_root (for a rootfs on ramfs).
     #[arg(long)]
-    no_pivot: bool,
+    pub(crate) no_pivot: bool,
     /// Do not create a new session keyring.
     #[arg(long)]
-    no_new_keyring: bool,
+    pub(crate) no_new_keyring: bool,
     /// AF_UNIX socket to receive a pidfd of the container's init.
     #[arg(long, value_name = "PATH")]
-    pidfd_socket: Option<PathBuf>,
+    pub(crate) pidfd_socket: Option<PathBuf>,
 }
 
 /// Options of exec, as runc takes them.

@@ -6,6 +6,7 @@
 
 mod detect;
 mod embedded;
+mod fast_args;
 mod image;
 mod lifecycle;
 mod unpack;
@@ -47,6 +48,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // What container managers run on every start, without building clap's command tree.
+    if let Some((global, cmd)) = fast_args::parse(std::env::args_os()) {
+        return lifecycle::run(&global, cmd);
+    }
     let cli = Cli::parse();
     if cli.version {
         // One write, errors ignored: `carrack --version | head -1` must not panic on EPIPE.

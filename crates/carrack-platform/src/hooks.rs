@@ -3,6 +3,7 @@
 //! seconds before the hook is killed and counted as failed.
 
 use std::io::Write;
+#[cfg(unix)]
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -38,7 +39,12 @@ fn run_one(kind: &'static str, hook: &Hook, input: &[u8]) -> Result<()> {
     };
     let mut cmd = Command::new(&hook.path);
     if let Some((argv0, rest)) = hook.args.as_deref().and_then(<[String]>::split_first) {
-        cmd.arg0(argv0).args(rest);
+        // POSIX hooks get args[0] as argv[0]; Windows has no separate argv[0] to set.
+        #[cfg(unix)]
+        cmd.arg0(argv0);
+        #[cfg(not(unix))]
+        let _ = argv0;
+        cmd.args(rest);
     }
     cmd.env_clear();
     for e in hook.env.iter().flatten() {

@@ -13,7 +13,9 @@
 # crun refuses this machine's hybrid cgroup layout, so everything runs in a private mount
 # namespace with /sys/fs/cgroup/unified unmounted (the same for every runtime). Warm samples
 # follow another container start directly; cold samples follow a one-second pause, which on
-# this host makes the first cgroup join pay an RCU grace period (several ms). Prints medians
+# this host makes the first cgroup join pay an RCU grace period (several ms). carrack's own
+# start no longer takes the lock that costs it, so a sample right after carrack's may find it
+# cold again: crun's and runc's warm medians include some of those. Prints medians
 # for both, ratios to crun, runc and the floor, and peak RSS (KiB). Each sample is timed by
 # benches/floor/measure.c from fork to wait4, with nothing else inside the clock.
 set -euo pipefail

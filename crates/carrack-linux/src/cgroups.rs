@@ -165,7 +165,8 @@ pub(crate) struct Placement {
 /// Why: moving another process (`cgroup.procs`) write-locks the kernel's cgroup threadgroup
 /// lock, which after an idle moment waits for an RCU grace period (8–16 ms on this project's CI
 /// machine, most of a cold start), while a v1 hierarchy lets a single-threaded process move
-/// itself through `tasks` without that lock (0.3 ms). cgroup2 has no such path here.
+/// itself through `tasks` without that lock (0.3 ms). On cgroup2 only clone3's
+/// `CLONE_INTO_CGROUP` would avoid it; not used yet.
 ///
 /// A caller that is not root (a rootless container) gets the hierarchies delegated to it and
 /// skips the others, as runc's rootless cgroup manager does; `skipped` tells whether any was,

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # create -> start -> exit -> delete of /bin/true (busybox-static), carrack beside runc and crun
 # from Debian and a floor (benches/floor/floor.c: clone into the same namespaces, pivot_root,
-# exec), interleaved in one run. Each runtime runs `RUNTIME --root DIR run -b BUNDLE ID`, which
+# exec) and a floor for this config (benches/floor/floor_config.c: the same plus exactly the
+# cgroups, mounts, devices, masks and capabilities config.json asks for, with no runtime
+# around them), interleaved in one run. Each runtime runs `RUNTIME --root DIR run -b BUNDLE ID`, which
 # is create + start + wait + delete in one command for all three.
 #
 #   sudo benches/lifecycle_vs_runc.sh [ROUNDS] [COLD]   (default 200 warm, 20 cold rounds;
@@ -12,10 +14,9 @@
 #
 # crun refuses this machine's hybrid cgroup layout, so everything runs in a private mount
 # namespace with /sys/fs/cgroup/unified unmounted (the same for every runtime). Warm samples
-# follow another container start directly; cold samples follow a one-second pause, which on
-# this host makes the first cgroup join pay an RCU grace period (several ms). carrack's own
-# start no longer takes the lock that costs it, so a sample right after carrack's may find it
-# cold again: crun's and runc's warm medians include some of those. Prints medians
+# follow a cgroup join made by the script itself; cold samples follow a one-second pause,
+# which on this host makes the first cgroup join pay an RCU grace period (several ms).
+# Prints medians
 # for both, ratios to crun, runc and the floor, and peak RSS (KiB). Each sample is timed by
 # benches/floor/measure.c from fork to wait4, with nothing else inside the clock.
 set -euo pipefail
@@ -39,6 +40,7 @@ work=$(mktemp -d /tmp/carrack-lifecycle.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 gcc -O2 -o "$work/floor" "$repo/benches/floor/floor.c"
 gcc -O2 -o "$work/measure" "$repo/benches/floor/measure.c"
+gcc -O2 -o "$work/floor-config" "$repo/benches/floor/floor_config.c"
 mkdir -p "$work/bundle/rootfs/bin"
 cp /bin/busybox "$work/bundle/rootfs/bin/busybox"
 ln -s busybox "$work/bundle/rootfs/bin/true"
@@ -54,24 +56,40 @@ one() { # NAME -> "NAME µs KiB"
         runc) cmd=(runc --root "$work/state-runc" run -b "$work/bundle" "b$i") ;;
         crun) cmd=(crun --root "$work/state-crun" run -b "$work/bundle" "b$i") ;;
         floor) cmd=("$work/floor" "$work/bundle/rootfs") ;;
+        floor-config) cmd=("$work/floor-config" "$work/bundle/rootfs" "b$i") ;;
     esac
     m=$("$work/measure" "${cmd[@]}" 2>"$work/err") || { cat "$work/err" >&2; exit 1; }
     echo "${prefix}$name $m"
 }
 prefix=""
 
-tools=(carrack runc crun floor)
+# A cgroup join of this shell's own, right before each warm sample: it takes the kernel's
+# threadgroup lock as crun's and runc's joins do, so each of their warm samples finds it warm
+# whichever runtime ran before (carrack's start does not take it).
+warm_cg=
+while IFS=: read -r _ ctl path; do
+    case $ctl in
+        "") d=/sys/fs/cgroup$path ;;
+        name=*) continue ;;
+        *) d=/sys/fs/cgroup/${ctl%%,*}$path ;;
+    esac
+    if [ -w "$d/cgroup.procs" ]; then warm_cg=$d; break; fi
+done </proc/self/cgroup
+warm() { if [ -n "$warm_cg" ]; then echo $BASHPID >"$warm_cg/cgroup.procs"; fi; }
+
+tools=(carrack runc crun floor floor-config)
 for i in $(seq 1 "$rounds"); do
     n=${#tools[@]}
     for k in $(seq 0 $((n - 1))); do
+        warm
         one "${tools[$(( (k + i) % n ))]}"
     done
 done >"$work/samples"
 prefix="cold-"
 for i in $(seq $((rounds + 1)) $((rounds + cold_rounds))); do
-    for k in 0 1 2 3; do
+    for k in 0 1 2 3 4; do
         sleep 1
-        one "${tools[$(( (k + i) % 4 ))]}"
+        one "${tools[$(( (k + i) % 5 ))]}"
     done
 done >>"$work/samples"
 
@@ -85,12 +103,12 @@ awk '
     }
     { t[$1] = t[$1] " " $2; m[$1] = m[$1] " " $3 }
     END {
-        printf "%-8s %10s %10s %10s\n", "runtime", "warm µs", "cold µs", "peak KiB"
-        split("carrack runc crun floor", rs, " ")
-        for (i = 1; i <= 4; i++) {
+        printf "%-13s %10s %10s %10s\n", "runtime", "warm µs", "cold µs", "peak KiB"
+        split("carrack runc crun floor floor-config", rs, " ")
+        for (i = 1; i <= 5; i++) {
             r = rs[i]; med[r] = median(t[r]); cold[r] = median(t["cold-" r])
-            printf "%-8s %10d %10d %10d\n", r, med[r], cold[r], median(m[r])
+            printf "%-13s %10d %10d %10d\n", r, med[r], cold[r], median(m[r])
         }
-        printf "warm: carrack / crun = %.2f, / runc = %.2f, / floor = %.2f\n", med["carrack"] / med["crun"], med["carrack"] / med["runc"], med["carrack"] / med["floor"]
-        printf "cold: carrack / crun = %.2f, / runc = %.2f, / floor = %.2f\n", cold["carrack"] / cold["crun"], cold["carrack"] / cold["runc"], cold["carrack"] / cold["floor"]
+        printf "warm: carrack / crun = %.2f, / runc = %.2f, / floor = %.2f, / floor-config = %.2f; floor-config / floor = %.2f\n", med["carrack"] / med["crun"], med["carrack"] / med["runc"], med["carrack"] / med["floor"], med["carrack"] / med["floor-config"], med["floor-config"] / med["floor"]
+        printf "cold: carrack / crun = %.2f, / runc = %.2f, / floor = %.2f, / floor-config = %.2f; floor-config / floor = %.2f\n", cold["carrack"] / cold["crun"], cold["carrack"] / cold["runc"], cold["carrack"] / cold["floor"], cold["carrack"] / cold["floor-config"], cold["floor-config"] / cold["floor"]
     }' "$work/samples"

@@ -1,7 +1,8 @@
-//! `exec`: another process in a running container. The runtime forks, the child joins the
-//! container's namespaces (user first) and forks again so the process is inside the pid
-//! namespace; the parent moves it into the container's cgroups before letting it run, then
-//! waits for it (the runtime is its subreaper) or, detached, returns once it exec'd.
+//! `exec`: another process in a running container. The runtime forks; the child enters the
+//! container's v1 cgroups by itself, joins its namespaces (user first) and forks again so the
+//! process is inside the pid namespace; the parent moves it into the cgroup2 one, if any,
+//! before letting it run, then waits for it (the runtime is its subreaper) or, detached,
+//! returns once it exec'd.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -102,6 +103,13 @@ pub(crate) fn exec(
     let (rep_r, rep_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(os("pipe"))?;
     let (pid_r, pid_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(os("pipe"))?;
     crate::sys::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0).map_err(|e| Error::io("subreaper", e))?;
+    // The v1 cgroups (those with a `tasks` file) the middle process enters itself before it
+    // forks the process, which so starts in them (see cgroups::join for why); the cgroup2 one
+    // this process joins the new process to below.
+    let (v1, v2): (Vec<_>, Vec<_>) = cgroups
+        .iter()
+        .cloned()
+        .partition(|d| d.join("tasks").exists());
     let middle = match clone_process(0).map_err(|e| Error::io("fork", e))? {
         Cloned::Child => {
             // Joining a running container: its processes must not reach this binary through
@@ -112,6 +120,7 @@ pub(crate) fn exec(
             drop(rep_r);
             drop(pid_r);
             let code = middle_child(
+                &v1,
                 namespaces,
                 Pipes {
                     go: go_r,
@@ -135,9 +144,18 @@ pub(crate) fn exec(
     let mut pid_file = File::from(pid_r);
     let got = pid_file.read_exact(&mut buf);
     let _ = nix::sys::wait::waitpid(Pid::from_raw(middle), None);
-    got.map_err(|_| Error::Init("exec: could not enter the container's namespaces".into()))?;
+    let mut rep_r = File::from(rep_r);
+    if got.is_err() {
+        // The middle process said why it stopped, or at least that it did.
+        let mut why = String::new();
+        let _ = rep_r.read_to_string(&mut why);
+        if why.is_empty() {
+            why = "could not enter the container's namespaces".into();
+        }
+        return Err(Error::Init(format!("exec: {why}")));
+    }
     let child = i32::from_le_bytes(buf);
-    for d in cgroups {
+    for d in &v2 {
         let procs = d.join("cgroup.procs");
         if procs.exists() {
             std::fs::write(&procs, child.to_string())
@@ -149,7 +167,7 @@ pub(crate) fn exec(
         .write_all(&child.to_le_bytes())
         .map_err(|e| Error::io("sync", e))?;
     let mut report = String::new();
-    let _ = File::from(rep_r).read_to_string(&mut report);
+    let _ = rep_r.read_to_string(&mut report);
     if !report.is_empty() {
         let _ = nix::sys::wait::waitpid(Pid::from_raw(child), None);
         return Err(Error::Init(report));
@@ -185,6 +203,7 @@ struct Pipes {
 }
 
 fn middle_child(
+    v1_cgroups: &[std::path::PathBuf],
     namespaces: Vec<(CloneFlags, File)>,
     Pipes {
         go,
@@ -197,6 +216,10 @@ fn middle_child(
     mut confine: crate::init::Confine<'_>,
 ) -> i32 {
     let mut report = File::from(report);
+    if let Err(e) = crate::cgroups::enter_self(v1_cgroups) {
+        let _ = write!(report, "joining the container's cgroup: {e}");
+        return 1;
+    }
     for (flag, f) in &namespaces {
         if let Err(e) = nix::sched::setns(f, *flag) {
             let _ = write!(report, "setns {flag:?}: {e}");

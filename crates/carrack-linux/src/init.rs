@@ -98,6 +98,10 @@ fn open_dir(path: &Path) -> Res<File> {
 fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a>)> {
     match chan.recv().map_err(err("sync"))? {
         Some(Msg::Go(v1)) => {
+            if plan.new_userns {
+                // The id maps are written: see platform.rs where the clone returns.
+                crate::sys::prctl(libc::PR_SET_DUMPABLE, 0, 0).map_err(err("PR_SET_DUMPABLE"))?;
+            }
             crate::cgroups::enter_self(&v1).map_err(err("joining the container's cgroup"))?
         }
         Some(Msg::Error(e)) => return Err(e),

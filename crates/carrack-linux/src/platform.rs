@@ -358,8 +358,12 @@ impl Linux {
         let pid = match clone_process(flags.bits()).map_err(io("clone"))? {
             Cloned::Child => {
                 // Until it execs the user's process, init is the carrack binary: nothing in the
-                // container may open it through /proc/PID/exe (CVE-2019-5736).
-                let _ = crate::sys::prctl(libc::PR_SET_DUMPABLE, 0, 0);
+                // container may open it through /proc/PID/exe (CVE-2019-5736). With a new user
+                // namespace only once its id maps are written: a process that is not dumpable
+                // has its /proc files owned by root, and a rootless parent could not write them.
+                if !new_userns {
+                    let _ = crate::sys::prctl(libc::PR_SET_DUMPABLE, 0, 0);
+                }
                 // The store lock belongs to `carrack create`, not to the container.
                 let _ = nix::unistd::close(lock_fd);
                 drop(parent_end);

@@ -280,7 +280,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
 
 /// Whether the config has prestart or createRuntime hooks (which the runtime runs between
 /// init's mounts and its pivot_root).
-pub(crate) fn has_runtime_hooks(spec: &Spec) -> bool {
+fn has_runtime_hooks(spec: &Spec) -> bool {
     spec.hooks.as_ref().is_some_and(|h| {
         h.prestart.as_ref().is_some_and(|v| !v.is_empty())
             || h.create_runtime.as_ref().is_some_and(|v| !v.is_empty())
@@ -324,20 +324,7 @@ fn mask(slash: &File, path: &str, null: &mut Option<File>) -> Res<()> {
     } else {
         let null = match null {
             Some(n) => n,
-            None => {
-                let n =
-                    nix::fcntl::open("/dev/null", OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
-                        .map(File::from)
-                        .map_err(|e| format!("/dev/null: {e}"))?;
-                let md = n.metadata().map_err(|e| format!("/dev/null: {e}"))?;
-                use std::os::unix::fs::{FileTypeExt, MetadataExt};
-                if !md.file_type().is_char_device() || md.rdev() != nix::sys::stat::makedev(1, 3) {
-                    return Err(
-                        "/dev/null is not the null device (1:3); refusing to mask with it".into(),
-                    );
-                }
-                null.insert(n)
-            }
+            None => null.insert(checked_null()?),
         };
         mount(
             Some(&crate::mounts::fd_path(null)),
@@ -348,6 +335,19 @@ fn mask(slash: &File, path: &str, null: &mut Option<File>) -> Res<()> {
         )
         .map_err(|e| format!("masking {path}: {e}"))
     }
+}
+
+/// /dev/null, checked to be the null device (1:3) before anything is masked with it.
+fn checked_null() -> Res<File> {
+    let n = nix::fcntl::open("/dev/null", OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
+        .map(File::from)
+        .map_err(|e| format!("/dev/null: {e}"))?;
+    let md = n.metadata().map_err(|e| format!("/dev/null: {e}"))?;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    if !md.file_type().is_char_device() || md.rdev() != nix::sys::stat::makedev(1, 3) {
+        return Err("/dev/null is not the null device (1:3); refusing to mask with it".into());
+    }
+    Ok(n)
 }
 
 fn readonly(slash: &File, path: &str) -> Res<()> {

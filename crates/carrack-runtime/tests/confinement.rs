@@ -3,49 +3,19 @@
 //! rlimits, namespaces, mounts, cgroup limits, credentials — and each test compares that with
 //! the config. LSM labels are checked against what the host offers.
 
-use std::io::IoSliceMut;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixListener;
 
 use serde_json::{Value, json};
 
 mod common;
-use common::{Env, text};
+use common::{Env, accept_one_fd, text};
 
 fn sys(v: &Value) -> (i64, i64) {
     (
         v["ret"].as_i64().expect("ret"),
         v["errno"].as_i64().expect("errno"),
     )
-}
-
-/// Accepts one connection on `listener` and receives one message: its payload and the one fd
-/// it carries with `SCM_RIGHTS`.
-fn accept_one_fd(listener: &UnixListener) -> (Vec<u8>, OwnedFd) {
-    let (conn, _) = listener.accept().expect("accept");
-    let mut buf = vec![0u8; 65536];
-    let mut iov = [IoSliceMut::new(&mut buf)];
-    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
-    let msg = nix::sys::socket::recvmsg::<()>(
-        conn.as_raw_fd(),
-        &mut iov,
-        Some(&mut space),
-        nix::sys::socket::MsgFlags::empty(),
-    )
-    .expect("recvmsg");
-    let mut fds = Vec::new();
-    for c in msg.cmsgs().expect("cmsgs") {
-        if let nix::sys::socket::ControlMessageOwned::ScmRights(f) = c {
-            fds.extend(f);
-        }
-    }
-    let n = msg.bytes;
-    assert_eq!(fds.len(), 1, "one fd with the message");
-    // SAFETY: the fd just arrived with SCM_RIGHTS and is ours.
-    #[allow(unsafe_code)]
-    let fd = unsafe { OwnedFd::from_raw_fd(fds[0]) };
-    buf.truncate(n);
-    (buf, fd)
 }
 
 fn filter() -> Value {

@@ -251,27 +251,9 @@ fn a_terminal_is_sent_over_the_console_socket() {
     let sock_path = env.dir.path().join("console.sock");
     let listener = UnixListener::bind(&sock_path).expect("listen");
     let receiver = std::thread::spawn(move || {
-        let (conn, _) = listener.accept().expect("accept");
-        let mut buf = [0u8; 256];
-        let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
-        let mut iov = [std::io::IoSliceMut::new(&mut buf)];
-        let msg = nix::sys::socket::recvmsg::<()>(
-            std::os::fd::AsRawFd::as_raw_fd(&conn),
-            &mut iov,
-            Some(&mut space),
-            nix::sys::socket::MsgFlags::empty(),
-        )
-        .expect("recvmsg");
-        let mut fds = Vec::new();
-        for c in msg.cmsgs().expect("cmsgs") {
-            if let nix::sys::socket::ControlMessageOwned::ScmRights(f) = c {
-                fds.extend(f);
-            }
-        }
-        let name = String::from_utf8_lossy(msg.iovs().next().expect("data")).into_owned();
-        assert_eq!(fds.len(), 1, "exactly one fd");
-        // SAFETY: the fd was just received and is owned by nothing else.
-        let mut master = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fds[0]) };
+        let (payload, fd) = common::accept_one_fd(&listener);
+        let name = String::from_utf8_lossy(&payload).into_owned();
+        let mut master = std::fs::File::from(fd);
         let mut out = Vec::new();
         let _ = master.read_to_end(&mut out);
         (name, String::from_utf8_lossy(&out).into_owned())

@@ -208,3 +208,34 @@ impl Env {
             .unwrap_or_else(|e| panic!("probe output {e}: {}", text(&o)))
     }
 }
+
+/// Accepts one connection on `listener` and receives one message: its payload and the one fd
+/// it carries with `SCM_RIGHTS`.
+pub fn accept_one_fd(
+    listener: &std::os::unix::net::UnixListener,
+) -> (Vec<u8>, std::os::fd::OwnedFd) {
+    let (conn, _) = listener.accept().expect("accept");
+    let mut buf = vec![0u8; 65536];
+    let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let msg = nix::sys::socket::recvmsg::<()>(
+        std::os::fd::AsRawFd::as_raw_fd(&conn),
+        &mut iov,
+        Some(&mut space),
+        nix::sys::socket::MsgFlags::empty(),
+    )
+    .expect("recvmsg");
+    let mut fds = Vec::new();
+    for c in msg.cmsgs().expect("cmsgs") {
+        if let nix::sys::socket::ControlMessageOwned::ScmRights(f) = c {
+            fds.extend(f);
+        }
+    }
+    let n = msg.bytes;
+    assert_eq!(fds.len(), 1, "one fd with the message");
+    // SAFETY: the fd just arrived with SCM_RIGHTS and is ours.
+    #[allow(unsafe_code)]
+    let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fds[0]) };
+    buf.truncate(n);
+    (buf, fd)
+}

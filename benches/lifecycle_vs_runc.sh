@@ -11,6 +11,13 @@
 #   CARRACK_PROFILE=dist ...     measure another cargo profile than release
 #   CARRACK_BIN=PATH ...         measure that binary, e.g. the one scripts/build-dist makes
 #                                (static, lifecycle code laid out together: what to ship)
+#   STATE_FS=disk ...            keep the runtimes' state roots on the disk the script runs
+#                                from instead of a tmpfs
+#
+# The runtimes' state roots (--root) are on a tmpfs by default, as /run is on every systemd
+# host, where runc, crun and carrack keep them. This VM's /run is on ext4 (mounted with
+# discard), where every state file created and removed costs each runtime tens of µs more;
+# STATE_FS=disk measures that case.
 #
 # crun refuses this machine's hybrid cgroup layout, so everything runs in a private mount
 # namespace with /sys/fs/cgroup/unified unmounted (the same for every runtime). Warm samples
@@ -37,7 +44,16 @@ mount --make-rprivate /
 umount /sys/fs/cgroup/unified 2>/dev/null || true
 
 work=$(mktemp -d /tmp/carrack-lifecycle.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap 'umount "$work/state" 2>/dev/null; rm -rf "$work"' EXIT
+state_fs=${STATE_FS:-tmpfs}
+case $state_fs in
+    tmpfs)
+        mkdir "$work/state"
+        mount -t tmpfs -o mode=0700 carrack-bench-state "$work/state"
+        ;;
+    disk) mkdir "$work/state" ;;
+    *) echo "STATE_FS is tmpfs or disk" >&2; exit 2 ;;
+esac
 gcc -O2 -o "$work/floor" "$repo/benches/floor/floor.c"
 gcc -O2 -o "$work/measure" "$repo/benches/floor/measure.c"
 gcc -O2 -o "$work/floor-config" "$repo/benches/floor/floor_config.c"
@@ -52,9 +68,9 @@ grep -q '"/bin/true"' "$work/bundle/config.json"
 one() { # NAME -> "NAME µs KiB"
     local name=$1 m
     case $name in
-        carrack) cmd=("$carrack" --root "$work/state-carrack" run -b "$work/bundle" "b$i") ;;
-        runc) cmd=(runc --root "$work/state-runc" run -b "$work/bundle" "b$i") ;;
-        crun) cmd=(crun --root "$work/state-crun" run -b "$work/bundle" "b$i") ;;
+        carrack) cmd=("$carrack" --root "$work/state/carrack" run -b "$work/bundle" "b$i") ;;
+        runc) cmd=(runc --root "$work/state/runc" run -b "$work/bundle" "b$i") ;;
+        crun) cmd=(crun --root "$work/state/crun" run -b "$work/bundle" "b$i") ;;
         floor) cmd=("$work/floor" "$work/bundle/rootfs") ;;
         floor-config) cmd=("$work/floor-config" "$work/bundle/rootfs" "b$i") ;;
     esac
@@ -94,7 +110,7 @@ for i in $(seq $((rounds + 1)) $((rounds + cold_rounds))); do
 done >>"$work/samples"
 
 echo "runc: $(runc --version | head -1); crun: $(crun --version | head -1); carrack: $("$carrack" --version | head -1)"
-echo "create+start+exit+delete of /bin/true, $rounds warm and $cold_rounds cold interleaved rounds (median µs, peak RSS KiB of the runtime process)"
+echo "create+start+exit+delete of /bin/true, $rounds warm and $cold_rounds cold interleaved rounds, state roots on $state_fs (median µs, peak RSS KiB of the runtime process)"
 awk '
     function median(s,   a, n, i, j, x) {
         n = split(s, a, " ")

@@ -216,11 +216,22 @@ impl Linux {
     /// Creates, starts and (unless `detach`) waits for the container, returning the exit status
     /// of its process (128 + signal when killed) and deleting it afterwards, as `runc run` does.
     pub fn run(&self, id: &ContainerId, opts: &CreateOptions, detach: bool) -> Result<i32> {
-        let state = self.create(id, opts)?;
-        if let Err(e) = self.start(id) {
+        // One command holds what `create` made: the lock until the process is started, the
+        // state and the config in memory, so `start` and `delete` need not read them back.
+        // The state stays saved as `creating` until the process is started: nothing else can
+        // read it before this command lets go of the lock, and the save then overlaps the
+        // container's start instead of delaying it.
+        let (c, state, spec) = self.create_kept(id, opts, false)?;
+        if let Err(e) = self
+            .start_locked(id, &c, &state, Some(&spec))
+            .and_then(|()| c.save(&state))
+        {
+            drop(c);
             let _ = self.delete(id, true);
             return Err(e);
         }
+        // Released while the container runs: `kill`, `state` and `ps` must get through.
+        drop(c);
         if detach {
             return Ok(0);
         }
@@ -234,8 +245,165 @@ impl Linux {
                 Err(e) => return Err(Error::io("waiting for the container", e.into())),
             }
         };
-        self.delete(id, true)?;
+        self.delete_with(id, true, Some(&spec))?;
         Ok(code)
+    }
+
+    /// `create`, keeping the lock, the state and the config for `run`; `save_created` false
+    /// leaves the state saved as `creating`, for the caller to save.
+    fn create_kept(
+        &self,
+        id: &ContainerId,
+        opts: &CreateOptions,
+        save_created: bool,
+    ) -> Result<(Locked, ContainerState, Spec)> {
+        let loaded = load_spec_bytes(&opts.bundle.join(CONFIG));
+        if self.sealed_reexec
+            && let Ok((spec, _)) = &loaded
+        {
+            self.seal_if_needed(spec, None)?;
+        }
+        let c = self.store.create(id)?;
+        match self.create_locked(&c, id, opts, loaded, save_created) {
+            Ok((s, spec)) => Ok((c, s, spec)),
+            Err(e) => {
+                let _ = c.remove();
+                Err(e)
+            }
+        }
+    }
+
+    /// `start` on the locked container `c` in state `s`; `spec` is its config when the caller
+    /// holds it already (`run`).
+    fn start_locked(
+        &self,
+        id: &ContainerId,
+        c: &Locked,
+        s: &ContainerState,
+        spec: Option<&Spec>,
+    ) -> Result<()> {
+        if s.status != Status::Created {
+            return Err(Error::BadStatus {
+                id: id.to_string(),
+                status: s.status.to_string(),
+                op: "start it (only a created container can be started)",
+            });
+        }
+        let fifo = c.path().join(FIFO);
+        let f = nix::fcntl::open(
+            &fifo,
+            nix::fcntl::OFlag::O_RDONLY
+                | nix::fcntl::OFlag::O_NONBLOCK
+                | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        )
+        .map_err(|e| Error::io("opening exec.fifo", e.into()))?;
+        let b = backend(s);
+        let pid = i32::try_from(s.pid).unwrap_or(0);
+        let mut buf = [0u8; 1];
+        loop {
+            match nix::unistd::read(&f, &mut buf) {
+                Ok(1) => break,
+                Ok(_) | Err(nix::Error::EAGAIN) => {
+                    if !crate::procfs::alive(pid, b.start_time) {
+                        return Err(Error::NotRunning {
+                            id: id.to_string(),
+                            status: "stopped".into(),
+                        });
+                    }
+                    // Woken as init writes; a writer that never came (init gone before it
+                    // opened the fifo) raises no event, hence the timeout and the check above.
+                    let mut fds = [nix::poll::PollFd::new(
+                        f.as_fd(),
+                        nix::poll::PollFlags::POLLIN,
+                    )];
+                    match nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(10u8)) {
+                        Ok(_) | Err(nix::Error::EINTR) => {}
+                        Err(e) => return Err(Error::io("waiting on exec.fifo", e.into())),
+                    }
+                }
+                Err(e) => return Err(Error::io("reading exec.fifo", e.into())),
+            }
+        }
+        let _ = fs::remove_file(&fifo);
+        let loaded;
+        let spec = match spec {
+            Some(spec) => spec,
+            None => {
+                loaded = load_spec(&c.path().join(CONFIG))?;
+                &loaded
+            }
+        };
+        if let Some(h) = spec.hooks.as_ref().and_then(|h| h.poststart.as_deref()) {
+            let mut running = s.clone();
+            running.status = Status::Running;
+            // runtime.md: a failing poststart hook is logged, the container keeps running.
+            if let Err(e) = hooks::run("poststart", h, &running.oci()) {
+                eprintln!("carrack: warning: {e}");
+            }
+        }
+        Ok(())
+    }
+
+    /// `delete`; `spec` is the container's config when the caller holds it already (`run`).
+    fn delete_with(&self, id: &ContainerId, force: bool, spec: Option<&Spec>) -> Result<()> {
+        let c = self.store.lock(id)?;
+        let s = match c.load() {
+            Ok(s) => Self::refresh(&c, s),
+            // A create killed before it saved anything: only the directory is left.
+            Err(Error::NotFound(_)) if force => return c.remove(),
+            Err(e) => return Err(e),
+        };
+        let b = backend(&s);
+        let pid = i32::try_from(s.pid).unwrap_or(0);
+        match s.status {
+            Status::Stopped => {}
+            Status::Created | Status::Creating => {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+            }
+            _ if force => {
+                let _ = crate::cgroups::freeze(&b.cgroups, false);
+                for p in crate::cgroups::pids(&b.cgroups) {
+                    let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
+                }
+                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+            }
+            other => {
+                return Err(Error::BadStatus {
+                    id: id.to_string(),
+                    status: other.to_string(),
+                    op: "delete it without --force (it is not stopped)",
+                });
+            }
+        }
+        if s.status != Status::Stopped && !wait_gone(pid, b.start_time, Duration::from_secs(10)) {
+            return Err(Error::Init(format!(
+                "container {id}: init did not exit after SIGKILL"
+            )));
+        }
+        // Processes left in the cgroup (no pid namespace) go too.
+        for p in crate::cgroups::pids(&b.cgroups) {
+            let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
+        }
+        crate::cgroups::remove(&b.cgroups).map_err(io("removing the container's cgroups"))?;
+        let loaded = match spec {
+            Some(_) => None,
+            None => load_spec(&c.path().join(CONFIG)).ok(),
+        };
+        let spec = spec.or(loaded.as_ref());
+        let mut stopped = s.clone();
+        stopped.status = Status::Stopped;
+        c.remove()?;
+        if let Some(h) = spec
+            .and_then(|s| s.hooks.as_ref())
+            .and_then(|h| h.poststop.as_deref())
+        {
+            // runtime.md: a failing poststop hook is logged, the deletion stands.
+            if let Err(e) = hooks::run("poststop", h, &stopped.oci()) {
+                eprintln!("carrack: warning: {e}");
+            }
+        }
+        Ok(())
     }
 
     /// Creates the container `c` from `loaded`, the bundle's config as read by `create`.
@@ -245,7 +413,8 @@ impl Linux {
         id: &ContainerId,
         opts: &CreateOptions,
         loaded: Result<(Spec, Vec<u8>)>,
-    ) -> Result<ContainerState> {
+        save_created: bool,
+    ) -> Result<(ContainerState, Spec)> {
         let bundle = fs::canonicalize(&opts.bundle)
             .map_err(io(format!("bundle {}", opts.bundle.display())))?;
         let config_path = bundle.join(CONFIG);
@@ -291,10 +460,7 @@ impl Linux {
             ),
             None => None,
         };
-        fs::write(c.path().join(CONFIG), &config_bytes).map_err(io("saving config.json"))?;
         let fifo = c.path().join(FIFO);
-        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o622))
-            .map_err(|e| Error::io("creating exec.fifo", e.into()))?;
 
         let linux = spec.linux.clone().unwrap_or_default();
         let namespaces = linux.namespaces.clone().unwrap_or_default();
@@ -331,6 +497,20 @@ impl Linux {
         // been moved into the container's cgroups, not at the clone.
         let new_cgroupns = flags.contains(CloneFlags::CLONE_NEWCGROUP);
         flags.remove(CloneFlags::CLONE_NEWCGROUP);
+        // Only pid (init must be its first process) and user (the id maps are written from
+        // here) come with the clone; init unshares the rest itself, in parallel with the
+        // cgroup work below.
+        let at_clone = CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWUSER;
+        let unshare = flags.difference(at_clone);
+        flags &= at_clone;
+        // A new pid namespace must belong to a user namespace joined by path, or init could
+        // not mount its /proc: the cloned process joins first and clones init after (see
+        // `init::run_staged`), as runc's nsexec does.
+        let staged = flags.contains(CloneFlags::CLONE_NEWPID)
+            && join.iter().any(|(f, _)| *f == CloneFlags::CLONE_NEWUSER);
+        if staged {
+            flags.remove(CloneFlags::CLONE_NEWPID);
+        }
 
         let (labels, seccomp) = confinement(&spec, process, &config_path)?;
         let hierarchies =
@@ -348,6 +528,8 @@ impl Linux {
             no_new_keyring: opts.no_new_keyring,
             new_userns,
             new_cgroupns,
+            unshare,
+            staged: false,
             join,
             mount_label: linux.mount_label.as_deref(),
             labels,
@@ -355,7 +537,7 @@ impl Linux {
             hierarchies: &hierarchies,
         };
         let lock_fd = c.as_raw_fd();
-        let pid = match clone_process(flags.bits()).map_err(io("clone"))? {
+        let first = match clone_process(flags.bits()).map_err(io("clone"))? {
             Cloned::Child => {
                 // Until it execs the user's process, init is the carrack binary: nothing in the
                 // container may open it through /proc/PID/exe (CVE-2019-5736). With a new user
@@ -367,20 +549,31 @@ impl Linux {
                 // The store lock belongs to `carrack create`, not to the container.
                 let _ = nix::unistd::close(lock_fd);
                 drop(parent_end);
+                if staged {
+                    crate::init::run_staged(plan, child_end)
+                }
                 crate::init::run(plan, child_end)
             }
             Cloned::Parent(pid) => pid,
         };
         drop(child_end);
         drop(plan);
+        // The process a failure stops: the cloned one, then init once a staged clone named it.
+        let target = std::cell::Cell::new(first);
         let fail = |e: Error| {
-            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-            let _ = nix::sys::wait::waitpid(Pid::from_raw(pid), None);
+            let pid = Pid::from_raw(target.get());
+            let _ = kill(pid, Signal::SIGKILL);
+            let _ = nix::sys::wait::waitpid(pid, None);
             e
         };
         if new_userns {
-            write_id_maps(pid, &linux).map_err(fail)?;
+            write_id_maps(first, &linux).map_err(fail)?;
         }
+        // From here on init unshares its namespaces (~0.5 ms for a network namespace) while
+        // this process makes the fifo and the cgroups and saves the state. Init opens the
+        // fifo only after `Go`.
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o622))
+            .map_err(|e| fail(Error::io("creating exec.fifo", e.into())))?;
         let crate::cgroups::Placement {
             dirs: cgroups,
             v1: enter_v1,
@@ -388,37 +581,47 @@ impl Linux {
         } = crate::cgroups::join(
             &hierarchies,
             &crate::cgroups::cgroup_path(linux.cgroups_path.as_deref(), id.as_str()),
-            pid,
+            first,
         )
         .map_err(|e| fail(Error::io("joining the container's cgroup", e)))?;
-        if skipped && linux.resources.as_ref().is_some_and(has_limits) {
+        // From here on a failure stops init and removes its cgroups; `create` then removes the
+        // container's directory.
+        let undo = |e: Error| {
+            let e = fail(e);
             let _ = crate::cgroups::remove(&cgroups);
-            return Err(fail(Error::Config {
+            e
+        };
+        if skipped && linux.resources.as_ref().is_some_and(has_limits) {
+            return Err(undo(Error::Config {
                 path: config_path.clone(),
                 reason: "linux.resources: a rootless container can only be limited through \
                          cgroups delegated to its user, and this user has none"
                     .into(),
             }));
         }
-        // Without cgroups of its own a rootless container's device rules have nowhere to go;
-        // its user namespace already forbids mknod and bound devices keep the host's modes.
-        let resources = linux.resources.clone().map(|mut r| {
-            if skipped {
-                r.devices = None;
+        let go = if staged {
+            // The first process enters the cgroups, joins, unshares and names init, its sibling.
+            parent_end
+                .send(&Msg::Go(enter_v1))
+                .map_err(|e| undo(Error::io("sync", e)))?;
+            match parent_end.recv().map_err(|e| undo(Error::io("sync", e)))? {
+                Some(Msg::Pid(p)) => {
+                    let _ = nix::sys::wait::waitpid(Pid::from_raw(first), None);
+                    target.set(p);
+                }
+                Some(Msg::Error(e)) => return Err(undo(Error::Init(e))),
+                other => {
+                    return Err(undo(Error::Init(format!(
+                        "expected init's pid, got {other:?}"
+                    ))));
+                }
             }
-            r
-        });
-        if let Some(r) = &resources
-            && let Err(e) =
-                crate::resources::apply(&cgroups, r, linux.devices.as_deref().unwrap_or(&[]))
-        {
-            let e = fail(Error::Config {
-                path: config_path.clone(),
-                reason: e,
-            });
-            let _ = crate::cgroups::remove(&cgroups);
-            return Err(e);
-        }
+            // Init is in the cgroups already: it was cloned there.
+            Vec::new()
+        } else {
+            enter_v1
+        };
+        let pid = target.get();
         let mut state = ContainerState::new(
             id.as_str(),
             Status::Creating,
@@ -435,58 +638,72 @@ impl Linux {
         .unwrap_or_default();
         // Saved as `creating` now, so a create killed from here on leaves enough behind for
         // `delete --force` to find the process and cgroups.
-        c.save(&state).map_err(fail)?;
+        c.save(&state).map_err(undo)?;
         parent_end
-            .send(&Msg::Go(enter_v1))
-            .map_err(|e| fail(Error::io("sync", e)))?;
+            .send(&Msg::Go(go))
+            .map_err(|e| undo(Error::io("sync", e)))?;
+        // Init builds the rootfs from here on while the config is kept and the limits and
+        // device rules are written, as runc writes them once init has mounted everything.
+        // Nothing of the user's runs before `start`, and the hooks below run only after the
+        // limits are in place.
+        fs::write(c.path().join(CONFIG), &config_bytes)
+            .map_err(|e| undo(Error::io("saving config.json", e)))?;
+        // Without cgroups of its own a rootless container's device rules have nowhere to go;
+        // its user namespace already forbids mknod and bound devices keep the host's modes.
+        let resources = linux.resources.clone().map(|mut r| {
+            if skipped {
+                r.devices = None;
+            }
+            r
+        });
+        if let Some(r) = &resources {
+            crate::resources::apply(&cgroups, r, linux.devices.as_deref().unwrap_or(&[])).map_err(
+                |reason| {
+                    undo(Error::Config {
+                        path: config_path.clone(),
+                        reason,
+                    })
+                },
+            )?;
+        }
         loop {
-            match parent_end.recv().map_err(|e| fail(Error::io("sync", e)))? {
+            match parent_end.recv().map_err(|e| undo(Error::io("sync", e)))? {
                 Some(Msg::HooksPlease) => {
                     let hooks = spec.hooks.clone().unwrap_or_default();
                     let oci = state.oci();
-                    let r = hooks::run("prestart", hooks.prestart.as_deref().unwrap_or(&[]), &oci)
+                    hooks::run("prestart", hooks.prestart.as_deref().unwrap_or(&[]), &oci)
                         .and_then(|()| {
                             hooks::run(
                                 "createRuntime",
                                 hooks.create_runtime.as_deref().unwrap_or(&[]),
                                 &oci,
                             )
-                        });
-                    match r {
-                        Ok(()) => parent_end.send(&Msg::HooksDone),
-                        Err(e) => {
-                            let _ = crate::cgroups::remove(&cgroups);
-                            return Err(fail(e));
-                        }
-                    }
-                    .map_err(|e| fail(Error::io("sync", e)))?;
+                        })
+                        .map_err(undo)?;
+                    parent_end
+                        .send(&Msg::HooksDone)
+                        .map_err(|e| undo(Error::io("sync", e)))?;
                 }
                 Some(Msg::Ready) => break,
-                Some(Msg::Error(e)) => {
-                    let e = fail(Error::Init(e));
-                    let _ = crate::cgroups::remove(&cgroups);
-                    return Err(e);
-                }
-                Some(other) => return Err(fail(Error::Init(format!("unexpected {other:?}")))),
-                None => {
-                    let e = fail(Error::Init("init exited during setup".into()));
-                    let _ = crate::cgroups::remove(&cgroups);
-                    return Err(e);
-                }
+                Some(Msg::Error(e)) => return Err(undo(Error::Init(e))),
+                Some(other) => return Err(undo(Error::Init(format!("unexpected {other:?}")))),
+                None => return Err(undo(Error::Init("init exited during setup".into()))),
             }
         }
         state.status = Status::Created;
-        c.save(&state)?;
+        if save_created {
+            c.save(&state).map_err(undo)?;
+        }
         if let Some(p) = &opts.pid_file {
             let tmp = p.with_extension("carrack-tmp");
             fs::write(&tmp, pid.to_string())
                 .and_then(|()| fs::rename(&tmp, p))
-                .map_err(io(format!("pid file {}", p.display())))?;
+                .map_err(|e| undo(Error::io(format!("pid file {}", p.display()), e)))?;
         }
         if let Some(sock) = &opts.pidfd_socket {
-            crate::handoff::send_pidfd(sock, pid).map_err(Error::Init)?;
+            crate::handoff::send_pidfd(sock, pid).map_err(|e| undo(Error::Init(e)))?;
         }
-        Ok(state)
+        Ok((state, spec))
     }
 }
 
@@ -590,78 +807,12 @@ impl Platform for Linux {
     }
 
     fn create(&self, id: &ContainerId, opts: &CreateOptions) -> Result<ContainerState> {
-        let loaded = load_spec_bytes(&opts.bundle.join(CONFIG));
-        if self.sealed_reexec
-            && let Ok((spec, _)) = &loaded
-        {
-            self.seal_if_needed(spec, None)?;
-        }
-        let c = self.store.create(id)?;
-        match self.create_locked(&c, id, opts, loaded) {
-            Ok(s) => Ok(s),
-            Err(e) => {
-                let _ = c.remove();
-                Err(e)
-            }
-        }
+        self.create_kept(id, opts, true).map(|(_, s, _)| s)
     }
 
     fn start(&self, id: &ContainerId) -> Result<()> {
         let (c, s) = self.current(id)?;
-        if s.status != Status::Created {
-            return Err(Error::BadStatus {
-                id: id.to_string(),
-                status: s.status.to_string(),
-                op: "start it (only a created container can be started)",
-            });
-        }
-        let fifo = c.path().join(FIFO);
-        let f = nix::fcntl::open(
-            &fifo,
-            nix::fcntl::OFlag::O_RDONLY
-                | nix::fcntl::OFlag::O_NONBLOCK
-                | nix::fcntl::OFlag::O_CLOEXEC,
-            nix::sys::stat::Mode::empty(),
-        )
-        .map_err(|e| Error::io("opening exec.fifo", e.into()))?;
-        let b = backend(&s);
-        let pid = i32::try_from(s.pid).unwrap_or(0);
-        let mut buf = [0u8; 1];
-        loop {
-            match nix::unistd::read(&f, &mut buf) {
-                Ok(1) => break,
-                Ok(_) | Err(nix::Error::EAGAIN) => {
-                    if !crate::procfs::alive(pid, b.start_time) {
-                        return Err(Error::NotRunning {
-                            id: id.to_string(),
-                            status: "stopped".into(),
-                        });
-                    }
-                    // Woken as init writes; a writer that never came (init gone before it
-                    // opened the fifo) raises no event, hence the timeout and the check above.
-                    let mut fds = [nix::poll::PollFd::new(
-                        f.as_fd(),
-                        nix::poll::PollFlags::POLLIN,
-                    )];
-                    match nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(10u8)) {
-                        Ok(_) | Err(nix::Error::EINTR) => {}
-                        Err(e) => return Err(Error::io("waiting on exec.fifo", e.into())),
-                    }
-                }
-                Err(e) => return Err(Error::io("reading exec.fifo", e.into())),
-            }
-        }
-        let _ = fs::remove_file(&fifo);
-        let spec = load_spec(&c.path().join(CONFIG))?;
-        if let Some(h) = spec.hooks.as_ref().and_then(|h| h.poststart.as_deref()) {
-            let mut running = s.clone();
-            running.status = Status::Running;
-            // runtime.md: a failing poststart hook is logged, the container keeps running.
-            if let Err(e) = hooks::run("poststart", h, &running.oci()) {
-                eprintln!("carrack: warning: {e}");
-            }
-        }
-        Ok(())
+        self.start_locked(id, &c, &s, None)
     }
 
     fn state(&self, id: &ContainerId) -> Result<ContainerState> {
@@ -700,60 +851,7 @@ impl Platform for Linux {
     }
 
     fn delete(&self, id: &ContainerId, force: bool) -> Result<()> {
-        let c = self.store.lock(id)?;
-        let s = match c.load() {
-            Ok(s) => Self::refresh(&c, s),
-            // A create killed before it saved anything: only the directory is left.
-            Err(Error::NotFound(_)) if force => return c.remove(),
-            Err(e) => return Err(e),
-        };
-        let b = backend(&s);
-        let pid = i32::try_from(s.pid).unwrap_or(0);
-        match s.status {
-            Status::Stopped => {}
-            Status::Created | Status::Creating => {
-                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-            }
-            _ if force => {
-                let _ = crate::cgroups::freeze(&b.cgroups, false);
-                for p in crate::cgroups::pids(&b.cgroups) {
-                    let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
-                }
-                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-            }
-            other => {
-                return Err(Error::BadStatus {
-                    id: id.to_string(),
-                    status: other.to_string(),
-                    op: "delete it without --force (it is not stopped)",
-                });
-            }
-        }
-        if s.status != Status::Stopped && !wait_gone(pid, b.start_time, Duration::from_secs(10)) {
-            return Err(Error::Init(format!(
-                "container {id}: init did not exit after SIGKILL"
-            )));
-        }
-        // Processes left in the cgroup (no pid namespace) go too.
-        for p in crate::cgroups::pids(&b.cgroups) {
-            let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
-        }
-        crate::cgroups::remove(&b.cgroups).map_err(io("removing the container's cgroups"))?;
-        let spec = load_spec(&c.path().join(CONFIG)).ok();
-        let mut stopped = s.clone();
-        stopped.status = Status::Stopped;
-        c.remove()?;
-        if let Some(h) = spec
-            .as_ref()
-            .and_then(|s| s.hooks.as_ref())
-            .and_then(|h| h.poststop.as_deref())
-        {
-            // runtime.md: a failing poststop hook is logged, the deletion stands.
-            if let Err(e) = hooks::run("poststop", h, &stopped.oci()) {
-                eprintln!("carrack: warning: {e}");
-            }
-        }
-        Ok(())
+        self.delete_with(id, force, None)
     }
 
     fn exec(

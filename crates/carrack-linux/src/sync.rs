@@ -22,6 +22,8 @@ pub(crate) enum Msg {
     HooksDone,
     /// Init → parent: everything is set up; waiting for start.
     Ready,
+    /// First process → parent, when init is cloned in a second step: init's pid.
+    Pid(i32),
     /// Either way: a failure, with its description.
     Error(String),
 }
@@ -50,6 +52,7 @@ impl Channel {
             Msg::HooksPlease => b"hooks".to_vec(),
             Msg::HooksDone => b"hooks-done".to_vec(),
             Msg::Ready => b"ready".to_vec(),
+            Msg::Pid(p) => format!("pid:{p}").into_bytes(),
             Msg::Error(e) => format!("error:{e}").into_bytes(),
         };
         send(self.0.as_raw_fd(), &bytes, MsgFlags::MSG_NOSIGNAL)?;
@@ -81,6 +84,10 @@ impl Channel {
             b"hooks" => Msg::HooksPlease,
             b"hooks-done" => Msg::HooksDone,
             b"ready" => Msg::Ready,
+            b if b.starts_with(b"pid:") => std::str::from_utf8(&b[4..])
+                .ok()
+                .and_then(|p| p.parse().ok())
+                .map_or_else(|| Msg::Error("a malformed pid".into()), Msg::Pid),
             other => Msg::Error(
                 String::from_utf8_lossy(other.strip_prefix(b"error:").unwrap_or(other))
                     .into_owned(),

@@ -9,7 +9,7 @@ use std::os::unix::net::UnixListener;
 use serde_json::{Value, json};
 
 mod common;
-use common::{Env, accept_one_fd, text};
+use common::{Env, accept_one_fd, state, text};
 
 fn sys(v: &Value) -> (i64, i64) {
     (
@@ -795,5 +795,114 @@ fn seccomp_flags_are_applied_or_refused_by_name() {
     if !supported {
         assert!(text(&o).contains("/linux/seccomp/flags/0"), "{}", text(&o));
         assert!(text(&o).contains("WAIT_KILLABLE_RECV"), "{}", text(&o));
+    }
+}
+
+/// The user namespace that owns the namespace at `path` (ioctl_ns(2) NS_GET_USERNS), as its
+/// inode number.
+fn owning_user_namespace(path: &str) -> u64 {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::fs::MetadataExt;
+    let ns = std::fs::File::open(path).expect("namespace file");
+    const NS_GET_USERNS: libc::c_ulong = 0xb701;
+    #[allow(unsafe_code)]
+    // SAFETY: NS_GET_USERNS takes no argument and returns a new fd or -1.
+    let fd = unsafe { libc::ioctl(ns.as_raw_fd(), NS_GET_USERNS) };
+    assert!(fd >= 0, "NS_GET_USERNS on {path}");
+    #[allow(unsafe_code)]
+    // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+    let owner = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    owner.metadata().expect("fstat").ino()
+}
+
+/// A pod as CRI-O and podman make one: a second container joins the first one's user, network,
+/// ipc and uts namespaces by path and makes its own mount and pid namespaces, which then belong
+/// to the joined user namespace (runtime.md § namespaces; config-linux.md § Namespaces). A pid
+/// namespace can be owned so only if made after the join: init is then cloned in a second step.
+#[test]
+fn a_container_joins_a_pods_namespaces_by_path() {
+    use std::os::unix::fs::MetadataExt;
+    let env = Env::new();
+    let ns = |pid: u64, n: &str| {
+        std::fs::read_link(format!("/proc/{pid}/ns/{n}"))
+            .expect("ns")
+            .display()
+            .to_string()
+    };
+    let pod = env.bundle("pod", &["sleep", "100"], |c| {
+        c["hostname"] = json!("the-pod");
+        c["linux"]["namespaces"] = json!([
+            {"type": "pid"}, {"type": "mount"}, {"type": "network"}, {"type": "ipc"},
+            {"type": "uts"}, {"type": "user"}
+        ]);
+        c["linux"]["uidMappings"] = json!([{"containerID": 0, "hostID": 0, "size": 65536}]);
+        c["linux"]["gidMappings"] = json!([{"containerID": 0, "hostID": 0, "size": 65536}]);
+    });
+    let o = env.carrack_leaving(&["create", "--bundle", pod.to_str().expect("utf-8"), "pod"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // Created, not started: its init is not dumpable, so its /proc/PID/ns files can be opened
+    // only with the host's privileges, before the member joins anything.
+    let p = state(&env, "pod")["pid"].as_u64().expect("pid");
+    let member = env.bundle(
+        "member",
+        &["sh", "-c", "hostname; cat /proc/self/uid_map; echo $$"],
+        |c| {
+            c.as_object_mut().expect("config").remove("hostname");
+            c["linux"]["namespaces"] = json!([
+                {"type": "pid"}, {"type": "mount"},
+                {"type": "network", "path": format!("/proc/{p}/ns/net")},
+                {"type": "ipc", "path": format!("/proc/{p}/ns/ipc")},
+                {"type": "uts", "path": format!("/proc/{p}/ns/uts")},
+                {"type": "user", "path": format!("/proc/{p}/ns/user")}
+            ]);
+        },
+    );
+    let o = env.carrack_leaving(&["create", "--bundle", member.to_str().expect("utf-8"), "m"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let m = state(&env, "m")["pid"].as_u64().expect("pid");
+    for n in ["net", "ipc", "uts", "user"] {
+        assert_eq!(ns(m, n), ns(p, n), "{n} is the pod's");
+    }
+    for n in ["mnt", "pid"] {
+        assert_ne!(ns(m, n), ns(p, n), "{n} is the member's own");
+        assert_ne!(
+            ns(m, n),
+            ns(std::process::id().into(), n),
+            "{n} is not the host's"
+        );
+        assert_eq!(
+            owning_user_namespace(&format!("/proc/{m}/ns/{n}")),
+            std::fs::metadata(format!("/proc/{p}/ns/user"))
+                .expect("user ns")
+                .ino(),
+            "the member's {n} namespace belongs to the pod's user namespace"
+        );
+    }
+    let status = std::fs::read_to_string(format!("/proc/{m}/status")).expect("status");
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("NSpid:") && l.ends_with("\t1")),
+        "init is pid 1 of its namespace: {status}"
+    );
+    assert!(env.carrack(&["start", "m"]).status.success());
+    let out = env.dir.path().join("leaving.out");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while state(&env, "m")["status"] != "stopped" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the member never exited"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let said = std::fs::read_to_string(out).expect("output");
+    assert_eq!(
+        said.split_whitespace().collect::<Vec<_>>(),
+        ["the-pod", "0", "0", "65536", "1"],
+        "the pod's hostname and id maps; pid 1"
+    );
+    for id in ["m", "pod"] {
+        let o = env.carrack(&["delete", "-f", id]);
+        assert!(o.status.success(), "{}", text(&o));
     }
 }

@@ -13,8 +13,9 @@ pub(crate) struct Channel(pub(crate) OwnedFd);
 /// A message.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Msg {
-    /// Parent → init: the id maps are written, the cgroups made and limited (cgroup2 ones
-    /// joined); init enters these v1 cgroup directories itself, then goes on.
+    /// Parent → init: the id maps are written, the cgroups made (cgroup2 ones joined) and the
+    /// state saved; init enters these v1 cgroup directories itself, then goes on while the
+    /// parent writes the limits.
     Go(Vec<std::path::PathBuf>),
     /// Init → parent: mounts are done; run prestart and createRuntime hooks now.
     HooksPlease,

@@ -36,6 +36,8 @@ pub(crate) struct Plan<'a> {
     pub(crate) unshare: CloneFlags,
     /// Init was cloned by `run_staged`, which joined and unshared everything already.
     pub(crate) staged: bool,
+    /// `linux.personality`, as personality(2) takes it.
+    pub(crate) persona: Option<libc::c_ulong>,
     /// Namespaces to join by path (user first), other than pid (joined by the parent).
     pub(crate) join: Vec<(CloneFlags, PathBuf)>,
     /// `linux.mountLabel`, checked against the host.
@@ -309,6 +311,26 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
     }
     nix::unistd::chdir("/").map_err(err("chdir /"))?;
 
+    // Through /proc/sys, so before the read-only paths (the default config lists /proc/sys).
+    let ns = |t: NamespaceType| {
+        linux
+            .and_then(|l| l.namespaces.as_ref())
+            .is_some_and(|n| n.iter().any(|n| n.kind == t))
+    };
+    if let Some(h) = &spec.hostname
+        && ns(NamespaceType::Uts)
+    {
+        nix::unistd::sethostname(h).map_err(err("sethostname"))?;
+    }
+    if let Some(d) = &spec.domainname
+        && ns(NamespaceType::Uts)
+    {
+        std::fs::write("/proc/sys/kernel/domainname", d).map_err(err("setting the domain name"))?;
+    }
+    for (k, v) in linux.and_then(|l| l.sysctl.as_ref()).into_iter().flatten() {
+        let path = format!("/proc/sys/{}", k.replace('.', "/"));
+        std::fs::write(&path, v).map_err(|e| format!("sysctl {k}: {e}"))?;
+    }
     let slash = open_dir(Path::new("/"))?;
     let mut null = None;
     for p in linux.and_then(|l| l.masked_paths.as_deref()).unwrap_or(&[]) {
@@ -340,25 +362,6 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
             None::<&str>,
         )
         .map_err(err("making / read-only"))?;
-    }
-    let ns = |t: NamespaceType| {
-        linux
-            .and_then(|l| l.namespaces.as_ref())
-            .is_some_and(|n| n.iter().any(|n| n.kind == t))
-    };
-    if let Some(h) = &spec.hostname
-        && ns(NamespaceType::Uts)
-    {
-        nix::unistd::sethostname(h).map_err(err("sethostname"))?;
-    }
-    if let Some(d) = &spec.domainname
-        && ns(NamespaceType::Uts)
-    {
-        std::fs::write("/proc/sys/kernel/domainname", d).map_err(err("setting the domain name"))?;
-    }
-    for (k, v) in linux.and_then(|l| l.sysctl.as_ref()).into_iter().flatten() {
-        let path = format!("/proc/sys/{}", k.replace('.', "/"));
-        std::fs::write(&path, v).map_err(|e| format!("sysctl {k}: {e}"))?;
     }
     if let Some(sock) = &plan.console {
         crate::console::setup(sock, true)?;
@@ -489,6 +492,9 @@ fn wait_and_exec(
     {
         carrack_platform::hooks::run("startContainer", h, &creating_state(plan))
             .map_err(|e| e.to_string())?;
+    }
+    if let Some(p) = plan.persona {
+        crate::sys::personality(p).map_err(err("personality"))?;
     }
     become_process(process, plan.preserve_fds, confine)
 }

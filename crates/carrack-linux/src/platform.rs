@@ -513,6 +513,10 @@ impl Linux {
         }
 
         let (labels, seccomp) = confinement(&spec, process, &config_path)?;
+        let persona = persona(&linux).map_err(|reason| Error::Config {
+            path: config_path.clone(),
+            reason,
+        })?;
         let hierarchies =
             crate::cgroups::hierarchies().map_err(io("reading the host's cgroup mounts"))?;
         let (parent_end, child_end) = sync::pair().map_err(io("socketpair"))?;
@@ -530,6 +534,7 @@ impl Linux {
             new_cgroupns,
             unshare,
             staged: false,
+            persona,
             join,
             mount_label: linux.mount_label.as_deref(),
             labels,
@@ -739,6 +744,32 @@ pub(crate) fn confinement(
         None => None,
     };
     Ok((labels, seccomp))
+}
+
+/// `linux.personality` as personality(2) takes it: LINUX or LINUX32, and no flags (none are
+/// defined), as runc accepts.
+fn persona(
+    linux: &carrack_spec::runtime::Linux,
+) -> std::result::Result<Option<libc::c_ulong>, String> {
+    use carrack_spec::runtime::PersonalityDomain;
+    let Some(p) = &linux.personality else {
+        return Ok(None);
+    };
+    if let Some(f) = p.flags.as_ref().and_then(|f| f.first()) {
+        return Err(format!(
+            "linux.personality.flags: {f:?} is not a flag carrack knows (config-linux.md § \
+             Personality defines none)"
+        ));
+    }
+    match &p.domain {
+        None => Ok(None),
+        Some(PersonalityDomain::Linux) => Ok(Some(0x0000)),
+        Some(PersonalityDomain::Linux32) => Ok(Some(0x0008)),
+        Some(other) => Err(format!(
+            "linux.personality.domain: {other} is not LINUX or LINUX32 (config-linux.md § \
+             Personality)"
+        )),
+    }
 }
 
 fn write_id_maps(pid: i32, linux: &carrack_spec::runtime::Linux) -> Result<()> {

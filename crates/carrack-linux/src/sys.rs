@@ -132,6 +132,17 @@ pub(crate) fn prctl(op: libc::c_int, a: libc::c_ulong, b: libc::c_ulong) -> io::
     }
 }
 
+/// personality(2): sets the calling process's execution domain.
+pub(crate) fn personality(persona: libc::c_ulong) -> io::Result<()> {
+    // SAFETY: personality takes an integer and changes only this process's execution domain.
+    let r = unsafe { libc::personality(persona) };
+    if r == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
 /// Makes `fd` the controlling terminal of the calling session.
 pub(crate) fn set_controlling_tty(fd: RawFd) -> io::Result<()> {
     // SAFETY: TIOCSCTTY takes an integer argument; fd is an open terminal.

@@ -707,3 +707,125 @@ fn a_create_killed_midway_is_cleaned_up_by_delete_force() {
         .collect();
     assert!(left.is_empty(), "cgroups left: {left:?}");
 }
+
+/// The config features the other tests do not reach, read back by the process: createContainer
+/// and startContainer hooks (in the container's namespaces, the first resolved in the runtime's
+/// mount namespace before pivot_root, the second in the container's), sysctl (ipc and net
+/// namespaced keys), domainname, personality, an rbind with rprivate propagation, a time
+/// namespace with offsets, `--preserve-fds` and `--no-pivot`.
+#[test]
+fn hooks_in_the_container_sysctl_domainname_personality_rbind_time_and_fds() {
+    let env = Env::new();
+    // A source with a mount of its own below it: only an rbind carries it into the container.
+    let src = env.dir.path().join("tree");
+    std::fs::create_dir_all(src.join("sub")).expect("tree");
+    let o = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "carrack-test-sub"])
+        .arg(src.join("sub"))
+        .output()
+        .expect("mount");
+    assert!(o.status.success(), "{}", text(&o));
+    std::fs::write(src.join("sub/file"), "from-the-submount\n").expect("file");
+    let rootfs_tmp = env.dir.path().join("b/rootfs/tmp");
+    let script = "echo created $(readlink /proc/self/ns/uts); cat /tmp/created /tmp/started; \
+                  cat /proc/sys/kernel/msgmax; \
+                  cat /proc/sys/net/ipv4/ip_forward; cat /proc/sys/kernel/domainname; \
+                  busybox uname -m; cat /mnt/sub/file; \
+                  grep ' /mnt/sub ' /proc/self/mountinfo | grep -c -E 'shared:|master:'; \
+                  cut -d. -f1 /proc/uptime; cat <&3";
+    let b = env.bundle("b", &["sh", "-c", script], |c| {
+        c["hostname"] = json!("in-the-container");
+        c["domainname"] = json!("carrack.test");
+        c["hooks"] = json!({
+            // Before pivot_root and before the hostname is set, as runc runs it: its uts
+            // namespace is the container's, and /tmp the container's tmpfs.
+            "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c",
+                format!("echo created $(readlink /proc/self/ns/uts) > {}/created", rootfs_tmp.display())]}],
+            "startContainer": [{"path": "/bin/sh", "args": ["sh", "-c",
+                "echo started $(hostname) > /tmp/started"]}],
+        });
+        c["linux"]["sysctl"] = json!({"kernel.msgmax": "12345", "net.ipv4.ip_forward": "1"});
+        c["linux"]["personality"] = json!({"domain": "LINUX32"});
+        c["linux"]["namespaces"]
+            .as_array_mut()
+            .expect("namespaces")
+            .push(json!({"type": "time"}));
+        // /proc/uptime follows CLOCK_BOOTTIME.
+        c["linux"]["timeOffsets"] = json!({
+            "boottime": {"secs": 86400 * 400, "nanosecs": 0},
+            "monotonic": {"secs": 86400, "nanosecs": 0}
+        });
+        let mounts = c["mounts"].as_array_mut().expect("mounts");
+        mounts.push(json!({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}));
+        mounts.push(json!({"destination": "/mnt", "type": "bind", "source": src, "options": ["rbind", "rprivate"]}));
+    });
+    std::fs::write(env.dir.path().join("fd3"), "through-fd-3\n").expect("fd3");
+    for no_pivot in [false, true] {
+        let id = if no_pivot { "c2" } else { "c1" };
+        let carrack = env!("CARGO_BIN_EXE_carrack");
+        let root = env.root();
+        let flags = if no_pivot { "--no-pivot" } else { "" };
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "exec 3<\"$1/fd3\"; exec \"$2\" --root \"$3\" run --preserve-fds 1 {flags} -b \"$4\" {id}"
+            ))
+            .arg("sh")
+            .arg(env.dir.path())
+            .arg(carrack)
+            .arg(&root)
+            .arg(&b)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        assert!(o.status.success(), "{}", text(&o));
+        let out = stdout(&o);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines.len() == 11 && lines[0].starts_with("created uts:["),
+            "{}",
+            text(&o)
+        );
+        let uptime_days = lines
+            .get(9)
+            .and_then(|s| s.parse::<u64>().ok())
+            .map(|s| s / 86400);
+        assert_eq!(
+            (&lines[1..9], uptime_days, &lines[10..]),
+            (
+                &[
+                    lines[0],
+                    "started in-the-container",
+                    "12345",
+                    "1",
+                    "carrack.test",
+                    "i686",
+                    "from-the-submount",
+                    "0",
+                ][..],
+                uptime_days.filter(|d| *d >= 400),
+                &["through-fd-3"][..],
+            ),
+            "no_pivot {no_pivot}: {}",
+            text(&o)
+        );
+    }
+    let _ = Command::new("umount").arg(src.join("sub")).status();
+    // A domain personality(2) does not know is refused, naming the field.
+    let b2 = env.bundle("b2", &["true"], |c| {
+        c["linux"]["personality"] = json!({"domain": "LINUX64"});
+    });
+    let o = env.run("c3", &b2);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("/linux/personality/domain"),
+        "{}",
+        text(&o)
+    );
+    let b3 = env.bundle("b3", &["true"], |c| {
+        c["linux"]["personality"] = json!({"domain": "LINUX", "flags": ["SHORT_INODE"]});
+    });
+    let o = env.run("c4", &b3);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("linux.personality.flags"), "{}", text(&o));
+}

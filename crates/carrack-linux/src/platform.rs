@@ -513,10 +513,12 @@ impl Linux {
         }
 
         let (labels, seccomp) = confinement(&spec, process, &config_path)?;
-        let persona = persona(&linux).map_err(|reason| Error::Config {
-            path: config_path.clone(),
-            reason,
-        })?;
+        let persona = persona(&linux)
+            .and_then(|p| check_sysctls(&linux).map(|()| p))
+            .map_err(|reason| Error::Config {
+                path: config_path.clone(),
+                reason,
+            })?;
         let hierarchies =
             crate::cgroups::hierarchies().map_err(io("reading the host's cgroup mounts"))?;
         let (parent_end, child_end) = sync::pair().map_err(io("socketpair"))?;
@@ -770,6 +772,59 @@ fn persona(
              Personality)"
         )),
     }
+}
+
+/// `linux.sysctl` may only reach namespaced keys in namespaces the container does not share
+/// with the host, as runc checks: `net.*` needs a network namespace other than the host's, the
+/// SysV IPC and `fs.mqueue.*` keys an ipc namespace, `kernel.hostname` and `kernel.domainname`
+/// a uts namespace. Anything else would change the host.
+fn check_sysctls(linux: &carrack_spec::runtime::Linux) -> std::result::Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    const IPC: [&str; 8] = [
+        "kernel.msgmax",
+        "kernel.msgmnb",
+        "kernel.msgmni",
+        "kernel.sem",
+        "kernel.shmall",
+        "kernel.shmmax",
+        "kernel.shmmni",
+        "kernel.shm_rmid_forced",
+    ];
+    let namespaces = linux.namespaces.as_deref().unwrap_or(&[]);
+    let own = |kind: NamespaceType, host: &str| {
+        namespaces
+            .iter()
+            .find(|n| n.kind == kind)
+            .is_some_and(|n| match &n.path {
+                None => true,
+                // Joined by path: not the host's own.
+                Some(p) => {
+                    fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+                        != fs::metadata(host).ok().map(|m| (m.dev(), m.ino()))
+                }
+            })
+    };
+    for key in linux.sysctl.as_ref().into_iter().flatten().map(|(k, _)| k) {
+        let (kind, name, host) = if key.starts_with("net.") {
+            (NamespaceType::Network, "network", "/proc/self/ns/net")
+        } else if IPC.contains(&key.as_str()) || key.starts_with("fs.mqueue.") {
+            (NamespaceType::Ipc, "ipc", "/proc/self/ns/ipc")
+        } else if key == "kernel.hostname" || key == "kernel.domainname" {
+            (NamespaceType::Uts, "uts", "/proc/self/ns/uts")
+        } else {
+            return Err(format!(
+                "linux.sysctl: {key:?} is not namespaced: setting it would change the host \
+                 (config-linux.md § Sysctl)"
+            ));
+        };
+        if !own(kind, host) {
+            return Err(format!(
+                "linux.sysctl: {key:?} needs a {name} namespace of the container's own, and \
+                 the config shares the host's (config-linux.md § Sysctl)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn write_id_maps(pid: i32, linux: &carrack_spec::runtime::Linux) -> Result<()> {

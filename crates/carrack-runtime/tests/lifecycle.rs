@@ -828,4 +828,34 @@ fn hooks_in_the_container_sysctl_domainname_personality_rbind_time_and_fds() {
     let o = env.run("c4", &b3);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("linux.personality.flags"), "{}", text(&o));
+    // A sysctl outside the container's own namespaces would change the host: refused, as runc
+    // refuses it, and the host's value stays.
+    let forward = || std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").expect("host");
+    let before = forward();
+    let flipped = if before.trim() == "1" { "0" } else { "1" };
+    let host_net = format!("/proc/{}/ns/net", std::process::id());
+    for (id, sysctl, net) in [
+        ("c5", json!({"net.ipv4.ip_forward": flipped}), None),
+        (
+            "c6",
+            json!({"net.ipv4.ip_forward": flipped}),
+            Some(host_net.as_str()),
+        ),
+        ("c7", json!({"vm.swappiness": "1"}), Some("new")),
+    ] {
+        let b = env.bundle(id, &["true"], |c| {
+            c["linux"]["sysctl"] = sysctl;
+            let ns = c["linux"]["namespaces"].as_array_mut().expect("namespaces");
+            ns.retain(|n| n["type"] != "network");
+            match net {
+                Some("new") => ns.push(json!({"type": "network"})),
+                Some(path) => ns.push(json!({"type": "network", "path": path})),
+                None => {}
+            }
+        });
+        let o = env.run(id, &b);
+        assert_eq!(o.status.code(), Some(1), "{id}: {}", text(&o));
+        assert!(text(&o).contains("linux.sysctl"), "{id}: {}", text(&o));
+        assert_eq!(forward(), before, "{id}: the host's sysctl is untouched");
+    }
 }

@@ -34,7 +34,7 @@ pub(crate) struct Plan<'a> {
     /// New namespaces init makes itself with unshare (mount, uts, ipc, network); pid and user
     /// come with the clone.
     pub(crate) unshare: CloneFlags,
-    /// Init was cloned by `run_staged`, which joined and unshared everything already.
+    /// Init is cloned in two steps: `run_staged` joins and unshares everything first.
     pub(crate) staged: bool,
     /// `linux.personality`, as personality(2) takes it.
     pub(crate) persona: Option<libc::c_ulong>,
@@ -86,7 +86,7 @@ fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> String + '_ {
 /// `Go`, enters the cgroups, joins and unshares every namespace, then clones init into the new
 /// pid namespace as its own sibling (CLONE_PARENT: `carrack` stays init's parent and can wait
 /// for it), sends init's pid and exits. Never returns.
-pub(crate) fn run_staged(mut plan: Plan<'_>, chan: Channel) -> ! {
+pub(crate) fn run_staged(plan: Plan<'_>, chan: Channel) -> ! {
     let joined = (|| -> Res<()> {
         match chan.recv().map_err(err("sync"))? {
             Some(Msg::Go(v1)) => {
@@ -100,17 +100,14 @@ pub(crate) fn run_staged(mut plan: Plan<'_>, chan: Channel) -> ! {
             .map_err(err("unshare namespaces"))
     })();
     let failure = match joined {
-        Ok(()) => {
-            plan.staged = true;
-            match crate::sys::clone_process(libc::CLONE_PARENT) {
-                Ok(crate::sys::Cloned::Child) => run(plan, chan),
-                Ok(crate::sys::Cloned::Parent(pid)) => {
-                    let _ = chan.send(&Msg::Pid(pid));
-                    None
-                }
-                Err(e) => Some(format!("clone: {e}")),
+        Ok(()) => match crate::sys::clone_process(libc::CLONE_PARENT) {
+            Ok(crate::sys::Cloned::Child) => run(plan, chan),
+            Ok(crate::sys::Cloned::Parent(pid)) => {
+                let _ = chan.send(&Msg::Pid(pid));
+                None
             }
-        }
+            Err(e) => Some(format!("clone: {e}")),
+        },
         Err(e) => Some(e),
     };
     if let Some(e) = failure {
@@ -179,7 +176,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
     // The new namespaces are made now, while the parent makes the cgroups and saves the state
     // (a network namespace alone takes ~0.5 ms), unless a user namespace is joined by path:
     // then they are made after the joins, so that they belong to it.
-    let early = !plan.staged && !plan.joins_user_namespace();
+    let early = !plan.joins_user_namespace();
     let unshared = if early {
         nix::sched::unshare(plan.unshare).map_err(err("unshare namespaces"))
     } else {
@@ -311,7 +308,8 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
     }
     nix::unistd::chdir("/").map_err(err("chdir /"))?;
 
-    // Through /proc/sys, so before the read-only paths (the default config lists /proc/sys).
+    // Domainname and sysctls go through /proc/sys: before the read-only paths, which in the
+    // default config list /proc/sys.
     let ns = |t: NamespaceType| {
         linux
             .and_then(|l| l.namespaces.as_ref())

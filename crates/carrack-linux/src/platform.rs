@@ -216,11 +216,10 @@ impl Linux {
     /// Creates, starts and (unless `detach`) waits for the container, returning the exit status
     /// of its process (128 + signal when killed) and deleting it afterwards, as `runc run` does.
     pub fn run(&self, id: &ContainerId, opts: &CreateOptions, detach: bool) -> Result<i32> {
-        // One command holds what `create` made: the lock until the process is started, the
-        // state and the config in memory, so `start` and `delete` need not read them back.
-        // The state stays saved as `creating` until the process is started: nothing else can
-        // read it before this command lets go of the lock, and the save then overlaps the
-        // container's start instead of delaying it.
+        // One command keeps what `create` made: the lock until the process is started, and the
+        // state and config in memory, so `start` and `delete` need not read them back. The state
+        // is saved as created only after the start (nobody can read it while the lock is held),
+        // where the save overlaps the container's start instead of delaying it.
         let (c, state, spec) = self.create_kept(id, opts, false)?;
         if let Err(e) = self
             .start_locked(id, &c, &state, Some(&spec))
@@ -513,12 +512,12 @@ impl Linux {
         }
 
         let (labels, seccomp) = confinement(&spec, process, &config_path)?;
-        let persona = persona(&linux)
-            .and_then(|p| check_sysctls(&linux).map(|()| p))
-            .map_err(|reason| Error::Config {
-                path: config_path.clone(),
-                reason,
-            })?;
+        let bad = |reason: String| Error::Config {
+            path: config_path.clone(),
+            reason,
+        };
+        check_sysctls(&linux).map_err(bad)?;
+        let persona = persona(&linux).map_err(bad)?;
         let hierarchies =
             crate::cgroups::hierarchies().map_err(io("reading the host's cgroup mounts"))?;
         let (parent_end, child_end) = sync::pair().map_err(io("socketpair"))?;
@@ -535,7 +534,7 @@ impl Linux {
             new_userns,
             new_cgroupns,
             unshare,
-            staged: false,
+            staged,
             persona,
             join,
             mount_label: linux.mount_label.as_deref(),

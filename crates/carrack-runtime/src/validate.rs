@@ -1,13 +1,17 @@
-//! `carrack validate`.
+//! `carrack validate`: every document against the prose rules of its spec (each finding quotes
+//! the sentence it enforces) and against the official JSON schemas, embedded in carrack-spec.
+//! Where a schema refuses what the prose allows, the schema finding says so, quoting the prose,
+//! and the prose decides.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use carrack_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageLayout, ImageManifest};
 use carrack_spec::runtime::{Features, Spec, State};
-use carrack_spec::schema::{SchemaSet, SchemaViolation};
-use carrack_spec::{Document, DocumentKind, Finding, Report};
+use carrack_spec::schema::{Disagreement, SchemaSet, SchemaValidator, SchemaViolation};
+use carrack_spec::{Document, DocumentKind, Finding, Level, Report, SpecName};
 use serde::Serialize;
 
 use crate::detect::detect;
@@ -23,10 +27,16 @@ pub(crate) struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Also check each document against the official JSON schemas found in this directory
-    /// (the specs' checkouts: DIR/runtime-spec/schema and DIR/image-spec/schema).
-    #[arg(long, value_name = "DIR")]
+    /// Check against the JSON schemas found in this directory (DIR/runtime-spec/schema and
+    /// DIR/image-spec/schema, as in the specs' checkouts) instead of the official ones built
+    /// into carrack (runtime-spec 1.3.0, image-spec 1.1.1). A schema violation makes the
+    /// document invalid, unless it is a known disagreement with the prose, which the output
+    /// then quotes.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_schemas")]
     schemas: Option<PathBuf>,
+    /// Check the prose rules only, not the JSON schemas.
+    #[arg(long)]
+    no_schemas: bool,
     /// Documents to check. `-` reads standard input.
     paths: Vec<PathBuf>,
 }
@@ -52,9 +62,31 @@ struct Outcome {
     valid: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// Why the schemas could not be applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schema_error: Option<String>,
+    /// The broken prose rules, each quoting its sentence.
     findings: Vec<Finding>,
+    /// The schema violations.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    schema: Vec<SchemaViolation>,
+    schema: Vec<SchemaFinding>,
+}
+
+/// A schema violation, and where the prose disagrees with the schema, what the prose says.
+#[derive(Debug, Serialize)]
+struct SchemaFinding {
+    #[serde(flatten)]
+    violation: SchemaViolation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disagreement: Option<&'static Disagreement>,
+}
+
+impl SchemaFinding {
+    /// Whether it makes the document invalid: it does unless the prose allows what the schema
+    /// refuses.
+    fn counts(&self) -> bool {
+        !self.disagreement.is_some_and(Disagreement::prose_allows)
+    }
 }
 
 fn check_as<T: Document>(bytes: &[u8]) -> Result<Report, String> {
@@ -77,34 +109,60 @@ fn check(kind: DocumentKind, bytes: &[u8]) -> Result<Report, String> {
     }
 }
 
-/// Schema sets, loaded once.
+/// The schema sets, loaded once, and their validators, compiled once per kind.
 struct Schemas {
     runtime: SchemaSet,
     image: SchemaSet,
+    compiled: HashMap<DocumentKind, SchemaValidator>,
 }
 
 impl Schemas {
+    /// The official schemas built into carrack-spec.
+    fn official() -> Result<Self, String> {
+        let load = |spec| SchemaSet::official(spec).map_err(|e| e.to_string());
+        Ok(Self::new(load(SpecName::Runtime)?, load(SpecName::Image)?))
+    }
+
+    /// The schemas of the specs' checkouts under `dir`.
     fn load(dir: &Path) -> Result<Self, String> {
         let load = |sub: &str| SchemaSet::from_dir(dir.join(sub)).map_err(|e| e.to_string());
-        Ok(Self {
-            runtime: load("runtime-spec/schema")?,
-            image: load("image-spec/schema")?,
-        })
+        Ok(Self::new(
+            load("runtime-spec/schema")?,
+            load("image-spec/schema")?,
+        ))
+    }
+
+    fn new(runtime: SchemaSet, image: SchemaSet) -> Self {
+        Self {
+            runtime,
+            image,
+            compiled: HashMap::new(),
+        }
     }
 
     fn check(
-        &self,
+        &mut self,
         kind: DocumentKind,
         doc: &serde_json::Value,
-    ) -> Result<Vec<SchemaViolation>, String> {
-        let set = match kind {
-            DocumentKind::Config | DocumentKind::State | DocumentKind::Features => &self.runtime,
-            _ => &self.image,
+    ) -> Result<Vec<SchemaFinding>, String> {
+        let validator = match self.compiled.entry(kind) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let set = match kind.spec() {
+                    SpecName::Runtime => &self.runtime,
+                    SpecName::Image => &self.image,
+                };
+                e.insert(set.validator_for(kind).map_err(|e| e.to_string())?)
+            }
         };
-        Ok(set
-            .validator_for(kind)
-            .map_err(|e| e.to_string())?
-            .check(doc))
+        Ok(validator
+            .check(doc)
+            .into_iter()
+            .map(|violation| SchemaFinding {
+                disagreement: violation.disagreement(kind),
+                violation,
+            })
+            .collect())
     }
 }
 
@@ -113,13 +171,14 @@ fn examine(
     bytes: &[u8],
     path: &Path,
     forced: Option<DocumentKind>,
-    schemas: Option<&Schemas>,
+    schemas: Option<&mut Schemas>,
 ) -> Outcome {
     let mut out = Outcome {
         file,
         kind: None,
         valid: false,
         error: None,
+        schema_error: None,
         findings: Vec::new(),
         schema: Vec::new(),
     };
@@ -148,16 +207,24 @@ fn examine(
     if let Some(schemas) = schemas {
         match schemas.check(kind, &value) {
             Ok(v) => out.schema = v,
-            Err(e) => out.error = Some(e),
+            Err(e) => {
+                out.schema_error = Some(e);
+                out.valid = false;
+            }
         }
-        out.valid &= out.schema.is_empty();
+        out.valid &= !out.schema.iter().any(SchemaFinding::counts);
     }
     out
 }
 
 /// Runs the command; the exit code follows the contract in the help text.
 pub(crate) fn run(args: &Args) -> ExitCode {
-    let schemas = match args.schemas.as_deref().map(Schemas::load).transpose() {
+    let schemas = match (&args.schemas, args.no_schemas) {
+        (_, true) => Ok(None),
+        (Some(dir), false) => Schemas::load(dir).map(Some),
+        (None, false) => Schemas::official().map(Some),
+    };
+    let mut schemas = match schemas {
         Ok(s) => s,
         Err(e) => {
             eprintln!("carrack validate: {e}");
@@ -172,7 +239,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 &doc.bytes,
                 Path::new(""),
                 None,
-                schemas.as_ref(),
+                schemas.as_mut(),
             ));
         }
     }
@@ -189,7 +256,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 &bytes,
                 path,
                 args.kind,
-                schemas.as_ref(),
+                schemas.as_mut(),
             )),
             Err(e) => {
                 eprintln!("carrack validate: {}: {e}", path.display());
@@ -207,6 +274,39 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     }
 }
 
+/// The verdict line of one document.
+fn verdict(o: &Outcome) -> String {
+    if o.error.is_some() {
+        return "INVALID (does not parse)".to_owned();
+    }
+    if o.schema_error.is_some() {
+        return "INVALID (the schema could not be applied)".to_owned();
+    }
+    if !o.valid {
+        return "INVALID".to_owned();
+    }
+    let shoulds = o
+        .findings
+        .iter()
+        .filter(|f| f.level == Level::Should)
+        .count();
+    let disagreements = o.schema.len();
+    let mut notes = Vec::new();
+    if shoulds > 0 {
+        notes.push(format!("{shoulds} SHOULD finding(s)"));
+    }
+    if disagreements > 0 {
+        notes.push(format!(
+            "{disagreements} schema violation(s) the prose allows"
+        ));
+    }
+    if notes.is_empty() {
+        "valid".to_owned()
+    } else {
+        format!("valid, {}", notes.join(", "))
+    }
+}
+
 fn print(outcomes: &[Outcome], format: Format) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
@@ -216,35 +316,43 @@ fn print(outcomes: &[Outcome], format: Format) -> std::io::Result<()> {
     }
     for o in outcomes {
         let kind = o.kind.unwrap_or("?");
-        let shoulds = o
-            .findings
-            .iter()
-            .filter(|f| f.level == carrack_spec::Level::Should)
-            .count();
-        let verdict = match (&o.error, o.valid) {
-            (Some(_), _) => "INVALID (does not parse)".to_owned(),
-            (None, true) if shoulds == 0 => "valid".to_owned(),
-            (None, true) => format!("valid, {shoulds} SHOULD finding(s)"),
-            (None, false) => "INVALID".to_owned(),
-        };
-        writeln!(w, "{}: {kind}: {verdict}", o.file)?;
+        writeln!(w, "{}: {kind}: {}", o.file, verdict(o))?;
         if let Some(e) = &o.error {
             writeln!(w, "{}: error: {e}", o.file)?;
+        }
+        if let Some(e) = &o.schema_error {
+            writeln!(w, "{}: schema error: {e}", o.file)?;
         }
         for f in &o.findings {
             writeln!(w, "{}: {f}", o.file)?;
         }
-        for v in &o.schema {
+        for s in &o.schema {
+            let v = &s.violation;
             let at = if v.pointer.is_empty() {
                 "/"
             } else {
                 &v.pointer
             };
-            writeln!(
+            write!(
                 w,
                 "{}: SCHEMA {at}: {} [schema {}]",
                 o.file, v.message, v.schema_pointer
             )?;
+            match s.disagreement {
+                Some(d) => {
+                    let weight = if s.counts() {
+                        "the prose agrees it is wrong"
+                    } else {
+                        "not counted, the prose decides"
+                    };
+                    writeln!(
+                        w,
+                        "; schema and prose disagree: {}; {weight}; the prose: [{}]",
+                        d.note, d.prose
+                    )?;
+                }
+                None => writeln!(w)?,
+            }
         }
     }
     let bad = outcomes.iter().filter(|o| !o.valid).count();

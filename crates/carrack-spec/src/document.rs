@@ -6,7 +6,7 @@ use std::io::Read;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::validation::Report;
+use crate::validation::{Report, SpecName};
 
 /// The kinds of JSON document the two specs define.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,6 +65,24 @@ impl DocumentKind {
     /// ```
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The specification that defines this kind of document.
+    ///
+    /// ```
+    /// use carrack_spec::{DocumentKind, SpecName};
+    /// assert_eq!(DocumentKind::State.spec(), SpecName::Runtime);
+    /// assert_eq!(DocumentKind::ImageConfig.spec(), SpecName::Image);
+    /// ```
+    pub fn spec(self) -> SpecName {
+        match self {
+            Self::Config | Self::State | Self::Features => SpecName::Runtime,
+            Self::Manifest
+            | Self::Index
+            | Self::ImageConfig
+            | Self::Descriptor
+            | Self::ImageLayout => SpecName::Image,
+        }
     }
 }
 

@@ -6,9 +6,13 @@
 //!   collections that were absent stay absent.
 //! * **Deterministic**: every map is a `BTreeMap`, so one value always writes the same bytes.
 //! * **Forward compatible**: enumerations such as [`runtime::Capability`] or [`image::MediaType`]
-//!   are open; an unknown value parses as `Other` and [`Document::validate`] reports it.
+//!   are open; an unknown value parses as `Other`, and [`Document::validate`] reports it where
+//!   the spec lists the valid values (an unknown capability only as the warning the spec asks
+//!   for).
 //! * **Validated**: [`Document::validate`] returns every broken MUST and SHOULD rule, each with a
-//!   JSON pointer and the chapter and section it comes from.
+//!   JSON pointer and the [`Rule`] it breaks: chapter, section and the sentence of the spec,
+//!   quoted. Nothing the spec does not say is checked; what only the official JSON schemas say
+//!   is left to them (feature `schema`, which embeds them).
 //! * **Small**: serde, serde_json, thiserror, sha2 and base64 by default; JSON Schema checking is
 //!   behind the `schema` feature.
 //!
@@ -47,4 +51,4 @@ mod validation;
 
 pub use document::{Document, DocumentKind, ParseError, strict};
 pub use extra::Extra;
-pub use validation::{Finding, Level, Report, Rule, SpecName};
+pub use validation::{Finding, Level, QuoteError, Report, Rule, SpecName, normalize_prose};

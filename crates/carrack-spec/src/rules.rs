@@ -80,58 +80,6 @@ pub(crate) fn is_hugepage_size(s: &str) -> bool {
     digits > 0 && matches!(&s[digits..], "KB" | "MB" | "GB" | "TB" | "PB")
 }
 
-/// Whether `s` is an RFC 3339 § 5.6 `date-time`, e.g. `2015-10-31T22:22:56.015925234Z`.
-pub(crate) fn is_rfc3339(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let num =
-        |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok()).unwrap_or(99);
-    if b.len() < 20
-        || !digits(0..4)
-        || b[4] != b'-'
-        || !digits(5..7)
-        || b[7] != b'-'
-        || !digits(8..10)
-        || !matches!(b[10], b'T' | b't')
-        || !digits(11..13)
-        || b[13] != b':'
-        || !digits(14..16)
-        || b[16] != b':'
-        || !digits(17..19)
-    {
-        return false;
-    }
-    if !(1..=12).contains(&num(5..7))
-        || !(1..=31).contains(&num(8..10))
-        || num(11..13) > 23
-        || num(14..16) > 59
-        || num(17..19) > 60
-    {
-        return false;
-    }
-    let mut i = 19;
-    if b.get(i) == Some(&b'.') {
-        let start = i + 1;
-        i = start;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-    }
-    match &b[i..] {
-        [b'Z' | b'z'] => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => {
-            [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit())
-                && num(i + 1..i + 3) <= 23
-                && num(i + 4..i + 6) <= 59
-        }
-        _ => false,
-    }
-}
-
 /// Whether `s` looks like an RFC 3986 URI: a scheme, `:`, and no characters a URI cannot hold.
 pub(crate) fn is_uri(s: &str) -> bool {
     let Some((scheme, rest)) = s.split_once(':') else {
@@ -171,26 +119,6 @@ mod tests {
             "1.3", "1", "01.0.0", "1.0.0-", "1.0.0-01", "a.b.c", "1.0.0+", "",
         ] {
             assert!(!is_semver(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn rfc3339() {
-        for ok in [
-            "2015-10-31T22:22:56.015925234Z",
-            "2024-01-01T00:00:00+02:00",
-            "2024-01-01t00:00:00z",
-        ] {
-            assert!(is_rfc3339(ok), "{ok}");
-        }
-        for bad in [
-            "2015-10-31",
-            "2015-10-31 22:22:56Z",
-            "2015-13-31T22:22:56Z",
-            "2015-10-31T22:22:56",
-            "2015-10-31T22:22:56.Z",
-        ] {
-            assert!(!is_rfc3339(bad), "{bad}");
         }
     }
 

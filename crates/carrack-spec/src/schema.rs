@@ -3,18 +3,28 @@
 //! The official OCI schemas are draft-04 documents that refer to one another by file name
 //! (`defs.json#/definitions/…`). A [`SchemaSet`] holds one specification's schema files and
 //! resolves those references among themselves only: nothing is ever fetched from the network or
-//! read from anywhere but the files you give it.
+//! read from anywhere but the files you give it. [`SchemaSet::official`] gives the schemas of
+//! runtime-spec 1.3.0 and image-spec 1.1.1, embedded in this crate (Apache-2.0, from
+//! opencontainers; see `schemas/README.md`).
 //!
-//! ```no_run
-//! use carrack_spec::schema::SchemaSet;
-//! use carrack_spec::DocumentKind;
+//! Where a schema refuses what the prose of its spec allows, [`Disagreement`] says so, quoting
+//! the prose.
 //!
-//! let set = SchemaSet::from_dir("specs/image-spec/schema")?;
+//! ```
+//! use carrack_spec::schema::{Disagreement, SchemaSet};
+//! use carrack_spec::{DocumentKind, SpecName};
+//!
+//! let set = SchemaSet::official(SpecName::Image)?;
 //! let validator = set.validator_for(DocumentKind::Manifest)?;
-//! let doc = serde_json::json!({"schemaVersion": 2, "config": {}, "layers": []});
-//! for v in validator.check(&doc) {
-//!     println!("{}: {}", v.pointer, v.message);
-//! }
+//! let doc = serde_json::json!({"schemaVersion": 2, "config": {
+//!     "mediaType": "application/vnd.oci.image.config.v1+json", "size": 2,
+//!     "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
+//!   "layers": []});
+//! let violations = validator.check(&doc);
+//! assert_eq!(violations[0].pointer, "/layers");
+//! // The schema wants a layer; the prose only says SHOULD.
+//! let d = violations[0].disagreement(DocumentKind::Manifest).expect("a known disagreement");
+//! assert!(d.prose.quote.contains("SHOULD have at least one entry"));
 //! # Ok::<(), carrack_spec::schema::SchemaError>(())
 //! ```
 
@@ -24,7 +34,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::DocumentKind;
+use crate::{DocumentKind, Level, Rule, SpecName};
 
 /// A schema set could not be loaded or compiled.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +61,15 @@ pub enum SchemaError {
     /// The set has no file of that name.
     #[error("schema {0:?} is not in the set")]
     Missing(String),
+    /// An embedded schema file is not JSON (a build of this crate gone wrong).
+    #[error("embedded schema {file}: not JSON: {source}")]
+    Embedded {
+        /// The file.
+        file: &'static str,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
     /// The schema does not compile (a bad keyword or an unresolvable `$ref`).
     #[error("schema {file:?} does not compile: {message}")]
     Compile {
@@ -87,6 +106,46 @@ impl SchemaSet {
     /// Adds (or replaces) the schema called `file_name`, e.g. `defs.json`.
     pub fn insert(&mut self, file_name: impl Into<String>, schema: Value) {
         self.files.insert(file_name.into(), schema);
+    }
+
+    /// The official schema files of `spec`, embedded in this crate: runtime-spec 1.3.0 or
+    /// image-spec 1.1.1.
+    ///
+    /// ```
+    /// use carrack_spec::schema::SchemaSet;
+    /// use carrack_spec::{DocumentKind, SpecName};
+    ///
+    /// let set = SchemaSet::official(SpecName::Runtime)?;
+    /// let state = serde_json::json!({"ociVersion": "1.3.0", "id": "c1", "status": "running",
+    ///                                "pid": 42, "bundle": "/b"});
+    /// assert!(set.validator_for(DocumentKind::State)?.is_valid(&state));
+    /// # Ok::<(), carrack_spec::schema::SchemaError>(())
+    /// ```
+    pub fn official(spec: SpecName) -> Result<Self, SchemaError> {
+        let files = match spec {
+            SpecName::Runtime => RUNTIME_SCHEMAS,
+            SpecName::Image => IMAGE_SCHEMAS,
+        };
+        let mut set = Self::new();
+        for (file, text) in files {
+            let value = serde_json::from_str(text)
+                .map_err(|source| SchemaError::Embedded { file, source })?;
+            set.insert(*file, value);
+        }
+        Ok(set)
+    }
+
+    /// The names of the files in the set.
+    ///
+    /// ```
+    /// use carrack_spec::schema::SchemaSet;
+    /// use carrack_spec::SpecName;
+    /// let set = SchemaSet::official(SpecName::Image)?;
+    /// assert!(set.file_names().any(|f| f == "image-manifest-schema.json"));
+    /// # Ok::<(), carrack_spec::schema::SchemaError>(())
+    /// ```
+    pub fn file_names(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
     }
 
     /// Loads every `*.json` file of `dir` (not recursively).
@@ -156,6 +215,170 @@ impl SchemaSet {
     }
 }
 
+/// Embeds the files of `schemas/<dir>/`, by name.
+macro_rules! embed {
+    ($dir:literal: $($file:literal),* $(,)?) => {
+        &[$(($file, include_str!(concat!("../schemas/", $dir, "/", $file)))),*]
+    };
+}
+
+/// The schema files of runtime-spec 1.3.0 (opencontainers/runtime-spec `schema/`).
+const RUNTIME_SCHEMAS: &[(&str, &str)] = embed!("runtime-spec":
+    "config-freebsd.json",
+    "config-linux.json",
+    "config-schema.json",
+    "config-solaris.json",
+    "config-vm.json",
+    "config-windows.json",
+    "config-zos.json",
+    "defs-freebsd.json",
+    "defs-linux.json",
+    "defs-vm.json",
+    "defs-windows.json",
+    "defs-zos.json",
+    "defs.json",
+    "features-linux.json",
+    "features-schema.json",
+    "state-schema.json",
+);
+
+/// The schema files of image-spec 1.1.1 (opencontainers/image-spec `schema/`).
+const IMAGE_SCHEMAS: &[(&str, &str)] = embed!("image-spec":
+    "config-schema.json",
+    "content-descriptor.json",
+    "defs-descriptor.json",
+    "defs.json",
+    "image-index-schema.json",
+    "image-layout-schema.json",
+    "image-manifest-schema.json",
+);
+
+/// A place where an official schema refuses what the prose of its specification allows (or
+/// only advises against). The prose is the specification; the schema is a tool that was not
+/// kept in step.
+///
+/// ```
+/// use carrack_spec::schema::Disagreement;
+/// use carrack_spec::DocumentKind;
+/// let d = Disagreement::all().iter().find(|d| d.kind == DocumentKind::Config).expect("one");
+/// assert!(!d.prose.quote.is_empty());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Disagreement {
+    /// The kind of document.
+    #[serde(skip)]
+    pub kind: DocumentKind,
+    /// The JSON pointer of the member concerned; `*` stands for any one segment.
+    pub pointer: &'static str,
+    /// The schema keyword that refuses it (`minItems`, `maximum`, `type`…).
+    pub keyword: &'static str,
+    /// What the prose says about the member, quoted.
+    pub prose: Rule,
+    /// The level of the prose rule a violating value breaks, or `None` when the prose allows
+    /// it outright.
+    pub prose_level: Option<Level>,
+    /// How the two disagree, in a sentence.
+    pub note: &'static str,
+}
+
+/// The known disagreements, by document kind.
+const DISAGREEMENTS: &[Disagreement] = &[
+    Disagreement {
+        kind: DocumentKind::Manifest,
+        pointer: "/layers",
+        keyword: "minItems",
+        prose: Rule::image(
+            "manifest.md",
+            "Image Manifest Property Descriptions",
+            "For portability, layers SHOULD have at least one entry.",
+        ),
+        prose_level: Some(Level::Should),
+        note: "the schema requires at least one layer; the prose only says SHOULD",
+    },
+    Disagreement {
+        kind: DocumentKind::Config,
+        pointer: "/linux/devices/*/fileMode",
+        keyword: "maximum",
+        prose: Rule::runtime(
+            "config-linux.md",
+            "Devices",
+            "fileMode (uint32, OPTIONAL) - file mode for the device. Note it is a decimal (not an octal) number.",
+        ),
+        prose_level: None,
+        note: "the schema caps fileMode at 511 (0777); the prose makes it any uint32, so the \
+               setuid, setgid and sticky bits and the file type bits of st_mode are allowed",
+    },
+    Disagreement {
+        kind: DocumentKind::Config,
+        pointer: "/freebsd/devices/*/mode",
+        keyword: "maximum",
+        prose: Rule::runtime(
+            "config-freebsd.md",
+            "Devices",
+            "mode (uint32, OPTIONAL) - file mode for the device.",
+        ),
+        prose_level: None,
+        note: "the schema caps mode at 511 (0777); the prose makes it any uint32",
+    },
+    Disagreement {
+        kind: DocumentKind::Config,
+        pointer: "/windows/resources/cpu/affinity",
+        keyword: "type",
+        prose: Rule::runtime(
+            "config-windows.md",
+            "CPU",
+            "affinity (array of objects, OPTIONAL) - specifies the set of CPU to affinitize for this container.",
+        ),
+        prose_level: None,
+        note: "the schema wants one object; the prose an array of objects",
+    },
+];
+
+impl Disagreement {
+    /// Every known disagreement between the official schemas and the prose.
+    pub fn all() -> &'static [Disagreement] {
+        DISAGREEMENTS
+    }
+
+    /// The disagreement `violation` (of a document of `kind`) falls under, if any.
+    ///
+    /// ```
+    /// use carrack_spec::schema::{Disagreement, SchemaViolation};
+    /// use carrack_spec::DocumentKind;
+    /// let v = SchemaViolation {
+    ///     pointer: "/linux/devices/3/fileMode".into(),
+    ///     schema_pointer: "/properties/linux/properties/devices/items/$ref/properties/fileMode/$ref/maximum".into(),
+    ///     message: "8630 is greater than the maximum of 511".into(),
+    /// };
+    /// let d = Disagreement::find(DocumentKind::Config, &v).expect("known");
+    /// assert_eq!(d.prose_level, None);
+    /// ```
+    pub fn find(kind: DocumentKind, violation: &SchemaViolation) -> Option<&'static Disagreement> {
+        let keyword = violation.schema_pointer.rsplit('/').next().unwrap_or("");
+        DISAGREEMENTS.iter().find(|d| {
+            d.kind == kind && d.keyword == keyword && pointer_matches(d.pointer, &violation.pointer)
+        })
+    }
+
+    /// Whether the prose lets a document that breaks only this schema constraint be valid.
+    pub fn prose_allows(&self) -> bool {
+        self.prose_level != Some(Level::Must)
+    }
+}
+
+/// Whether `pointer` matches `pattern`, where a `*` segment matches any one segment.
+fn pointer_matches(pattern: &str, pointer: &str) -> bool {
+    let mut p = pattern.split('/');
+    let mut q = pointer.split('/');
+    loop {
+        match (p.next(), q.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == "*" || a == b => {}
+            _ => return false,
+        }
+    }
+}
+
 /// Serves `$ref`s from the set by the last segment of their URI.
 struct ByFileName(Arc<BTreeMap<String, Value>>);
 
@@ -185,6 +408,14 @@ pub struct SchemaValidator {
 impl std::fmt::Debug for SchemaValidator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SchemaValidator")
+    }
+}
+
+impl SchemaViolation {
+    /// The known disagreement between schema and prose this violation (of a document of `kind`)
+    /// falls under, if any; see [`Disagreement::find`].
+    pub fn disagreement(&self, kind: DocumentKind) -> Option<&'static Disagreement> {
+        Disagreement::find(kind, self)
     }
 }
 

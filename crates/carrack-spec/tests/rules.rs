@@ -1,10 +1,14 @@
 //! One case (at least) per validation rule: a document that breaks exactly that rule, and the
 //! finding it must produce (pointer and level). A clean baseline of each kind proves the
-//! findings come from the rule under test.
+//! findings come from the rule under test. Every finding must quote a sentence of the spec with
+//! a keyword of its level (MUST/REQUIRED, SHOULD/RECOMMENDED), and every rule must be broken by
+//! some case. The checks removed because no sentence states them are kept as documents that must
+//! now be valid.
 
 mod common;
 
-use carrack_spec::{DocumentKind, Level};
+use carrack_spec::runtime::{Spec, Target, ValidateOptions};
+use carrack_spec::{DocumentKind, Finding, Level, Report, Rule};
 use common::parse_validate;
 use serde_json::{Value, json};
 
@@ -124,18 +128,32 @@ fn cases() -> Vec<Case> {
         case(
             K::Config,
             linux_config,
+            vec![("/process/user", json!({"gid": 0}))],
+            "/process/user",
+            Must,
+        ),
+        case(
+            K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "solaris": {}, "mounts": [{"destination": "tmp"}]}),
+            vec![],
+            "/mounts/0/destination",
+            Must,
+        ),
+        case(
+            K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "vm": {"kernel": {"path": "/k"}}, "mounts": [{"destination": "tmp"}]}),
+            vec![],
+            "/mounts/0/destination",
+            Must,
+        ),
+        case(
+            K::Config,
+            linux_config,
             vec![("/ociVersion", json!("1.3"))],
             "/ociVersion",
             Must,
         ),
         case(K::Config, linux_config, vec![("/root", rm())], "", Must),
-        case(
-            K::Config,
-            linux_config,
-            vec![("/root/path", json!(""))],
-            "/root/path",
-            Must,
-        ),
         case(
             K::Config,
             linux_config,
@@ -197,13 +215,6 @@ fn cases() -> Vec<Case> {
         case(
             K::Config,
             linux_config,
-            vec![("/process/env", json!(["NOEQUALS"]))],
-            "/process/env/0",
-            Should,
-        ),
-        case(
-            K::Config,
-            linux_config,
             vec![(
                 "/process/rlimits",
                 json!([{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]),
@@ -225,16 +236,6 @@ fn cases() -> Vec<Case> {
             K::Config,
             linux_config,
             vec![(
-                "/process/rlimits",
-                json!([{"type": "RLIMIT_NOFILE", "soft": 2, "hard": 1}]),
-            )],
-            "/process/rlimits/0/soft",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![(
                 "/process/capabilities",
                 json!({"bounding": ["CAP_CHOWN", "CAP_FROM_THE_FUTURE"]}),
             )],
@@ -244,46 +245,9 @@ fn cases() -> Vec<Case> {
         case(
             K::Config,
             linux_config,
-            vec![("/process/oomScoreAdj", json!(1001))],
-            "/process/oomScoreAdj",
-            Should,
-        ),
-        case(
-            K::Config,
-            linux_config,
             vec![("/process/scheduler", json!({"policy": "SCHED_WHATEVER"}))],
             "/process/scheduler/policy",
             Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![(
-                "/process/scheduler",
-                json!({"policy": "SCHED_OTHER", "nice": 40}),
-            )],
-            "/process/scheduler/nice",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![(
-                "/process/scheduler",
-                json!({"policy": "SCHED_FIFO", "priority": 0}),
-            )],
-            "/process/scheduler/priority",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![(
-                "/process/scheduler",
-                json!({"policy": "SCHED_OTHER", "runtime": 5}),
-            )],
-            "/process/scheduler/runtime",
-            Should,
         ),
         case(
             K::Config,
@@ -305,16 +269,6 @@ fn cases() -> Vec<Case> {
         case(
             K::Config,
             linux_config,
-            vec![(
-                "/process/ioPriority",
-                json!({"class": "IOPRIO_CLASS_BE", "priority": 9}),
-            )],
-            "/process/ioPriority/priority",
-            Should,
-        ),
-        case(
-            K::Config,
-            linux_config,
             vec![("/process/execCPUAffinity", json!({"initial": "0-"}))],
             "/process/execCPUAffinity/initial",
             Must,
@@ -325,30 +279,6 @@ fn cases() -> Vec<Case> {
             vec![("/process/user", json!({"uid": 0}))],
             "/process/user",
             Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![("/process/user/umask", json!(0o7777))],
-            "/process/user/umask",
-            Should,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![("/process/commandLine", json!("sh"))],
-            "/process/commandLine",
-            Should,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![
-                ("/hostname", json!("h")),
-                ("/linux/namespaces", json!([{"type": "pid"}])),
-            ],
-            "/hostname",
-            Should,
         ),
         case(
             K::Config,
@@ -373,23 +303,6 @@ fn cases() -> Vec<Case> {
         case(
             K::Config,
             linux_config,
-            vec![("/hooks", json!({"prestart": [{"path": "/h"}]}))],
-            "/hooks/prestart",
-            Should,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![(
-                "/hooks",
-                json!({"poststart": [{"path": "/h", "env": ["X"]}]}),
-            )],
-            "/hooks/poststart/0/env/0",
-            Should,
-        ),
-        case(
-            K::Config,
-            linux_config,
             vec![("/annotations", json!({"": "x"}))],
             "/annotations/",
             Must,
@@ -402,6 +315,43 @@ fn cases() -> Vec<Case> {
             Should,
         ),
         // config-linux.md
+        case(
+            K::Config,
+            linux_config,
+            vec![("/linux/resources", json!({"memory": {"kernelTCP": 100}}))],
+            "/linux/resources/memory/kernelTCP",
+            Should,
+        ),
+        case(
+            K::Config,
+            linux_config,
+            vec![(
+                "/linux/resources",
+                json!({"blockIO": {"throttleWriteIOPSDevice": [{"major": 8, "minor": 0}]}}),
+            )],
+            "/linux/resources/blockIO/throttleWriteIOPSDevice/0",
+            Must,
+        ),
+        case(
+            K::Config,
+            linux_config,
+            vec![(
+                "/linux/seccomp",
+                json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["x"], "action": "SCMP_ACT_NOPE"}]}),
+            )],
+            "/linux/seccomp/syscalls/0/action",
+            Must,
+        ),
+        case(
+            K::Config,
+            linux_config,
+            vec![(
+                "/linux/memoryPolicy",
+                json!({"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_NOPE"]}),
+            )],
+            "/linux/memoryPolicy/flags/0",
+            Must,
+        ),
         case(
             K::Config,
             linux_config,
@@ -421,69 +371,6 @@ fn cases() -> Vec<Case> {
             linux_config,
             vec![("/linux/namespaces/0/path", json!("proc/1/ns/pid"))],
             "/linux/namespaces/0/path",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![("/linux/namespaces", json!([{"type": "pid"}]))],
-            "/linux/uidMappings",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![("/linux/gidMappings", rm())],
-            "/linux",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![("/linux/uidMappings/0/size", json!(0))],
-            "/linux/uidMappings/0",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![
-                ("/linux/uidMappings/0/hostID", json!(4294967295u32)),
-                ("/linux/uidMappings/0/size", json!(2)),
-            ],
-            "/linux/uidMappings/0",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![(
-                "/linux/uidMappings",
-                json!([{"containerID": 0, "hostID": 1000, "size": 10}, {"containerID": 5, "hostID": 5000, "size": 1}]),
-            )],
-            "/linux/uidMappings/1",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![(
-                "/linux/timeOffsets",
-                json!({"monotonic": {"secs": 1, "nanosecs": 1000000000u32}}),
-            )],
-            "/linux/timeOffsets/monotonic/nanosecs",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![
-                ("/linux/namespaces", json!([{"type": "pid"}])),
-                ("/linux/uidMappings", rm()),
-                ("/linux/gidMappings", rm()),
-                ("/linux/timeOffsets", json!({})),
-            ],
-            "/linux/timeOffsets",
             Must,
         ),
         case(
@@ -515,27 +402,10 @@ fn cases() -> Vec<Case> {
             linux_config,
             vec![(
                 "/linux/devices",
-                json!([{"type": "p", "path": "/dev/f", "major": 1}]),
-            )],
-            "/linux/devices/0/major",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![(
-                "/linux/devices",
                 json!([{"type": "c", "path": "/dev/a", "major": 1, "minor": 3}, {"type": "c", "path": "/dev/b", "major": 1, "minor": 3}]),
             )],
             "/linux/devices/1",
             Should,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![("/linux/netDevices", json!({"eth0/../x": {}}))],
-            "/linux/netDevices/eth0~1..~1x",
-            Must,
         ),
         case(
             K::Config,
@@ -574,16 +444,6 @@ fn cases() -> Vec<Case> {
         case(
             K::Config,
             linux_config,
-            vec![(
-                "/linux/resources",
-                json!({"memory": {"limit": 100, "swap": 50}}),
-            )],
-            "/linux/resources/memory/swap",
-            Should,
-        ),
-        case(
-            K::Config,
-            linux_config,
             vec![("/linux/resources", json!({"memory": {"kernel": 100}}))],
             "/linux/resources/memory/kernel",
             Should,
@@ -610,13 +470,6 @@ fn cases() -> Vec<Case> {
             linux_config,
             vec![("/linux/resources", json!({"cpu": {"idle": 2}}))],
             "/linux/resources/cpu/idle",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![("/linux/resources", json!({"blockIO": {"weight": 5}}))],
-            "/linux/resources/blockIO/weight",
             Must,
         ),
         case(
@@ -654,13 +507,6 @@ fn cases() -> Vec<Case> {
             linux_config,
             vec![("/linux/resources", json!({"rdma": {"mlx5_1": {}}}))],
             "/linux/resources/rdma/mlx5_1",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![("/linux/resources", json!({"unified": {"../escape": "1"}}))],
-            "/linux/resources/unified/..~1escape",
             Must,
         ),
         case(
@@ -732,29 +578,9 @@ fn cases() -> Vec<Case> {
             linux_config,
             vec![(
                 "/linux/seccomp",
-                json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["x"], "action": "SCMP_ACT_NOTIFY"}]}),
-            )],
-            "/linux/seccomp",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![(
-                "/linux/seccomp",
                 json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["x"], "action": "SCMP_ACT_KILL", "errnoRet": 1}]}),
             )],
             "/linux/seccomp/syscalls/0/errnoRet",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![(
-                "/linux/seccomp",
-                json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["x"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]}),
-            )],
-            "/linux/seccomp/syscalls/0/args/0/index",
             Must,
         ),
         case(
@@ -770,13 +596,6 @@ fn cases() -> Vec<Case> {
         case(
             K::Config,
             linux_config,
-            vec![("/linux/sysctl", json!({"../../proc": "1"}))],
-            "/linux/sysctl/..~1..~1proc",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
             vec![("/linux/maskedPaths", json!(["proc/kcore"]))],
             "/linux/maskedPaths/0",
             Must,
@@ -786,13 +605,6 @@ fn cases() -> Vec<Case> {
             linux_config,
             vec![("/linux/readonlyPaths", json!(["proc/sys"]))],
             "/linux/readonlyPaths/0",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
-            vec![("/linux/intelRdt", json!({"closID": "../x"}))],
-            "/linux/intelRdt/closID",
             Must,
         ),
         case(
@@ -819,16 +631,9 @@ fn cases() -> Vec<Case> {
         case(
             K::Config,
             linux_config,
-            vec![("/linux/memoryPolicy", json!({"mode": "MPOL_BIND"}))],
-            "/linux/memoryPolicy",
-            Must,
-        ),
-        case(
-            K::Config,
-            linux_config,
             vec![(
                 "/linux/memoryPolicy",
-                json!({"mode": "MPOL_LOCAL", "nodes": "0"}),
+                json!({"mode": "MPOL_BIND", "nodes": "0-"}),
             )],
             "/linux/memoryPolicy/nodes",
             Must,
@@ -858,6 +663,13 @@ fn cases() -> Vec<Case> {
         case(
             K::Config,
             windows_config,
+            vec![("/windows/resources", json!({"cpu": {"shares": 20000}}))],
+            "/windows/resources/cpu/shares",
+            Must,
+        ),
+        case(
+            K::Config,
+            windows_config,
             vec![("/root/path", json!("C:\\rootfs"))],
             "/root/path",
             Must,
@@ -882,13 +694,6 @@ fn cases() -> Vec<Case> {
             windows_config,
             vec![("/windows/layerFolders", json!([]))],
             "/windows/layerFolders",
-            Must,
-        ),
-        case(
-            K::Config,
-            windows_config,
-            vec![("/windows/layerFolders", json!(["layers"]))],
-            "/windows/layerFolders/0",
             Must,
         ),
         case(
@@ -939,52 +744,7 @@ fn cases() -> Vec<Case> {
             "/windows/resources/cpu",
             Must,
         ),
-        case(
-            K::Config,
-            windows_config,
-            vec![
-                ("/windows/hyperv", json!({"utilityVMPath": "uvm"})),
-                ("/root", rm()),
-            ],
-            "/windows/hyperv/utilityVMPath",
-            Must,
-        ),
         // config-solaris.md
-        case(
-            K::Config,
-            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "solaris": {"anet": [{"linkname": "net0"}, {"linkname": "net0"}]}}),
-            vec![],
-            "/solaris/anet/1/linkname",
-            Must,
-        ),
-        case(
-            K::Config,
-            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "solaris": {"anet": [{"configureAllowedAddress": "yes"}]}}),
-            vec![],
-            "/solaris/anet/0/configureAllowedAddress",
-            Must,
-        ),
-        case(
-            K::Config,
-            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "solaris": {"anet": [{"macAddress": "01:00:00:00:00:00"}]}}),
-            vec![],
-            "/solaris/anet/0/macAddress",
-            Should,
-        ),
-        case(
-            K::Config,
-            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "solaris": {"anet": [{"linkProtection": "mac-nospoof, bogus"}]}}),
-            vec![],
-            "/solaris/anet/0/linkProtection",
-            Should,
-        ),
-        case(
-            K::Config,
-            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "solaris": {"cappedCPU": {"ncpus": "-1"}}}),
-            vec![],
-            "/solaris/cappedCPU/ncpus",
-            Must,
-        ),
         case(
             K::Config,
             || json!({"ociVersion": "1.3.0", "solaris": {}}),
@@ -1014,13 +774,6 @@ fn cases() -> Vec<Case> {
             "/vm/hypervisor/path",
             Must,
         ),
-        case(
-            K::Config,
-            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "vm": {"kernel": {"path": "/k"}, "image": {"path": "/i", "format": "iso"}}}),
-            vec![],
-            "/vm/image/format",
-            Must,
-        ),
         // config-zos.md
         case(
             K::Config,
@@ -1031,12 +784,47 @@ fn cases() -> Vec<Case> {
         ),
         case(
             K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "zos": {"namespaces": [{"type": "pid", "path": "proc/1/ns/pid"}]}}),
+            vec![],
+            "/zos/namespaces/0/path",
+            Must,
+        ),
+        case(
+            K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "vm": {"kernel": {"path": "/k"}, "image": {"path": "i", "format": "raw"}}}),
+            vec![],
+            "/vm/image/path",
+            Must,
+        ),
+        case(
+            K::Config,
             || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "zos": {"namespaces": [{"type": "pid"}, {"type": "pid"}]}}),
             vec![],
             "/zos/namespaces/1/type",
             Must,
         ),
         // config-freebsd.md
+        case(
+            K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "freebsd": {"jail": {"host": "disable"}}}),
+            vec![],
+            "/freebsd/jail/host",
+            Must,
+        ),
+        case(
+            K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "freebsd": {"jail": {"ip6": "share"}}}),
+            vec![],
+            "/freebsd/jail/ip6",
+            Must,
+        ),
+        case(
+            K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "freebsd": {"jail": {"sysvshm": "share"}}}),
+            vec![],
+            "/freebsd/jail/sysvshm",
+            Must,
+        ),
         case(
             K::Config,
             || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "freebsd": {"jail": {"vnet": "disable"}}}),
@@ -1074,13 +862,12 @@ fn cases() -> Vec<Case> {
         ),
         // runtime.md state, features.md
         case(
-            K::State,
-            state,
-            vec![("/ociVersion", json!("v1"))],
-            "/ociVersion",
+            K::Features,
+            features,
+            vec![("/ociVersionMin", json!("one"))],
+            "/ociVersionMin",
             Must,
         ),
-        case(K::State, state, vec![("/id", json!(""))], "/id", Must),
         case(
             K::State,
             state,
@@ -1093,7 +880,7 @@ fn cases() -> Vec<Case> {
             K::Features,
             features,
             vec![("/ociVersionMin", json!("2.0.0"))],
-            "",
+            "/ociVersionMax",
             Must,
         ),
         case(
@@ -1106,26 +893,12 @@ fn cases() -> Vec<Case> {
         case(
             K::Features,
             features,
-            vec![("/hooks", json!(["preboot"]))],
-            "/hooks/0",
-            Should,
-        ),
-        case(
-            K::Features,
-            features,
             vec![(
                 "/linux",
                 json!({"seccomp": {"knownFlags": ["SECCOMP_FILTER_FLAG_LOG"], "supportedFlags": ["SECCOMP_FILTER_FLAG_TSYNC"]}}),
             )],
             "/linux/seccomp/supportedFlags/0",
             Must,
-        ),
-        case(
-            K::Features,
-            features,
-            vec![("/linux", json!({"capabilities": ["CAP_NEW"]}))],
-            "/linux/capabilities/0",
-            Should,
         ),
         // image-spec: manifest.md
         case(
@@ -1155,9 +928,9 @@ fn cases() -> Vec<Case> {
         case(
             K::Manifest,
             manifest,
-            vec![("/manifests", json!([]))],
+            vec![("/mediaType", rm()), ("/manifests", json!([]))],
             "/manifests",
-            Must,
+            Should,
         ),
         case(
             K::Manifest,
@@ -1203,27 +976,14 @@ fn cases() -> Vec<Case> {
             "/annotations/org.opencontainers.image.made.up",
             Must,
         ),
+        // image-index.md
         case(
-            K::Manifest,
-            manifest,
-            vec![(
-                "/annotations",
-                json!({"org.opencontainers.image.created": "yesterday"}),
-            )],
-            "/annotations/org.opencontainers.image.created",
+            K::Index,
+            index,
+            vec![("/artifactType", json!("x"))],
+            "/artifactType",
             Must,
         ),
-        case(
-            K::Manifest,
-            manifest,
-            vec![(
-                "/annotations",
-                json!({"org.opencontainers.image.base.digest": "nope"}),
-            )],
-            "/annotations/org.opencontainers.image.base.digest",
-            Should,
-        ),
-        // image-index.md
         case(
             K::Index,
             index,
@@ -1244,16 +1004,16 @@ fn cases() -> Vec<Case> {
         case(
             K::Index,
             index,
-            vec![("/config", json!({}))],
+            vec![("/mediaType", rm()), ("/config", json!({}))],
             "/config",
-            Must,
+            Should,
         ),
         case(
             K::Index,
             index,
-            vec![("/layers", json!([]))],
+            vec![("/mediaType", rm()), ("/layers", json!([]))],
             "/layers",
-            Must,
+            Should,
         ),
         case(
             K::Index,
@@ -1355,13 +1115,6 @@ fn cases() -> Vec<Case> {
         ),
         case(
             K::Descriptor,
-            || json!({"mediaType": "application/vnd.oci.empty.v1+json", "digest": D, "size": 3}),
-            vec![],
-            "",
-            Should,
-        ),
-        case(
-            K::Descriptor,
             || json!({"mediaType": "text/plain", "digest": D, "size": 2, "artifactType": "x"}),
             vec![],
             "/artifactType",
@@ -1372,15 +1125,15 @@ fn cases() -> Vec<Case> {
             || json!({"mediaType": "text/plain", "digest": D, "size": 2, "annotations": {"": ""}}),
             vec![],
             "/annotations/",
-            Must,
+            Should,
         ),
         // config.md (image)
         case(
             K::ImageConfig,
             image_config,
-            vec![("/created", json!("2024-01-01"))],
-            "/created",
-            Must,
+            vec![("/os", json!("beos"))],
+            "/os",
+            Should,
         ),
         case(
             K::ImageConfig,
@@ -1403,55 +1156,416 @@ fn cases() -> Vec<Case> {
             "/variant",
             Should,
         ),
-        case(
+        // image-layout.md
+    ]
+}
+
+/// A document the validators used to refuse with a rule the spec does not state, and which they
+/// now accept: its kind, base, edits, and where the made-up MUST (or SHOULD) finding was.
+struct Was {
+    kind: DocumentKind,
+    base: fn() -> Value,
+    edits: Vec<(&'static str, Value)>,
+    at: &'static str,
+}
+
+fn was(
+    kind: DocumentKind,
+    base: fn() -> Value,
+    edits: Vec<(&'static str, Value)>,
+    at: &'static str,
+) -> Was {
+    Was {
+        kind,
+        base,
+        edits,
+        at,
+    }
+}
+
+/// Checks that no spec sentence backs, removed in the audit that quoted every rule. Each one is
+/// now valid; where a kernel refuses the value, that is the kernel's error at run time.
+fn removed_checks() -> Vec<Was> {
+    let rm = || json!("<remove>");
+    vec![
+        // config.md
+        was(
+            K::Config,
+            linux_config,
+            vec![("/root/path", json!(""))],
+            "/root/path",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/process/env", json!(["NOEQUALS"]))],
+            "/process/env/0",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![(
+                "/process/rlimits",
+                json!([{"type": "RLIMIT_NOFILE", "soft": 2, "hard": 1}]),
+            )],
+            "/process/rlimits/0/soft",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/process/oomScoreAdj", json!(1001))],
+            "/process/oomScoreAdj",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![(
+                "/process/scheduler",
+                json!({"policy": "SCHED_OTHER", "nice": 40}),
+            )],
+            "/process/scheduler/nice",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![(
+                "/process/scheduler",
+                json!({"policy": "SCHED_FIFO", "priority": 0}),
+            )],
+            "/process/scheduler/priority",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![(
+                "/process/scheduler",
+                json!({"policy": "SCHED_OTHER", "runtime": 5}),
+            )],
+            "/process/scheduler/runtime",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![(
+                "/process/ioPriority",
+                json!({"class": "IOPRIO_CLASS_BE", "priority": 9}),
+            )],
+            "/process/ioPriority/priority",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/process/user/umask", json!(0o7777))],
+            "/process/user/umask",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/process/commandLine", json!("sh"))],
+            "/process/commandLine",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![
+                ("/hostname", json!("h")),
+                ("/linux/namespaces", json!([{"type": "pid"}])),
+            ],
+            "/hostname",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/hooks", json!({"prestart": [{"path": "/h"}]}))],
+            "/hooks/prestart",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![(
+                "/hooks",
+                json!({"poststart": [{"path": "/h", "env": ["X"]}]}),
+            )],
+            "/hooks/poststart/0/env/0",
+        ),
+        // config-linux.md
+        was(
+            K::Config,
+            linux_config,
+            vec![("/linux/namespaces", json!([{"type": "pid"}]))],
+            "/linux/uidMappings",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/linux/gidMappings", rm())],
+            "/linux",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/linux/uidMappings/0/size", json!(0))],
+            "/linux/uidMappings/0",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![
+                ("/linux/uidMappings/0/hostID", json!(4294967295u32)),
+                ("/linux/uidMappings/0/size", json!(2)),
+            ],
+            "/linux/uidMappings/0",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![(
+                "/linux/uidMappings",
+                json!([{"containerID": 0, "hostID": 1000, "size": 10}, {"containerID": 5, "hostID": 5000, "size": 1}]),
+            )],
+            "/linux/uidMappings/1",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![(
+                "/linux/timeOffsets",
+                json!({"monotonic": {"secs": 1, "nanosecs": 1000000000u32}}),
+            )],
+            "/linux/timeOffsets/monotonic/nanosecs",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![
+                ("/linux/namespaces", json!([{"type": "pid"}])),
+                ("/linux/uidMappings", rm()),
+                ("/linux/gidMappings", rm()),
+                ("/linux/timeOffsets", json!({})),
+            ],
+            "/linux/timeOffsets",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![(
+                "/linux/devices",
+                json!([{"type": "p", "path": "/dev/f", "major": 1}]),
+            )],
+            "/linux/devices/0/major",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/linux/netDevices", json!({"eth0/../x": {}}))],
+            "/linux/netDevices/eth0~1..~1x",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![(
+                "/linux/resources",
+                json!({"memory": {"limit": 100, "swap": 50}}),
+            )],
+            "/linux/resources/memory/swap",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/linux/resources", json!({"blockIO": {"weight": 5}}))],
+            "/linux/resources/blockIO/weight",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/linux/resources", json!({"unified": {"../escape": "1"}}))],
+            "/linux/resources/unified/..~1escape",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![(
+                "/linux/seccomp",
+                json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["x"], "action": "SCMP_ACT_NOTIFY"}]}),
+            )],
+            "/linux/seccomp",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![(
+                "/linux/seccomp",
+                json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["x"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]}),
+            )],
+            "/linux/seccomp/syscalls/0/args/0/index",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/linux/sysctl", json!({"../../proc": "1"}))],
+            "/linux/sysctl/..~1..~1proc",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/linux/intelRdt", json!({"closID": "../x"}))],
+            "/linux/intelRdt/closID",
+        ),
+        was(
+            K::Config,
+            linux_config,
+            vec![("/linux/memoryPolicy", json!({"mode": "MPOL_BIND"}))],
+            "/linux/memoryPolicy",
+        ),
+        // config-windows.md
+        was(
+            K::Config,
+            windows_config,
+            vec![("/windows/layerFolders", json!(["layers"]))],
+            "/windows/layerFolders/0",
+        ),
+        was(
+            K::Config,
+            windows_config,
+            vec![
+                ("/windows/hyperv", json!({"utilityVMPath": "uvm"})),
+                ("/root", rm()),
+            ],
+            "/windows/hyperv/utilityVMPath",
+        ),
+        // config-solaris.md
+        was(
+            K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "solaris": {"anet": [{"linkname": "net0"}, {"linkname": "net0"}]}}),
+            vec![],
+            "/solaris/anet/1/linkname",
+        ),
+        was(
+            K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "solaris": {"anet": [{"configureAllowedAddress": "yes"}]}}),
+            vec![],
+            "/solaris/anet/0/configureAllowedAddress",
+        ),
+        was(
+            K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "solaris": {"anet": [{"macAddress": "01:00:00:00:00:00"}]}}),
+            vec![],
+            "/solaris/anet/0/macAddress",
+        ),
+        was(
+            K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "solaris": {"anet": [{"linkProtection": "mac-nospoof, bogus"}]}}),
+            vec![],
+            "/solaris/anet/0/linkProtection",
+        ),
+        was(
+            K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "solaris": {"cappedCPU": {"ncpus": "-1"}}}),
+            vec![],
+            "/solaris/cappedCPU/ncpus",
+        ),
+        // config-vm.md
+        was(
+            K::Config,
+            || json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "vm": {"kernel": {"path": "/k"}, "image": {"path": "/i", "format": "iso"}}}),
+            vec![],
+            "/vm/image/format",
+        ),
+        // runtime.md state, features.md
+        was(
+            K::State,
+            state,
+            vec![("/ociVersion", json!("v1"))],
+            "/ociVersion",
+        ),
+        was(K::State, state, vec![("/id", json!(""))], "/id"),
+        was(
+            K::Features,
+            features,
+            vec![("/hooks", json!(["preboot"]))],
+            "/hooks/0",
+        ),
+        was(
+            K::Features,
+            features,
+            vec![("/linux", json!({"capabilities": ["CAP_NEW"]}))],
+            "/linux/capabilities/0",
+        ),
+        // image-spec: manifest.md
+        was(
+            K::Manifest,
+            manifest,
+            vec![(
+                "/annotations",
+                json!({"org.opencontainers.image.created": "yesterday"}),
+            )],
+            "/annotations/org.opencontainers.image.created",
+        ),
+        was(
+            K::Manifest,
+            manifest,
+            vec![(
+                "/annotations",
+                json!({"org.opencontainers.image.base.digest": "nope"}),
+            )],
+            "/annotations/org.opencontainers.image.base.digest",
+        ),
+        // descriptor.md
+        was(
+            K::Descriptor,
+            || json!({"mediaType": "application/vnd.oci.empty.v1+json", "digest": D, "size": 3}),
+            vec![],
+            "",
+        ),
+        // config.md (image)
+        was(
+            K::ImageConfig,
+            image_config,
+            vec![("/created", json!("2024-01-01"))],
+            "/created",
+        ),
+        was(
             K::ImageConfig,
             image_config,
             vec![("/config/Env", json!(["=x"]))],
             "/config/Env/0",
-            Must,
         ),
-        case(
+        was(
             K::ImageConfig,
             image_config,
             vec![("/config/ExposedPorts", json!({"http": {}}))],
             "/config/ExposedPorts/http",
-            Must,
         ),
-        case(
+        was(
             K::ImageConfig,
             image_config,
             vec![("/config/Volumes", json!({"../../etc": {}}))],
             "/config/Volumes/..~1..~1etc",
-            Should,
         ),
-        case(
+        was(
             K::ImageConfig,
             image_config,
             vec![("/config/StopSignal", json!("please stop"))],
             "/config/StopSignal",
-            Should,
         ),
-        case(
+        was(
             K::ImageConfig,
             image_config,
             vec![("/history/0/created", json!("noon"))],
             "/history/0/created",
-            Must,
         ),
-        case(
+        was(
             K::ImageConfig,
             image_config,
             vec![("/history", json!([]))],
             "/history",
-            Should,
         ),
         // image-layout.md
-        case(
+        was(
             K::ImageLayout,
             || json!({"imageLayoutVersion": "2.0.0"}),
             vec![],
             "/imageLayoutVersion",
-            Must,
         ),
     ]
 }
@@ -1473,16 +1587,47 @@ fn baselines_are_clean() {
     }
 }
 
+/// Applies a case's edits to its base document and validates it.
+fn run(kind: DocumentKind, base: fn() -> Value, edits: &[(&'static str, Value)]) -> Report {
+    let mut doc = base();
+    for (pointer, value) in edits {
+        set(&mut doc, pointer, value.clone());
+    }
+    parse_validate(kind, &serde_json::to_vec(&doc).expect("bytes"))
+        .unwrap_or_else(|e| panic!("{edits:?}: does not parse: {e}"))
+        .0
+}
+
+/// Whether `quote` holds an RFC 2119 keyword (in capitals) of `level`.
+fn states(quote: &str, level: Level) -> bool {
+    let words: &[&str] = match level {
+        Level::Must => &["MUST", "REQUIRED", "SHALL"],
+        Level::Should => &["SHOULD", "RECOMMENDED"],
+    };
+    words.iter().any(|w| quote.contains(w))
+}
+
+/// The finding is backed by a sentence at its level, and the rule is one `Rule::all` lists.
+fn assert_backed(f: &Finding) {
+    assert!(!f.message.is_empty(), "{f}");
+    assert!(
+        Rule::all().any(|r| *r == f.rule),
+        "{f}: the rule is not in Rule::all()"
+    );
+    let backed =
+        states(f.rule.quote, f.level) || f.rule.basis.is_some_and(|b| states(b.quote, f.level));
+    assert!(
+        backed,
+        "{f}: a {} finding whose quoted sentence has no {} keyword",
+        f.level, f.level
+    );
+}
+
 #[test]
 fn every_rule_has_a_failing_case() {
     let all = cases();
     for (i, c) in all.iter().enumerate() {
-        let mut doc = (c.base)();
-        for (pointer, value) in &c.edits {
-            set(&mut doc, pointer, value.clone());
-        }
-        let (report, _) = parse_validate(c.kind, &serde_json::to_vec(&doc).expect("bytes"))
-            .unwrap_or_else(|e| panic!("case {i}: does not parse: {e}"));
+        let report = run(c.kind, c.base, &c.edits);
         assert!(
             report
                 .iter()
@@ -1492,11 +1637,61 @@ fn every_rule_has_a_failing_case() {
             c.level,
             c.expect_at
         );
-        for f in &report {
-            assert!(
-                !f.message.is_empty() && !f.rule.chapter.is_empty() && !f.rule.section.is_empty()
-            );
-        }
+        report.iter().for_each(assert_backed);
     }
     eprintln!("{} rule cases", all.len());
+}
+
+#[test]
+fn every_rule_is_exercised_by_a_case() {
+    let mut hit = Vec::new();
+    // Two rules depend on options rather than on the document.
+    let mut opts = ValidateOptions::default();
+    opts.for_start = true;
+    opts.target = Some(Target::Windows);
+    let report = Spec::new("1.3.0").validate_with(&opts);
+    // root (Windows Server), process (start) and windows (target): three findings at "".
+    assert_eq!(
+        report
+            .iter()
+            .filter(|f| f.pointer.is_empty() && f.rule.chapter == "config.md")
+            .count(),
+        3,
+        "{report}"
+    );
+    report.iter().for_each(assert_backed);
+    hit.extend(report.iter().map(|f| f.rule));
+    for c in cases() {
+        for f in run(c.kind, c.base, &c.edits) {
+            hit.push(f.rule);
+            hit.extend(f.rule.basis.copied());
+        }
+    }
+    let missed: Vec<String> = Rule::all()
+        .filter(|r| !hit.contains(r))
+        .map(|r| r.to_string())
+        .collect();
+    assert!(missed.is_empty(), "no case breaks:\n{}", missed.join("\n"));
+}
+
+#[test]
+fn removed_checks_no_longer_fire() {
+    let all = removed_checks();
+    for (i, w) in all.iter().enumerate() {
+        let report = run(w.kind, w.base, &w.edits);
+        assert!(
+            report.is_valid(),
+            "removed check {i} ({:?}) still refuses the document:\n{report}",
+            w.edits
+        );
+        assert!(
+            !report
+                .iter()
+                .any(|f| f.pointer == w.at && f.level == Level::Must),
+            "removed check {i}: a MUST finding at {}",
+            w.at
+        );
+        report.iter().for_each(assert_backed);
+    }
+    eprintln!("{} removed checks", all.len());
 }

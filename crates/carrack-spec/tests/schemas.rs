@@ -1,4 +1,5 @@
-//! The official JSON schemas as oracles:
+//! The official JSON schemas as oracles (the copies embedded in carrack-spec, which must be the
+//! files of the specs checkout byte for byte):
 //! * carrack's serialised output of every good vector validates against them;
 //! * every member any schema defines is modelled (a document with every schema member parses in
 //!   strict mode, which rejects unknown members), and survives a round trip.
@@ -7,17 +8,57 @@
 
 mod common;
 
-use carrack_spec::DocumentKind;
 use carrack_spec::schema::SchemaSet;
+use carrack_spec::{DocumentKind, SpecName};
 use serde_json::{Map, Value, json};
 
 use common::{parse_strict, parse_validate, specs_dir, vectors};
 
 fn sets() -> (SchemaSet, SchemaSet) {
     (
-        SchemaSet::from_dir(specs_dir().join("runtime-spec/schema")).expect("runtime schemas"),
-        SchemaSet::from_dir(specs_dir().join("image-spec/schema")).expect("image schemas"),
+        SchemaSet::official(SpecName::Runtime).expect("runtime schemas"),
+        SchemaSet::official(SpecName::Image).expect("image schemas"),
     )
+}
+
+#[test]
+fn embedded_schemas_are_the_official_files() {
+    for (spec, dir) in [
+        (SpecName::Runtime, "runtime-spec"),
+        (SpecName::Image, "image-spec"),
+    ] {
+        let checkout_dir = specs_dir().join(dir).join("schema");
+        let checkout = SchemaSet::from_dir(&checkout_dir).expect("checkout schemas");
+        let embedded = SchemaSet::official(spec).expect("embedded schemas");
+        let names: Vec<&str> = embedded.file_names().collect();
+        assert_eq!(
+            names,
+            checkout.file_names().collect::<Vec<_>>(),
+            "{dir}: the embedded files are not the checkout's"
+        );
+        let copies = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("schemas")
+            .join(dir);
+        for name in names {
+            let ours = std::fs::read(copies.join(name)).expect("embedded copy");
+            let theirs = std::fs::read(checkout_dir.join(name)).expect("checkout file");
+            assert!(ours == theirs, "{dir}/{name} differs from the checkout");
+        }
+        assert!(copies.join("LICENSE").is_file(), "{dir}: licence missing");
+    }
+}
+
+#[test]
+fn every_kind_compiles_against_the_embedded_schemas() {
+    let (runtime, image) = sets();
+    for kind in DocumentKind::ALL {
+        let set = match kind.spec() {
+            SpecName::Runtime => &runtime,
+            SpecName::Image => &image,
+        };
+        set.validator_for(kind)
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+    }
 }
 
 fn is_runtime(kind: DocumentKind) -> bool {

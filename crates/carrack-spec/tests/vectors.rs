@@ -43,6 +43,15 @@ fn good_vectors_parse_validate_and_round_trip() {
     assert!(checked >= 25, "only {checked} good vectors found");
 }
 
+/// Bad vectors that only upstream's Go validator code refuses: neither a sentence of the spec
+/// with a MUST nor the schema does, so carrack accepts them.
+#[cfg(feature = "schema")]
+const BAD_ONLY_BY_UPSTREAM_CODE: &[(&str, &str)] = &[(
+    "image-spec/schema/test/config/bad/09.json",
+    "an Env entry without '=': config.md says \"Entries are in the format of VARNAME=VARVALUE.\" \
+     with no MUST, and the schema only wants strings",
+)];
+
 #[cfg(feature = "schema")]
 #[test]
 fn bad_vectors_are_rejected() {
@@ -57,6 +66,14 @@ fn bad_vectors_are_rejected() {
         let rejected_by = match parse_validate(v.kind, &bytes) {
             Err(_) => 0,
             Ok((report, _)) if !report.is_valid() => 2,
+            Ok(_)
+                if BAD_ONLY_BY_UPSTREAM_CODE
+                    .iter()
+                    .any(|(p, _)| v.path.ends_with(p)) =>
+            {
+                eprintln!("accepted on purpose: {}", v.path.display());
+                continue;
+            }
             Ok(_) => {
                 let set = if v.path.to_string_lossy().contains("runtime-spec") {
                     &runtime

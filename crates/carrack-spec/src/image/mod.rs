@@ -26,6 +26,7 @@ pub use descriptor::*;
 pub use digest::*;
 pub use manifest::*;
 pub use media_type::*;
+pub(crate) use validate::RULES;
 
 /// The image-spec version these models implement.
 pub const VERSION: &str = "1.1.1";

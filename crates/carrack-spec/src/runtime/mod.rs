@@ -32,6 +32,7 @@ pub use freebsd::*;
 pub use linux::*;
 pub use solaris::*;
 pub use state::*;
+pub(crate) use validate::RULES;
 pub use validate::{Target, ValidateOptions};
 pub use vm::*;
 pub use windows::*;

@@ -1,6 +1,9 @@
 //! Validation of runtime-spec documents: config, state and features.
+//!
+//! Every check quotes the sentence of the spec it enforces (see [`Rule`]); a check the spec
+//! does not state is not made here, whatever the kernel or a runtime would refuse at run time.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::document::{Document, DocumentKind};
 use crate::rules::{
@@ -10,50 +13,255 @@ use crate::rules::{
 use crate::runtime::*;
 use crate::validation::{Checker, Report, Rule};
 
-const CONFIG_VERSION: Rule = Rule::runtime("config.md", "Specification version");
-const CONFIG_ROOT: Rule = Rule::runtime("config.md", "Root");
-const CONFIG_MOUNTS: Rule = Rule::runtime("config.md", "Mounts");
-const CONFIG_PROCESS: Rule = Rule::runtime("config.md", "Process");
-const CONFIG_USER: Rule = Rule::runtime("config.md", "User");
-const CONFIG_HOOKS: Rule = Rule::runtime("config.md", "POSIX-platform Hooks");
-const CONFIG_ANNOTATIONS: Rule = Rule::runtime("config.md", "Annotations");
-const CONFIG_PLATFORM: Rule = Rule::runtime("config.md", "Platform-specific configuration");
-const CONFIG_HOSTNAME: Rule = Rule::runtime("config.md", "Hostname");
-const LINUX_NS: Rule = Rule::runtime("config-linux.md", "Namespaces");
-const LINUX_IDMAP: Rule = Rule::runtime("config-linux.md", "User namespace mappings");
-const LINUX_TIME: Rule = Rule::runtime("config-linux.md", "Offset for Time Namespace");
-const LINUX_DEVICES: Rule = Rule::runtime("config-linux.md", "Devices");
-const LINUX_NETDEV: Rule = Rule::runtime("config-linux.md", "Network Devices");
-const LINUX_CGROUPS_PATH: Rule = Rule::runtime("config-linux.md", "Cgroups path");
-const LINUX_DEVICE_CGROUP: Rule = Rule::runtime("config-linux.md", "Allowed Device list");
-const LINUX_MEMORY: Rule = Rule::runtime("config-linux.md", "Memory");
-const LINUX_CPU: Rule = Rule::runtime("config-linux.md", "CPU");
-const LINUX_BLKIO: Rule = Rule::runtime("config-linux.md", "Block IO");
-const LINUX_HUGEPAGE: Rule = Rule::runtime("config-linux.md", "Huge page limits");
-const LINUX_RDMA: Rule = Rule::runtime("config-linux.md", "RDMA");
-const LINUX_UNIFIED: Rule = Rule::runtime("config-linux.md", "Unified");
-const LINUX_PROPAGATION: Rule = Rule::runtime("config-linux.md", "Rootfs Mount Propagation");
-const LINUX_SECCOMP: Rule = Rule::runtime("config-linux.md", "Seccomp");
-const LINUX_SYSCTL: Rule = Rule::runtime("config-linux.md", "Sysctl");
-const LINUX_MASKED: Rule = Rule::runtime("config-linux.md", "Masked Paths");
-const LINUX_READONLY: Rule = Rule::runtime("config-linux.md", "Readonly Paths");
-const LINUX_RDT: Rule = Rule::runtime("config-linux.md", "IntelRdt");
-const LINUX_MEMPOLICY: Rule = Rule::runtime("config-linux.md", "Memory policy");
-const LINUX_PERSONALITY: Rule = Rule::runtime("config-linux.md", "Personality");
-const WIN_LAYERS: Rule = Rule::runtime("config-windows.md", "LayerFolders");
-const WIN_DEVICES: Rule = Rule::runtime("config-windows.md", "Devices");
-const WIN_CPU: Rule = Rule::runtime("config-windows.md", "CPU");
-const WIN_HYPERV: Rule = Rule::runtime("config-windows.md", "HyperV");
-const SOLARIS_ANET: Rule = Rule::runtime("config-solaris.md", "Network");
-const SOLARIS_CAPPED: Rule = Rule::runtime("config-solaris.md", "Capped-cpu");
-const VM_HYPERVISOR: Rule = Rule::runtime("config-vm.md", "Hypervisor Object");
-const VM_KERNEL: Rule = Rule::runtime("config-vm.md", "Kernel Object");
-const VM_IMAGE: Rule = Rule::runtime("config-vm.md", "Image Object");
-const ZOS_NS: Rule = Rule::runtime("config-zos.md", "Namespaces");
-const FREEBSD_JAIL: Rule = Rule::runtime("config-freebsd.md", "Jail");
-const STATE: Rule = Rule::runtime("runtime.md", "State");
-const FEATURES: Rule = Rule::runtime("features.md", "Runtime Features");
-const FEATURES_LINUX: Rule = Rule::runtime("features-linux.md", "Linux Features");
+/// Defines each rule as a constant and lists them all in `RULES`.
+macro_rules! rules {
+    ($($name:ident = $ctor:ident($chapter:literal, $section:literal, $quote:literal) $(because $basis:ident)?;)*) => {
+        $(const $name: Rule = Rule::$ctor($chapter, $section, $quote)$(.because(&$basis))?;)*
+        /// Every rule the runtime-spec validators check.
+        pub(crate) const RULES: &[Rule] = &[$($name),*];
+    };
+}
+
+rules! {
+    // config.md
+    VALID_VALUES = runtime("config.md", "Valid values",
+        "Runtimes MUST generate an error when invalid or unsupported values are encountered.");
+    CONFIG_VERSION = runtime("config.md", "Specification version",
+        "ociVersion (string, REQUIRED) MUST be in SemVer v2.0.0 format");
+    ROOT_HYPERV = runtime("config.md", "Root",
+        "For Hyper-V Containers, this field MUST NOT be set.");
+    ROOT_WINDOWS = runtime("config.md", "Root",
+        "On Windows, for Windows Server Containers, this field is REQUIRED.");
+    ROOT_REQUIRED = runtime("config.md", "Root",
+        "On all other platforms, this field is REQUIRED.");
+    ROOT_PATH_WINDOWS = runtime("config.md", "Root",
+        "On Windows, path MUST be a volume GUID path.");
+    ROOT_PATH_CONVENTION = runtime("config.md", "Root",
+        "The value SHOULD be the conventional rootfs.");
+    ROOT_READONLY_WINDOWS = runtime("config.md", "Root",
+        "On Windows, this field MUST be omitted or false.");
+    MOUNT_DEST_LINUX = runtime("config.md", "Mounts",
+        "Linux: This value SHOULD be an absolute path.");
+    MOUNT_DEST_WINDOWS = runtime("config.md", "Mounts",
+        "Windows: This value MUST be an absolute path.");
+    MOUNT_NESTED_WINDOWS = runtime("config.md", "Mounts",
+        "One mount destination MUST NOT be nested within another mount");
+    MOUNT_DEST_SOLARIS = runtime("config.md", "Mounts",
+        "Solaris: This value MUST be an absolute path.");
+    MOUNT_DEST_OTHER = runtime("config.md", "Mounts",
+        "For all other platforms: This value MUST be an absolute path.");
+    MOUNT_UID_WITH_GID = runtime("config.md", "POSIX-platform Mounts",
+        "If specified, it MUST be specified along with gidMappings.");
+    MOUNT_GID_WITH_UID = runtime("config.md", "POSIX-platform Mounts",
+        "If specified, it MUST be specified along with uidMappings.");
+    MOUNT_IDMAP_OPTION = runtime("config.md", "POSIX-platform Mounts",
+        "If specified, the options field of the mounts structure SHOULD contain either idmap or ridmap to specify whether the mapping should be applied recursively for rbind mounts, as well as to ensure that older runtimes will not silently ignore this field.");
+    PROCESS_FOR_START = runtime("config.md", "Process",
+        "This property is REQUIRED when start is called.");
+    PROCESS_CWD = runtime("config.md", "Process",
+        "cwd (string, REQUIRED) is the working directory that will be set for the executable. This value MUST be an absolute path.");
+    PROCESS_ARGS = runtime("config.md", "Process",
+        "This specification extends the IEEE standard in that at least one entry is REQUIRED (non-Windows), and that entry is used with the same semantics as execvp's file.");
+    PROCESS_ARGS_WINDOWS = runtime("config.md", "Process",
+        "This field is OPTIONAL on Windows, and commandLine is REQUIRED if this field is omitted.");
+    RLIMIT_TYPE = runtime("config.md", "POSIX process",
+        "The runtime MUST generate an error for any values which cannot be mapped to a relevant kernel interface.");
+    RLIMIT_DUPLICATE = runtime("config.md", "POSIX process",
+        "If rlimits contains duplicated entries with same type, the runtime MUST generate an error.");
+    CAPABILITY_UNKNOWN = runtime("config.md", "Linux Process",
+        "Any value which cannot be mapped to a relevant kernel interface, or cannot be granted otherwise MUST be logged as a warning by the runtime. Runtimes SHOULD NOT fail if the container configuration requests capabilities that cannot be granted");
+    SCHED_POLICY = runtime("config.md", "Linux Process",
+        "policy (string, REQUIRED) represents the scheduling policy. A valid list of values is: SCHED_OTHER SCHED_FIFO SCHED_RR SCHED_BATCH SCHED_ISO SCHED_IDLE SCHED_DEADLINE")
+        because VALID_VALUES;
+    SCHED_FLAGS = runtime("config.md", "Linux Process",
+        "flags (array of strings, OPTIONAL) is an array of strings representing scheduling flags. A valid list of values is: SCHED_FLAG_RESET_ON_FORK SCHED_FLAG_RECLAIM SCHED_FLAG_DL_OVERRUN SCHED_FLAG_KEEP_POLICY SCHED_FLAG_KEEP_PARAMS SCHED_FLAG_UTIL_CLAMP_MIN SCHED_FLAG_UTIL_CLAMP_MAX")
+        because VALID_VALUES;
+    IOPRIO_CLASS = runtime("config.md", "Linux Process",
+        "class (string, REQUIRED) specifies the I/O scheduling class. Possible values are IOPRIO_CLASS_RT, IOPRIO_CLASS_BE, and IOPRIO_CLASS_IDLE.")
+        because VALID_VALUES;
+    EXEC_CPU_AFFINITY = runtime("config.md", "Linux Process",
+        "This is a a comma-separated list, with dashes to represent ranges.")
+        because VALID_VALUES;
+    USER_UID = runtime("config.md", "POSIX-platform User",
+        "uid (int, REQUIRED) specifies the user ID in the container namespace.");
+    USER_GID = runtime("config.md", "POSIX-platform User",
+        "gid (int, REQUIRED) specifies the group ID in the container namespace.");
+    HOOK_PATH = runtime("config.md", "POSIX-platform Hooks",
+        "This specification extends the IEEE standard in that path MUST be absolute.");
+    HOOK_TIMEOUT = runtime("config.md", "POSIX-platform Hooks",
+        "If set, timeout MUST be greater than zero.");
+    ANNOTATION_KEY_EMPTY = runtime("config.md", "Annotations",
+        "Keys MUST NOT be an empty string.");
+    ANNOTATION_KEY_DOMAIN = runtime("config.md", "Annotations",
+        "Keys SHOULD be named using a reverse domain notation - e.g. com.example.myKey.");
+    WINDOWS_REQUIRED = runtime("config.md", "Platform-specific configuration",
+        "windows (object, OPTIONAL) Windows-specific configuration. This MUST be set if the target platform of this spec is windows.");
+    // config-linux.md
+    LINUX_NS_TYPE = runtime("config-linux.md", "Namespaces",
+        "type (string, REQUIRED) - namespace type. The following namespace types SHOULD be supported: pid … network … mount … ipc … uts … user … cgroup … time")
+        because VALID_VALUES;
+    LINUX_NS_PATH = runtime("config-linux.md", "Namespaces",
+        "This value MUST be an absolute path in the runtime mount namespace.");
+    LINUX_NS_DUPLICATE = runtime("config-linux.md", "Namespaces",
+        "If a namespaces field contains duplicated namespaces with same type, the runtime MUST generate an error.");
+    LINUX_DEVICE_TYPE = runtime("config-linux.md", "Devices",
+        "type (string, REQUIRED) - type of device: c, b, u or p.")
+        because VALID_VALUES;
+    LINUX_DEVICE_PATH = runtime("config-linux.md", "Devices",
+        "path (string, REQUIRED) - full path to device inside container.");
+    LINUX_DEVICE_NUMBERS = runtime("config-linux.md", "Devices",
+        "major, minor (int64, REQUIRED unless type is p) - major, minor numbers for the device.");
+    LINUX_DEVICE_DUPLICATE = runtime("config-linux.md", "Devices",
+        "The same type, major and minor SHOULD NOT be used for multiple devices.");
+    LINUX_CGROUPS_PATH = runtime("config-linux.md", "Cgroups Path",
+        "Runtimes MAY consider certain cgroupsPath values to be invalid, and MUST generate an error if this is the case.");
+    LINUX_DEVICE_CGROUP_TYPE = runtime("config-linux.md", "Allowed Device list",
+        "type (string, OPTIONAL) - type of device: a (all), c (char), or b (block).")
+        because VALID_VALUES;
+    LINUX_DEVICE_CGROUP_ACCESS = runtime("config-linux.md", "Allowed Device list",
+        "access (string, OPTIONAL) - cgroup permissions for device. A composition of r (read), w (write), and m (mknod).")
+        because VALID_VALUES;
+    LINUX_SWAPPINESS = runtime("config-linux.md", "Memory",
+        "swappiness (uint64, OPTIONAL) - sets swappiness parameter of vmscan (See sysctl's vm.swappiness) The values are from 0 to 100.")
+        because VALID_VALUES;
+    LINUX_MEMORY_KERNEL = runtime("config-linux.md", "Memory",
+        "kernel (int64, OPTIONAL, NOT RECOMMENDED) - sets hard limit for kernel memory");
+    LINUX_MEMORY_KERNEL_TCP = runtime("config-linux.md", "Memory",
+        "kernelTCP (int64, OPTIONAL, NOT RECOMMENDED) - sets hard limit for kernel TCP buffer memory");
+    LINUX_CPU_LIST = runtime("config-linux.md", "CPU",
+        "This is a comma-separated list, with dashes to represent ranges.")
+        because VALID_VALUES;
+    LINUX_CPU_BURST = runtime("config-linux.md", "CPU",
+        "If specified, this value MUST be no larger than any positive quota (runtimes MAY generate an error).");
+    LINUX_CPU_IDLE = runtime("config-linux.md", "CPU",
+        "idle (int64, OPTIONAL) - cgroups are configured with minimum weight, 0: default behavior, 1: SCHED_IDLE.")
+        because VALID_VALUES;
+    LINUX_BLKIO_WEIGHT_DEVICE = runtime("config-linux.md", "Block IO",
+        "You MUST specify at least one of weight or leafWeight in a given entry, and MAY specify both.");
+    LINUX_BLKIO_BPS_RATE = runtime("config-linux.md", "Block IO",
+        "rate (uint64, REQUIRED) - bandwidth rate limit in bytes per second for the device");
+    LINUX_BLKIO_IOPS_RATE = runtime("config-linux.md", "Block IO",
+        "rate (uint64, REQUIRED) - IO rate limit for the device");
+    LINUX_HUGEPAGE_SIZE = runtime("config-linux.md", "Huge page limits",
+        "The value has the format <size><unit-prefix>B (64KB, 2MB, 1GB)")
+        because VALID_VALUES;
+    LINUX_RDMA = runtime("config-linux.md", "RDMA",
+        "You MUST specify at least one of the hcaHandles or hcaObjects in a given entry, and MAY specify both.");
+    LINUX_PROPAGATION = runtime("config-linux.md", "Rootfs Mount Propagation",
+        "Its value is either shared, slave, private or unbindable.")
+        because VALID_VALUES;
+    LINUX_SECCOMP_DEFAULT_ACTION = runtime("config-linux.md", "Seccomp",
+        "defaultAction (string, REQUIRED) - the default action for seccomp. Allowed values are the same as syscalls[].action.")
+        because VALID_VALUES;
+    LINUX_SECCOMP_ERRNO = runtime("config-linux.md", "Seccomp",
+        "Some actions like SCMP_ACT_ERRNO and SCMP_ACT_TRACE allow to specify the errno code to return. When the action doesn't support an errno, the runtime MUST print and error and fail.");
+    LINUX_SECCOMP_ARCH = runtime("config-linux.md", "Seccomp",
+        "architectures (array of strings, OPTIONAL) - the architecture used for system calls. A valid list of constants as of libseccomp v2.6.0 is shown below.")
+        because VALID_VALUES;
+    LINUX_SECCOMP_FLAGS = runtime("config-linux.md", "Seccomp",
+        "flags (array of strings, OPTIONAL) - list of flags to use with seccomp(2). A valid list of constants is shown below.")
+        because VALID_VALUES;
+    LINUX_SECCOMP_METADATA = runtime("config-linux.md", "Seccomp",
+        "This field MUST NOT be set if listenerPath is not set.");
+    LINUX_SECCOMP_NAMES = runtime("config-linux.md", "Seccomp",
+        "names MUST contain at least one entry.");
+    LINUX_SECCOMP_ACTION = runtime("config-linux.md", "Seccomp",
+        "action (string, REQUIRED) - the action for seccomp rules. A valid list of constants as of libseccomp v2.6.0 is shown below.")
+        because VALID_VALUES;
+    LINUX_SECCOMP_OP = runtime("config-linux.md", "Seccomp",
+        "op (string, REQUIRED) - the operator for syscall arguments in seccomp. A valid list of constants as of libseccomp v2.6.0 is shown below.")
+        because VALID_VALUES;
+    LINUX_MASKED = runtime("config-linux.md", "Masked Paths",
+        "The values MUST be absolute paths in the container namespace.");
+    LINUX_READONLY = runtime("config-linux.md", "Readonly Paths",
+        "The values MUST be absolute paths in the container namespace.");
+    LINUX_RDT_L3 = runtime("config-linux.md", "IntelRdt",
+        "The value SHOULD start with L3: and SHOULD NOT contain newlines.");
+    LINUX_RDT_MB = runtime("config-linux.md", "IntelRdt",
+        "The value MUST start with MB: and MUST NOT contain newlines.");
+    LINUX_RDT_SCHEMATA = runtime("config-linux.md", "IntelRdt",
+        "Each element represents one line in the schemata file. The value MUST NOT contain newlines.");
+    LINUX_MEMPOLICY_MODE = runtime("config-linux.md", "Memory policy",
+        "mode (string, REQUIRED) - A valid list of constants is shown below.")
+        because VALID_VALUES;
+    LINUX_MEMPOLICY_NODES = runtime("config-linux.md", "Memory policy",
+        "This is a comma-separated list, with dashes to represent ranges.")
+        because VALID_VALUES;
+    LINUX_MEMPOLICY_FLAGS = runtime("config-linux.md", "Memory policy",
+        "flags (array of strings, OPTIONAL) - list of flags to use with set_mempolicy(2). A valid list of constants is shown below.")
+        because VALID_VALUES;
+    LINUX_PERSONALITY_DOMAIN = runtime("config-linux.md", "Personality",
+        "domain (string, REQUIRED) - the execution domain.");
+    LINUX_PERSONALITY_DOMAINS = runtime("config-linux.md", "Personality",
+        "The valid list of constants is shown below.")
+        because VALID_VALUES;
+    // config-windows.md
+    WIN_LAYERS = runtime("config-windows.md", "LayerFolders",
+        "layerFolders MUST contain at least one entry.");
+    WIN_DEVICE_ID_TYPE = runtime("config-windows.md", "Devices",
+        "Today, Windows only supports a value of class, which identifies id as a device interface class GUID.")
+        because VALID_VALUES;
+    WIN_CPU_EXCLUSIVE = runtime("config-windows.md", "CPU",
+        "The following parameters can be specified (mutually exclusive):")
+        because VALID_VALUES;
+    WIN_CPU_SHARES = runtime("config-windows.md", "CPU",
+        "The processor shares (weight at the platform level) is a value between 0 and 10,000.")
+        because VALID_VALUES;
+    // config-vm.md
+    VM_HYPERVISOR_PATH = runtime("config-vm.md", "Hypervisor Object",
+        "path (string, REQUIRED) path to the hypervisor binary that manages the container virtual machine. This value MUST be an absolute path in the runtime mount namespace.");
+    VM_KERNEL_PATH = runtime("config-vm.md", "Kernel Object",
+        "path (string, REQUIRED) path to the kernel used to boot the container virtual machine. This value MUST be an absolute path in the runtime mount namespace.");
+    VM_INITRD_PATH = runtime("config-vm.md", "Kernel Object",
+        "initrd (string, OPTIONAL) path to an initial ramdisk to be used by the container virtual machine. This value MUST be an absolute path in the runtime mount namespace.");
+    VM_IMAGE_PATH = runtime("config-vm.md", "Image Object",
+        "path (string, REQUIRED) path to the container virtual machine root image. This value MUST be an absolute path in the runtime mount namespace.");
+    // config-zos.md
+    ZOS_NS_TYPE = runtime("config-zos.md", "Namespaces",
+        "type (string, REQUIRED) - namespace type. The following namespace types SHOULD be supported: pid … mount … ipc … uts")
+        because VALID_VALUES;
+    ZOS_NS_PATH = runtime("config-zos.md", "Namespaces",
+        "This value MUST be an absolute path in the runtime mount namespace.");
+    ZOS_NS_DUPLICATE = runtime("config-zos.md", "Namespaces",
+        "If a namespaces field contains duplicated namespaces with same type, the runtime MUST generate an error.");
+    // config-freebsd.md
+    FREEBSD_DEVICE_PATH = runtime("config-freebsd.md", "Devices",
+        "path (string, REQUIRED) - the device path relative to /dev");
+    FREEBSD_HOST = runtime("config-freebsd.md", "Jail",
+        "The value can be \"new\" which allows these values to be overridden in the container or \"inherit\" to use the host values (or parent container values).")
+        because VALID_VALUES;
+    FREEBSD_VNET = runtime("config-freebsd.md", "Jail",
+        "The value can be \"new\" which causes a new vnet to be created for the container or \"inherit\" which shares the vnet for the parent container (or host if there is no parent).")
+        because VALID_VALUES;
+    FREEBSD_IP4 = runtime("config-freebsd.md", "Jail",
+        "Set to \"inherit\" to allow access to host (or parent container) addresses or set to \"disable\" to stop use of IPv4 entirely.")
+        because VALID_VALUES;
+    FREEBSD_IP6 = runtime("config-freebsd.md", "Jail",
+        "Set to \"inherit\" to allow access to host (or parent container) addresses or set to \"disable\" to stop use of IPv6 entirely.")
+        because VALID_VALUES;
+    FREEBSD_SYSV = runtime("config-freebsd.md", "Jail",
+        "If set to \"inherit\", all IPC objects in the host (or parent container) are visible to this container … If set to \"new\", the container will have its own key namespace … If set to \"disable\", the container cannot perform any sysvmsg-related system calls.")
+        because VALID_VALUES;
+    FREEBSD_ENFORCE_STATFS = runtime("config-freebsd.md", "Jail",
+        "A value of 0 allows visibility of all host mounts, 1 allows visibility of mounts nested under the container's root and 2 only allows the container root to be visible.")
+        because VALID_VALUES;
+    FREEBSD_VNET_IP = runtime("config-freebsd.md", "Jail",
+        "A container which needs its own network namespace SHOULD set \"vnet\" to \"new\" and leave \"ip4\" and \"ip6\" unchanged.");
+    // runtime.md
+    STATE_BUNDLE = runtime("runtime.md", "State",
+        "bundle (string, REQUIRED) is the absolute path to the container's bundle directory.");
+    STATE_PID = runtime("runtime.md", "State",
+        "pid (int, REQUIRED when status is created or running on Linux, OPTIONAL on other platforms) is the ID of the container process.");
+    // features.md, features-linux.md
+    FEATURES_VERSION_MIN = runtime("features.md", "Specification version",
+        "ociVersionMin (string, REQUIRED) The minimum recognized version of the Open Container Initiative Runtime Specification. The runtime MUST accept this value as the ociVersion property of config.json.");
+    FEATURES_VERSION_MAX = runtime("features.md", "Specification version",
+        "ociVersionMax (string, REQUIRED) The maximum recognized version of the Open Container Initiative Runtime Specification. The runtime MUST accept this value as the ociVersion property of config.json.");
+    FEATURES_VERSION_ORDER = runtime("features.md", "Specification version",
+        "The value MUST NOT be less than the value of the ociVersionMin property.");
+    FEATURES_SUPPORTED_FLAGS = runtime("features-linux.md", "Seccomp",
+        "supportedFlags (array of strings, OPTIONAL) The recognized and supported names of the seccomp flags. … The runtime MUST recognize and support the elements in this array in the flags property of the linux.seccomp object in config.json.");
+}
 
 /// The platform a configuration is meant for; several rules depend on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,29 +342,23 @@ impl Document for State {
     const KIND: DocumentKind = DocumentKind::State;
     fn validate(&self) -> Report {
         let mut c = Checker::new();
-        version(&mut c, "ociVersion", &self.oci_version, STATE);
-        if self.id.is_empty() {
-            c.must_at("id", STATE, "id must not be empty");
-        }
         if !is_abs_posix(&self.bundle) && !is_abs_windows(&self.bundle) {
             c.must_at(
                 "bundle",
-                STATE,
-                format!("bundle {:?} must be an absolute path", self.bundle),
+                STATE_BUNDLE,
+                format!("bundle {:?} is not an absolute path", self.bundle),
             );
         }
         if matches!(self.status, Status::Created | Status::Running) && self.pid.is_none() {
             c.must(
-                STATE,
+                STATE_PID,
                 format!(
-                    "pid is REQUIRED on Linux when status is {:?}",
+                    "pid is missing, and it is REQUIRED on Linux when status is {:?}",
                     self.status.as_str()
                 ),
             );
         }
-        c.opt("annotations", &self.annotations, |c, a| {
-            annotations(c, a, STATE)
-        });
+        c.opt("annotations", &self.annotations, annotations);
         c.finish()
     }
 }
@@ -165,102 +367,78 @@ impl Document for Features {
     const KIND: DocumentKind = DocumentKind::Features;
     fn validate(&self) -> Report {
         let mut c = Checker::new();
-        version(&mut c, "ociVersionMin", &self.oci_version_min, FEATURES);
-        version(&mut c, "ociVersionMax", &self.oci_version_max, FEATURES);
+        for (member, v, rule) in [
+            ("ociVersionMin", &self.oci_version_min, FEATURES_VERSION_MIN),
+            ("ociVersionMax", &self.oci_version_max, FEATURES_VERSION_MAX),
+        ] {
+            if !is_semver(v) {
+                c.must_at(
+                    member,
+                    rule,
+                    format!(
+                        "{member} {v:?} is not a SemVer 2.0.0 version, so no runtime can accept it as the ociVersion of config.json"
+                    ),
+                );
+            }
+        }
         if let (Some(min), Some(max)) = (
             semver_core(&self.oci_version_min),
             semver_core(&self.oci_version_max),
         ) && min > max
         {
-            c.must(
-                FEATURES,
-                "ociVersionMin must not be greater than ociVersionMax",
+            c.must_at(
+                "ociVersionMax",
+                FEATURES_VERSION_ORDER,
+                format!(
+                    "ociVersionMax {} is less than ociVersionMin {}",
+                    self.oci_version_max, self.oci_version_min
+                ),
             );
         }
-        c.opt("hooks", &self.hooks, |c, hooks| {
-            const KNOWN: [&str; 6] = [
-                "prestart",
-                "createRuntime",
-                "createContainer",
-                "startContainer",
-                "poststart",
-                "poststop",
-            ];
-            for (i, h) in hooks.iter().enumerate() {
-                if !KNOWN.contains(&h.as_str()) {
-                    c.should_at(i, FEATURES, format!("unknown hook kind {h:?}"));
-                }
-            }
-        });
-        c.opt("annotations", &self.annotations, |c, a| {
-            annotations(c, a, FEATURES)
-        });
-        c.opt("linux", &self.linux, |c, l| {
-            c.opt("namespaces", &l.namespaces, |c, v| {
-                unknown_values(c, v, FEATURES_LINUX, "namespace type")
-            });
-            c.opt("capabilities", &l.capabilities, |c, v| {
-                unknown_values(c, v, FEATURES_LINUX, "capability")
-            });
-            c.opt("seccomp", &l.seccomp, |c, s| {
-                c.opt("actions", &s.actions, |c, v| {
-                    unknown_values(c, v, FEATURES_LINUX, "seccomp action")
-                });
-                c.opt("operators", &s.operators, |c, v| {
-                    unknown_values(c, v, FEATURES_LINUX, "seccomp operator")
-                });
-                c.opt("archs", &s.archs, |c, v| {
-                    unknown_values(c, v, FEATURES_LINUX, "seccomp architecture")
-                });
-                c.opt("knownFlags", &s.known_flags, |c, v| {
-                    unknown_values(c, v, FEATURES_LINUX, "seccomp flag")
-                });
-                if let (Some(known), Some(supported)) = (&s.known_flags, &s.supported_flags) {
+        c.opt("annotations", &self.annotations, annotations);
+        let flags = self
+            .linux
+            .as_ref()
+            .and_then(|l| l.seccomp.as_ref())
+            .map(|s| (&s.known_flags, &s.supported_flags));
+        if let Some((Some(known), Some(supported))) = flags {
+            c.at("linux", |c| {
+                c.at("seccomp", |c| {
                     c.at("supportedFlags", |c| {
                         for (i, f) in supported.iter().enumerate() {
                             if !known.contains(f) {
                                 c.must_at(
                                     i,
-                                    FEATURES_LINUX,
-                                    format!("supported flag {f} is not in knownFlags"),
+                                    FEATURES_SUPPORTED_FLAGS,
+                                    format!(
+                                        "supported flag {f} is not among the recognised knownFlags"
+                                    ),
                                 );
                             }
                         }
-                    });
-                }
+                    })
+                })
             });
-            c.opt("memoryPolicy", &l.memory_policy, |c, m| {
-                c.opt("modes", &m.modes, |c, v| {
-                    unknown_values(c, v, FEATURES_LINUX, "memory policy mode")
-                });
-                c.opt("flags", &m.flags, |c, v| {
-                    unknown_values(c, v, FEATURES_LINUX, "memory policy flag")
-                });
-            });
-        });
+        }
         c.finish()
     }
 }
 
-/// A value of an open enumeration: known or not.
-trait OpenValue {
-    fn known(&self) -> bool;
+/// A value of a closed enumeration: one the spec lists, or not.
+trait ListedValue {
+    fn listed(&self) -> bool;
     fn text(&self) -> &str;
 }
 
-macro_rules! open_value {
+macro_rules! listed_value {
     ($($t:ty),*) => {$(
-        impl OpenValue for $t {
-            fn known(&self) -> bool { self.is_known() }
+        impl ListedValue for $t {
+            fn listed(&self) -> bool { self.is_known() }
             fn text(&self) -> &str { self.as_str() }
         }
     )*};
 }
-open_value!(
-    NamespaceType,
-    Capability,
-    SeccompAction,
-    SeccompOperator,
+listed_value!(
     SeccompArch,
     SeccompFlag,
     MemoryPolicyMode,
@@ -268,57 +446,30 @@ open_value!(
     SchedulerFlag
 );
 
-/// SHOULD findings for every unknown value of a list (the runtime will not recognise them).
-fn unknown_values<T: OpenValue>(c: &mut Checker, values: &[T], rule: Rule, what: &str) {
+/// A finding for every value of `values` that the spec's list (quoted by `rule`) lacks.
+fn listed_values<T: ListedValue>(c: &mut Checker, values: &[T], rule: Rule, what: &str) {
     for (i, v) in values.iter().enumerate() {
-        if !v.known() {
-            c.should_at(i, rule, format!("unknown {what} {:?}", v.text()));
-        }
-    }
-}
-
-/// MUST findings for every unknown value of a list.
-fn known_values<T: OpenValue>(c: &mut Checker, values: &[T], rule: Rule, what: &str) {
-    for (i, v) in values.iter().enumerate() {
-        if !v.known() {
-            c.must_at(i, rule, format!("unknown {what} {:?}", v.text()));
-        }
-    }
-}
-
-fn version(c: &mut Checker, member: &str, v: &str, rule: Rule) {
-    if !is_semver(v) {
-        c.must_at(
-            member,
-            rule,
-            format!("{member} {v:?} is not a SemVer 2.0.0 version"),
-        );
-    }
-}
-
-fn annotations(c: &mut Checker, a: &std::collections::BTreeMap<String, String>, rule: Rule) {
-    for key in a.keys() {
-        if key.is_empty() {
-            c.must_at(key, rule, "annotation keys must not be empty");
-        } else if !key.contains('.') {
-            c.should_at(
-                key,
+        if !v.listed() {
+            c.must_at(
+                i,
                 rule,
-                format!("annotation key {key:?} should use reverse domain notation"),
+                format!("{:?} is not a {what} the spec lists", v.text()),
             );
         }
     }
 }
 
-fn env(c: &mut Checker, env: &[String], rule: Rule) {
-    for (i, e) in env.iter().enumerate() {
-        match e.split_once('=') {
-            Some((k, _)) if !k.is_empty() => {}
-            _ => c.should_at(
-                i,
-                rule,
-                format!("environment entry {e:?} is not of the form KEY=value"),
-            ),
+/// The key rules of config.md § Annotations, which state and features annotations follow too.
+fn annotations(c: &mut Checker, a: &BTreeMap<String, String>) {
+    for key in a.keys() {
+        if key.is_empty() {
+            c.must_at(key, ANNOTATION_KEY_EMPTY, "an annotation key is empty");
+        } else if !key.contains('.') {
+            c.should_at(
+                key,
+                ANNOTATION_KEY_DOMAIN,
+                format!("annotation key {key:?} is not in reverse domain notation"),
+            );
         }
     }
 }
@@ -336,47 +487,35 @@ impl Spec {
     pub fn validate_with(&self, opts: &ValidateOptions) -> Report {
         let target = opts.target.unwrap_or_else(|| Target::infer(self));
         let mut c = Checker::new();
-        version(&mut c, "ociVersion", &self.oci_version, CONFIG_VERSION);
+        if !is_semver(&self.oci_version) {
+            c.must_at(
+                "ociVersion",
+                CONFIG_VERSION,
+                format!(
+                    "ociVersion {:?} is not a SemVer 2.0.0 version",
+                    self.oci_version
+                ),
+            );
+        }
         self.check_root(&mut c, target);
         c.opt("mounts", &self.mounts, |c, mounts| {
             check_mounts(c, mounts, target)
         });
         match &self.process {
             Some(p) => c.at("process", |c| check_process(c, p, target)),
-            None if opts.for_start => {
-                c.must(CONFIG_PROCESS, "process is REQUIRED when start is called")
-            }
+            None if opts.for_start => c.must(PROCESS_FOR_START, "process is missing"),
             None => {}
         }
-        if self.hostname.is_some() && target == Target::Linux {
-            let has_uts = self
-                .linux
-                .as_ref()
-                .and_then(|l| l.namespaces.as_ref())
-                .is_some_and(|ns| ns.iter().any(|n| n.kind == NamespaceType::Uts));
-            if !has_uts {
-                c.should_at(
-                    "hostname",
-                    CONFIG_HOSTNAME,
-                    "setting hostname needs a new UTS namespace",
-                );
-            }
-        }
         c.opt("hooks", &self.hooks, check_hooks);
-        c.opt("annotations", &self.annotations, |c, a| {
-            annotations(c, a, CONFIG_ANNOTATIONS)
-        });
-        match target {
-            Target::Windows if self.windows.is_none() => c.must(
-                CONFIG_PLATFORM,
-                "windows MUST be set when the target platform is Windows",
-            ),
-            Target::Linux | Target::Unknown => {}
-            _ => {}
+        c.opt("annotations", &self.annotations, annotations);
+        if target == Target::Windows && self.windows.is_none() {
+            c.must(
+                WINDOWS_REQUIRED,
+                "the target platform is Windows but windows is not set",
+            );
         }
-        c.opt("linux", &self.linux, |c, l| check_linux(c, l, self));
+        c.opt("linux", &self.linux, check_linux);
         c.opt("windows", &self.windows, check_windows);
-        c.opt("solaris", &self.solaris, check_solaris);
         c.opt("vm", &self.vm, check_vm);
         c.opt("zos", &self.zos, check_zos);
         c.opt("freebsd", &self.freebsd, check_freebsd);
@@ -386,34 +525,33 @@ impl Spec {
     fn check_root(&self, c: &mut Checker, target: Target) {
         let hyperv = self.windows.as_ref().is_some_and(|w| w.hyperv.is_some());
         match (&self.root, target) {
-            (Some(_), Target::Windows) if hyperv => c.must_at(
-                "root",
-                CONFIG_ROOT,
-                "root MUST NOT be set for Hyper-V containers",
-            ),
+            (Some(_), Target::Windows) if hyperv => {
+                c.must_at("root", ROOT_HYPERV, "root is set for a Hyper-V container")
+            }
             (None, Target::Windows) if !hyperv => c.must(
-                CONFIG_ROOT,
-                "root is REQUIRED for Windows Server containers",
+                ROOT_WINDOWS,
+                "root is missing for a Windows Server container",
             ),
             (None, Target::Windows | Target::Unknown) => {}
-            (None, _) => c.must(CONFIG_ROOT, "root is REQUIRED on this platform"),
+            (None, _) => c.must(ROOT_REQUIRED, "root is missing"),
             (Some(root), _) => c.at("root", |c| {
-                if root.path.is_empty() {
-                    c.must_at("path", CONFIG_ROOT, "root.path must not be empty");
-                } else if target == Target::Windows {
+                if target == Target::Windows {
                     if !is_volume_guid_path(&root.path) {
                         c.must_at(
                             "path",
-                            CONFIG_ROOT,
-                            r"on Windows root.path MUST be a volume GUID path (\\?\Volume{GUID}\)",
+                            ROOT_PATH_WINDOWS,
+                            format!(
+                                r"root.path {:?} is not a volume GUID path (\\?\Volume{{GUID}}\)",
+                                root.path
+                            ),
                         );
                     }
                 } else if target.is_posix() && root.path != "rootfs" && !is_abs_posix(&root.path) {
                     c.should_at(
                         "path",
-                        CONFIG_ROOT,
+                        ROOT_PATH_CONVENTION,
                         format!(
-                            "a relative root.path SHOULD be the conventional \"rootfs\", not {:?}",
+                            "root.path is the relative path {:?}, not the conventional \"rootfs\"",
                             root.path
                         ),
                     );
@@ -421,8 +559,8 @@ impl Spec {
                 if target == Target::Windows && root.readonly == Some(true) {
                     c.must_at(
                         "readonly",
-                        CONFIG_ROOT,
-                        "on Windows root.readonly MUST be omitted or false",
+                        ROOT_READONLY_WINDOWS,
+                        "root.readonly is true on Windows",
                     );
                 }
             }),
@@ -445,86 +583,59 @@ fn check_mounts(c: &mut Checker, mounts: &[Mount], target: Target) {
         c.at(i, |c| {
             c.at("destination", |c| {
                 let d = &m.destination;
+                let not_absolute = format!("destination {d:?} is not an absolute path");
                 match target {
-                    Target::Linux if !is_abs_posix(d) => {
-                        c.should(CONFIG_MOUNTS, format!("destination {d:?} SHOULD be an absolute path"))
-                    }
+                    Target::Linux if !is_abs_posix(d) => c.should(MOUNT_DEST_LINUX, not_absolute),
                     Target::Windows => {
                         if !is_abs_windows(d) {
-                            c.must(CONFIG_MOUNTS, format!("destination {d:?} MUST be an absolute path on Windows"));
+                            c.must(MOUNT_DEST_WINDOWS, not_absolute);
                         }
                         let me = &win_dests[i];
-                        if let Some(j) = win_dests
-                            .iter()
-                            .enumerate()
-                            .position(|(j, other)| j != i && me.starts_with(other.as_str()) && me.as_bytes().get(other.len()) == Some(&b'\\'))
-                        {
-                            c.must(CONFIG_MOUNTS, format!("destination {d:?} is nested within mount {j}"));
+                        if let Some(j) = win_dests.iter().enumerate().position(|(j, other)| {
+                            j != i
+                                && me.starts_with(other.as_str())
+                                && me.as_bytes().get(other.len()) == Some(&b'\\')
+                        }) {
+                            c.must(
+                                MOUNT_NESTED_WINDOWS,
+                                format!("destination {d:?} is nested within mount {j}"),
+                            );
                         }
                     }
-                    Target::Linux | Target::Unknown => {}
-                    _ if !is_abs_posix(d) => {
-                        c.must(CONFIG_MOUNTS, format!("destination {d:?} MUST be an absolute path"))
+                    Target::Solaris if !is_abs_posix(d) => {
+                        c.must(MOUNT_DEST_SOLARIS, not_absolute)
                     }
+                    Target::Linux | Target::Unknown | Target::Solaris => {}
+                    _ if !is_abs_posix(d) => c.must(MOUNT_DEST_OTHER, not_absolute),
                     _ => {}
                 }
             });
             match (&m.uid_mappings, &m.gid_mappings) {
-                (Some(_), None) => c.must_at("uidMappings", CONFIG_MOUNTS, "uidMappings MUST be specified along with gidMappings"),
-                (None, Some(_)) => c.must_at("gidMappings", CONFIG_MOUNTS, "gidMappings MUST be specified along with uidMappings"),
-                (Some(u), Some(g)) => {
-                    c.at("uidMappings", |c| id_mappings(c, u, CONFIG_MOUNTS));
-                    c.at("gidMappings", |c| id_mappings(c, g, CONFIG_MOUNTS));
-                    let idmap = m.options.as_ref().is_some_and(|o| o.iter().any(|o| o == "idmap" || o == "ridmap"));
+                (Some(_), None) => c.must_at(
+                    "uidMappings",
+                    MOUNT_UID_WITH_GID,
+                    "uidMappings is set without gidMappings",
+                ),
+                (None, Some(_)) => c.must_at(
+                    "gidMappings",
+                    MOUNT_GID_WITH_UID,
+                    "gidMappings is set without uidMappings",
+                ),
+                (Some(_), Some(_)) => {
+                    let idmap = m
+                        .options
+                        .as_ref()
+                        .is_some_and(|o| o.iter().any(|o| o == "idmap" || o == "ridmap"));
                     if !idmap {
-                        c.should(CONFIG_MOUNTS, "a mount with uidMappings/gidMappings SHOULD have the idmap or ridmap option");
+                        c.should(
+                            MOUNT_IDMAP_OPTION,
+                            "the mount has uidMappings and gidMappings but neither the idmap nor the ridmap option",
+                        );
                     }
                 }
                 (None, None) => {}
             }
         });
-    }
-}
-
-fn id_mappings(c: &mut Checker, maps: &[IdMapping], rule: Rule) {
-    if maps.len() > 340 {
-        c.should(
-            rule,
-            format!("{} mappings: the kernel accepts at most 340", maps.len()),
-        );
-    }
-    for (i, m) in maps.iter().enumerate() {
-        if m.size == 0 {
-            c.must_at(
-                i,
-                rule,
-                "a mapping of size 0 maps nothing and is refused by the kernel",
-            );
-        }
-        for (what, start) in [("containerID", m.container_id), ("hostID", m.host_id)] {
-            if u64::from(start) + u64::from(m.size) > 1 << 32 {
-                c.must_at(
-                    i,
-                    rule,
-                    format!(
-                        "{what} {start} + size {} overflows the 32-bit id space",
-                        m.size
-                    ),
-                );
-            }
-        }
-        for (j, o) in maps.iter().enumerate().take(i) {
-            let overlap = |a: u32, b: u32| {
-                let (a, b) = (u64::from(a), u64::from(b));
-                a < b + u64::from(o.size) && b < a + u64::from(m.size)
-            };
-            if overlap(m.container_id, o.container_id) {
-                c.must_at(i, rule, format!("container id range overlaps mapping {j}"));
-            }
-            if overlap(m.host_id, o.host_id) {
-                c.must_at(i, rule, format!("host id range overlaps mapping {j}"));
-            }
-        }
     }
 }
 
@@ -537,29 +648,21 @@ fn check_process(c: &mut Checker, p: &Process, target: Target) {
     if !cwd_ok {
         c.must_at(
             "cwd",
-            CONFIG_PROCESS,
-            format!("cwd {:?} MUST be an absolute path", p.cwd),
+            PROCESS_CWD,
+            format!("cwd {:?} is not an absolute path", p.cwd),
         );
     }
     let no_args = p.args.as_ref().is_none_or(Vec::is_empty);
     if target == Target::Windows {
         if no_args && p.command_line.is_none() {
             c.must(
-                CONFIG_PROCESS,
-                "on Windows either args or commandLine is REQUIRED",
+                PROCESS_ARGS_WINDOWS,
+                "neither args nor commandLine is given",
             );
         }
     } else if no_args {
-        c.must(CONFIG_PROCESS, "args MUST have at least one entry");
+        c.must(PROCESS_ARGS, "args has no entry");
     }
-    if target.is_posix() && target != Target::Unknown && p.command_line.is_some() {
-        c.should_at(
-            "commandLine",
-            CONFIG_PROCESS,
-            "commandLine is only meaningful on Windows",
-        );
-    }
-    c.opt("env", &p.env, |c, e| env(c, e, CONFIG_PROCESS));
     c.opt("rlimits", &p.rlimits, |c, rlimits| {
         let mut seen = HashSet::new();
         for (i, r) in rlimits.iter().enumerate() {
@@ -567,18 +670,9 @@ fn check_process(c: &mut Checker, p: &Process, target: Target) {
                 if !r.kind.is_known() && target == Target::Linux {
                     c.must_at(
                         "type",
-                        CONFIG_PROCESS,
+                        RLIMIT_TYPE,
                         format!(
-                            "{:?} cannot be mapped to a Linux resource limit",
-                            r.kind.as_str()
-                        ),
-                    );
-                } else if !r.kind.as_str().starts_with("RLIMIT_") {
-                    c.must_at(
-                        "type",
-                        CONFIG_PROCESS,
-                        format!(
-                            "rlimit type {:?} is not of the form RLIMIT_*",
+                            "{:?} is not a Linux resource limit (getrlimit(2))",
                             r.kind.as_str()
                         ),
                     );
@@ -586,15 +680,8 @@ fn check_process(c: &mut Checker, p: &Process, target: Target) {
                 if !seen.insert(r.kind.as_str()) {
                     c.must_at(
                         "type",
-                        CONFIG_PROCESS,
-                        format!("duplicated rlimit type {}", r.kind),
-                    );
-                }
-                if r.soft > r.hard {
-                    c.must_at(
-                        "soft",
-                        CONFIG_PROCESS,
-                        format!("soft limit {} exceeds hard limit {}", r.soft, r.hard),
+                        RLIMIT_DUPLICATE,
+                        format!("rlimit type {} is listed more than once", r.kind),
                     );
                 }
             });
@@ -609,85 +696,45 @@ fn check_process(c: &mut Checker, p: &Process, target: Target) {
             ("ambient", &caps.ambient),
         ] {
             c.opt(name, set, |c, v| {
-                unknown_values(c, v, CONFIG_PROCESS, "capability")
+                for (i, cap) in v.iter().enumerate() {
+                    if !cap.is_known() {
+                        c.should_at(
+                            i,
+                            CAPABILITY_UNKNOWN,
+                            format!(
+                                "unknown capability {:?}: a runtime logs a warning and should not fail",
+                                cap.as_str()
+                            ),
+                        );
+                    }
+                }
             });
-        }
-    });
-    c.opt("oomScoreAdj", &p.oom_score_adj, |c, v| {
-        if !(-1000..=1000).contains(v) {
-            c.should(
-                CONFIG_PROCESS,
-                format!("oomScoreAdj {v} is outside the kernel's range -1000..=1000"),
-            );
         }
     });
     c.opt("scheduler", &p.scheduler, |c, s| {
         if !s.policy.is_known() {
             c.must_at(
                 "policy",
-                CONFIG_PROCESS,
-                format!("unknown scheduling policy {:?}", s.policy.as_str()),
+                SCHED_POLICY,
+                format!(
+                    "{:?} is not a scheduling policy the spec lists",
+                    s.policy.as_str()
+                ),
             );
-        }
-        if let Some(n) = s.nice
-            && !(-20..=19).contains(&n)
-        {
-            c.must_at(
-                "nice",
-                CONFIG_PROCESS,
-                format!("nice {n} is outside -20..=19"),
-            );
-        }
-        let realtime = matches!(s.policy, SchedulerPolicy::Fifo | SchedulerPolicy::Rr);
-        if let Some(p) = s.priority {
-            if realtime && !(1..=99).contains(&p) {
-                c.must_at(
-                    "priority",
-                    CONFIG_PROCESS,
-                    format!("priority {p} is outside 1..=99 for {}", s.policy),
-                );
-            } else if !realtime && p != 0 && s.policy.is_known() {
-                c.must_at(
-                    "priority",
-                    CONFIG_PROCESS,
-                    format!("priority must be 0 for {}", s.policy),
-                );
-            }
-        }
-        if s.policy != SchedulerPolicy::Deadline {
-            for (name, v) in [
-                ("runtime", s.runtime),
-                ("deadline", s.deadline),
-                ("period", s.period),
-            ] {
-                if v.is_some() {
-                    c.should_at(
-                        name,
-                        CONFIG_PROCESS,
-                        format!("{name} only applies to SCHED_DEADLINE"),
-                    );
-                }
-            }
         }
         c.opt("flags", &s.flags, |c, f| {
-            known_values(c, f, CONFIG_PROCESS, "scheduler flag")
+            listed_values(c, f, SCHED_FLAGS, "scheduler flag")
         });
     });
     c.opt("ioPriority", &p.io_priority, |c, io| {
         if !io.class.is_known() {
             c.must_at(
                 "class",
-                CONFIG_PROCESS,
-                format!("unknown I/O priority class {:?}", io.class.as_str()),
-            );
-        }
-        if let Some(prio) = io.priority
-            && !(0..=7).contains(&prio)
-        {
-            c.should_at(
-                "priority",
-                CONFIG_PROCESS,
-                format!("I/O priority {prio} should be within 0..=7"),
+                IOPRIO_CLASS,
+                format!(
+                    "{:?} is not an I/O priority class the spec lists",
+                    io.class.as_str()
+                ),
             );
         }
     });
@@ -698,8 +745,8 @@ fn check_process(c: &mut Checker, p: &Process, target: Target) {
             {
                 c.must_at(
                     name,
-                    CONFIG_PROCESS,
-                    format!("{v:?} is not a cpu list such as 0-3,7"),
+                    EXEC_CPU_AFFINITY,
+                    format!("{v:?} is not a CPU list such as 0-3,7"),
                 );
             }
         }
@@ -707,32 +754,16 @@ fn check_process(c: &mut Checker, p: &Process, target: Target) {
     c.opt("user", &p.user, |c, u| {
         if target.is_posix() && target != Target::Unknown {
             if u.uid.is_none() {
-                c.must(CONFIG_USER, "user.uid is REQUIRED on POSIX platforms");
+                c.must(USER_UID, "user.uid is missing");
             }
             if u.gid.is_none() {
-                c.must(CONFIG_USER, "user.gid is REQUIRED on POSIX platforms");
+                c.must(USER_GID, "user.gid is missing");
             }
-        }
-        if let Some(m) = u.umask
-            && m > 0o777
-        {
-            c.should_at(
-                "umask",
-                CONFIG_USER,
-                format!("umask {m:#o} has bits beyond 0777"),
-            );
         }
     });
 }
 
 fn check_hooks(c: &mut Checker, hooks: &Hooks) {
-    if hooks.prestart.as_ref().is_some_and(|h| !h.is_empty()) {
-        c.should_at(
-            "prestart",
-            CONFIG_HOOKS,
-            "prestart hooks are deprecated; use createRuntime, createContainer or startContainer",
-        );
-    }
     for (name, list) in [
         ("prestart", &hooks.prestart),
         ("createRuntime", &hooks.create_runtime),
@@ -746,8 +777,8 @@ fn check_hooks(c: &mut Checker, hooks: &Hooks) {
             if !is_abs_posix(&h.path) && !is_abs_windows(&h.path) {
                 c.must_at(
                     "path",
-                    CONFIG_HOOKS,
-                    format!("hook path {:?} MUST be absolute", h.path),
+                    HOOK_PATH,
+                    format!("hook path {:?} is not absolute", h.path),
                 );
             }
             if let Some(t) = h.timeout
@@ -755,60 +786,22 @@ fn check_hooks(c: &mut Checker, hooks: &Hooks) {
             {
                 c.must_at(
                     "timeout",
-                    CONFIG_HOOKS,
-                    format!("timeout {t} MUST be greater than zero"),
+                    HOOK_TIMEOUT,
+                    format!("timeout {t} is not greater than zero"),
                 );
             }
-            c.opt("env", &h.env, |c, e| env(c, e, CONFIG_HOOKS));
         });
     }
 }
 
-fn check_linux(c: &mut Checker, l: &Linux, spec: &Spec) {
-    let ns_types: HashSet<&str> = l
-        .namespaces
-        .iter()
-        .flatten()
-        .map(|n| n.kind.as_str())
-        .collect();
+fn check_linux(c: &mut Checker, l: &Linux) {
     c.opt("namespaces", &l.namespaces, |c, ns| {
-        namespaces(c, ns, LINUX_NS, NamespaceType::KNOWN)
-    });
-    let user_ns = ns_types.contains("user");
-    for (name, maps) in [
-        ("uidMappings", &l.uid_mappings),
-        ("gidMappings", &l.gid_mappings),
-    ] {
-        c.opt(name, maps, |c, m| {
-            id_mappings(c, m, LINUX_IDMAP);
-            if !user_ns {
-                c.must(
-                    LINUX_IDMAP,
-                    format!("{name} need a user namespace in linux.namespaces"),
-                );
-            }
-        });
-    }
-    if user_ns && l.uid_mappings.is_none() != l.gid_mappings.is_none() {
-        c.must(
-            LINUX_IDMAP,
-            "uidMappings and gidMappings must be given together",
-        );
-    }
-    c.opt("timeOffsets", &l.time_offsets, |c, t| {
-        if !ns_types.contains("time") {
-            c.must(
-                LINUX_TIME,
-                "timeOffsets need a time namespace in linux.namespaces",
-            );
-        }
-        for (name, off) in [("boottime", &t.boottime), ("monotonic", &t.monotonic)] {
-            c.opt(name, off, |c, o| {
-                if o.nanosecs.is_some_and(|n| n >= 1_000_000_000) {
-                    c.must_at("nanosecs", LINUX_TIME, "nanosecs must be below 1000000000");
-                }
-            });
-        }
+        namespaces(
+            c,
+            ns,
+            NamespaceType::KNOWN,
+            [LINUX_NS_TYPE, LINUX_NS_PATH, LINUX_NS_DUPLICATE],
+        )
     });
     c.opt("devices", &l.devices, |c, devs| {
         let mut seen = HashSet::new();
@@ -817,59 +810,34 @@ fn check_linux(c: &mut Checker, l: &Linux, spec: &Spec) {
                 if !d.kind.is_known() {
                     c.must_at(
                         "type",
-                        LINUX_DEVICES,
+                        LINUX_DEVICE_TYPE,
                         format!("device type {:?} is not one of c, b, u, p", d.kind.as_str()),
                     );
                 }
                 if !is_abs_posix(&d.path) {
                     c.must_at(
                         "path",
-                        LINUX_DEVICES,
-                        format!("device path {:?} must be absolute", d.path),
+                        LINUX_DEVICE_PATH,
+                        format!("device path {:?} is not a full path", d.path),
                     );
                 }
-                let fifo = d.kind == DeviceType::Fifo;
-                for (name, v) in [("major", d.major), ("minor", d.minor)] {
-                    match (fifo, v) {
-                        (false, None) if d.kind.is_known() => c.must(
-                            LINUX_DEVICES,
-                            format!("{name} is REQUIRED for device type {}", d.kind),
-                        ),
-                        (true, Some(_)) => c.must_at(
-                            name,
-                            LINUX_DEVICES,
-                            format!("{name} MUST NOT be set for a FIFO"),
-                        ),
-                        _ => {}
+                if d.kind != DeviceType::Fifo && d.kind.is_known() {
+                    for (name, v) in [("major", d.major), ("minor", d.minor)] {
+                        if v.is_none() {
+                            c.must(
+                                LINUX_DEVICE_NUMBERS,
+                                format!("{name} is missing for device type {}", d.kind),
+                            );
+                        }
                     }
-                }
-                if d.file_mode.is_some_and(|m| m > 0o7777) {
-                    c.must_at("fileMode", LINUX_DEVICES, "fileMode has bits beyond 07777");
                 }
                 if let (Some(ma), Some(mi)) = (d.major, d.minor)
                     && !seen.insert((d.kind.as_str(), ma, mi))
                 {
                     c.should(
-                        LINUX_DEVICES,
+                        LINUX_DEVICE_DUPLICATE,
                         format!("device {} {ma}:{mi} is listed more than once", d.kind),
                     );
-                }
-            });
-        }
-    });
-    c.opt("netDevices", &l.net_devices, |c, devs| {
-        if !ns_types.contains("network") {
-            c.should(LINUX_NETDEV, "netDevices can only be moved into a new network namespace; none is in linux.namespaces");
-        }
-        for (host, d) in devs {
-            c.at(host, |c| {
-                if !is_ifname(host) {
-                    c.must(LINUX_NETDEV, format!("{host:?} is not a valid interface name"));
-                }
-                if let Some(n) = &d.name
-                    && !is_ifname(n)
-                {
-                    c.must_at("name", LINUX_NETDEV, format!("{n:?} is not a valid interface name"));
                 }
             });
         }
@@ -878,7 +846,9 @@ fn check_linux(c: &mut Checker, l: &Linux, spec: &Spec) {
         if p.split('/').any(|s| s == "..") {
             c.must(
                 LINUX_CGROUPS_PATH,
-                format!("cgroupsPath {p:?} must not contain '..'"),
+                format!(
+                    "cgroupsPath {p:?} climbs out of the cgroup hierarchy with '..': carrack considers it invalid"
+                ),
             );
         }
     });
@@ -887,18 +857,14 @@ fn check_linux(c: &mut Checker, l: &Linux, spec: &Spec) {
         if !p.is_known() {
             c.must(
                 LINUX_PROPAGATION,
-                format!("unknown rootfs propagation {:?}", p.as_str()),
+                format!(
+                    "{:?} is not a rootfs propagation the spec lists",
+                    p.as_str()
+                ),
             );
         }
     });
     c.opt("seccomp", &l.seccomp, check_seccomp);
-    c.opt("sysctl", &l.sysctl, |c, s| {
-        for key in s.keys() {
-            if key.is_empty() || key.contains("..") || key.starts_with(['/', '.']) {
-                c.must_at(key, LINUX_SYSCTL, format!("{key:?} is not a sysctl name"));
-            }
-        }
-    });
     for (name, paths, rule) in [
         ("maskedPaths", &l.masked_paths, LINUX_MASKED),
         ("readonlyPaths", &l.readonly_paths, LINUX_READONLY),
@@ -906,51 +872,34 @@ fn check_linux(c: &mut Checker, l: &Linux, spec: &Spec) {
         c.opt(name, paths, |c, paths| {
             for (i, p) in paths.iter().enumerate() {
                 if !is_abs_posix(p) {
-                    c.must_at(i, rule, format!("{p:?} MUST be an absolute path"));
+                    c.must_at(i, rule, format!("{p:?} is not an absolute path"));
                 }
             }
         });
     }
     c.opt("intelRdt", &l.intel_rdt, |c, r| {
-        if let Some(id) = &r.clos_id
-            && id != "/"
-            && (id.is_empty() || id.contains('/') || id == "." || id == "..")
+        if let Some(s) = &r.l3_cache_schema
+            && (!s.starts_with("L3:") || s.contains('\n'))
         {
-            c.must_at(
-                "closID",
-                LINUX_RDT,
-                format!("closID {id:?} must be a directory name or \"/\""),
+            c.should_at(
+                "l3CacheSchema",
+                LINUX_RDT_L3,
+                "l3CacheSchema does not start with \"L3:\" or contains a newline",
             );
-        }
-        if let Some(s) = &r.l3_cache_schema {
-            if !s.starts_with("L3:") {
-                c.should_at(
-                    "l3CacheSchema",
-                    LINUX_RDT,
-                    "l3CacheSchema SHOULD start with \"L3:\"",
-                );
-            }
-            if s.contains('\n') {
-                c.should_at(
-                    "l3CacheSchema",
-                    LINUX_RDT,
-                    "l3CacheSchema SHOULD NOT contain newlines",
-                );
-            }
         }
         if let Some(s) = &r.mem_bw_schema
             && (!s.starts_with("MB:") || s.contains('\n'))
         {
             c.must_at(
                 "memBwSchema",
-                LINUX_RDT,
-                "memBwSchema MUST start with \"MB:\" and MUST NOT contain newlines",
+                LINUX_RDT_MB,
+                "memBwSchema does not start with \"MB:\" or contains a newline",
             );
         }
         c.opt("schemata", &r.schemata, |c, s| {
             for (i, line) in s.iter().enumerate() {
                 if line.contains('\n') {
-                    c.must_at(i, LINUX_RDT, "schemata lines MUST NOT contain newlines");
+                    c.must_at(i, LINUX_RDT_SCHEMATA, "a schemata line contains a newline");
                 }
             }
         });
@@ -959,78 +908,61 @@ fn check_linux(c: &mut Checker, l: &Linux, spec: &Spec) {
         if !m.mode.is_known() {
             c.must_at(
                 "mode",
-                LINUX_MEMPOLICY,
-                format!("unknown memory policy mode {:?}", m.mode.as_str()),
+                LINUX_MEMPOLICY_MODE,
+                format!(
+                    "{:?} is not a memory policy mode the spec lists",
+                    m.mode.as_str()
+                ),
             );
         }
-        let nodes = m.nodes.as_deref().map(str::trim).unwrap_or("");
-        match m.mode {
-            MemoryPolicyMode::Default | MemoryPolicyMode::Local if !nodes.is_empty() => c.must_at(
-                "nodes",
-                LINUX_MEMPOLICY,
-                format!("{} takes no nodes", m.mode),
-            ),
-            MemoryPolicyMode::Bind
-            | MemoryPolicyMode::Interleave
-            | MemoryPolicyMode::WeightedInterleave
-            | MemoryPolicyMode::PreferredMany
-                if nodes.is_empty() =>
-            {
-                c.must(
-                    LINUX_MEMPOLICY,
-                    format!("{} needs at least one node", m.mode),
-                )
-            }
-            _ => {}
-        }
-        if !is_cpu_list(nodes) {
+        if let Some(nodes) = &m.nodes
+            && !is_cpu_list(nodes)
+        {
             c.must_at(
                 "nodes",
-                LINUX_MEMPOLICY,
+                LINUX_MEMPOLICY_NODES,
                 format!("{nodes:?} is not a node list such as 0-3,7"),
             );
         }
         c.opt("flags", &m.flags, |c, f| {
-            known_values(c, f, LINUX_MEMPOLICY, "memory policy flag")
+            listed_values(c, f, LINUX_MEMPOLICY_FLAGS, "memory policy flag")
         });
     });
     c.opt("personality", &l.personality, |c, p| match &p.domain {
-        None => c.must(LINUX_PERSONALITY, "personality.domain is REQUIRED"),
+        None => c.must(LINUX_PERSONALITY_DOMAIN, "personality.domain is missing"),
         Some(d) if !d.is_known() => c.must_at(
             "domain",
-            LINUX_PERSONALITY,
-            format!("unknown personality domain {:?}", d.as_str()),
+            LINUX_PERSONALITY_DOMAINS,
+            format!(
+                "{:?} is not a personality domain the spec lists",
+                d.as_str()
+            ),
         ),
         Some(_) => {}
     });
-    let _ = spec;
 }
 
-fn is_ifname(n: &str) -> bool {
-    !n.is_empty()
-        && n.len() < 16
-        && n != "."
-        && n != ".."
-        && !n.contains(['/', ':'])
-        && !n.chars().any(char::is_whitespace)
-}
-
-fn namespaces(c: &mut Checker, ns: &[Namespace], rule: Rule, known: &[&str]) {
+/// The namespace rules of a chapter: `[type, path, duplicate]`, for the types it lists.
+fn namespaces(c: &mut Checker, ns: &[Namespace], listed: &[&str], rules: [Rule; 3]) {
+    let [type_rule, path_rule, duplicate_rule] = rules;
     let mut seen = BTreeSet::new();
     for (i, n) in ns.iter().enumerate() {
         c.at(i, |c| {
-            if !known.contains(&n.kind.as_str()) {
+            if !listed.contains(&n.kind.as_str()) {
                 c.must_at(
                     "type",
-                    rule,
-                    format!("unknown namespace type {:?}", n.kind.as_str()),
+                    type_rule,
+                    format!(
+                        "{:?} is not a namespace type the spec lists",
+                        n.kind.as_str()
+                    ),
                 );
             }
             if !seen.insert(n.kind.as_str()) {
                 c.must_at(
                     "type",
-                    rule,
-                    format!("namespace type {} is duplicated", n.kind),
+                    duplicate_rule,
+                    format!("namespace type {} is listed more than once", n.kind),
                 );
             }
             if let Some(p) = &n.path
@@ -1038,8 +970,8 @@ fn namespaces(c: &mut Checker, ns: &[Namespace], rule: Rule, known: &[&str]) {
             {
                 c.must_at(
                     "path",
-                    rule,
-                    format!("namespace path {p:?} MUST be absolute"),
+                    path_rule,
+                    format!("namespace path {p:?} is not absolute"),
                 );
             }
         });
@@ -1055,7 +987,7 @@ fn check_resources(c: &mut Checker, r: &Resources) {
                 {
                     c.must_at(
                         "type",
-                        LINUX_DEVICE_CGROUP,
+                        LINUX_DEVICE_CGROUP_TYPE,
                         format!("device type {t:?} is not one of a, b, c"),
                     );
                 }
@@ -1064,48 +996,32 @@ fn check_resources(c: &mut Checker, r: &Resources) {
                 {
                     c.must_at(
                         "access",
-                        LINUX_DEVICE_CGROUP,
-                        format!("access {a:?} is not a combination of r, w, m"),
+                        LINUX_DEVICE_CGROUP_ACCESS,
+                        format!("access {a:?} is not a composition of r, w, m"),
                     );
                 }
             });
         }
     });
     c.opt("memory", &r.memory, |c, m| {
-        if m.swappiness.is_some_and(|s| s > 100) {
+        if let Some(s) = m.swappiness
+            && s > 100
+        {
             c.must_at(
                 "swappiness",
-                LINUX_MEMORY,
-                "swappiness must be within 0..=100",
+                LINUX_SWAPPINESS,
+                format!("swappiness {s} is not within 0 to 100"),
             );
         }
-        if let (Some(limit), Some(swap)) = (m.limit, m.swap)
-            && limit > 0
-            && swap > 0
-            && swap < limit
-        {
-            c.should_at(
-                "swap",
-                LINUX_MEMORY,
-                format!("swap {swap} (memory plus swap) is below limit {limit}"),
-            );
-        }
-        if let (Some(limit), Some(res)) = (m.limit, m.reservation)
-            && limit > 0
-            && res > limit
-        {
-            c.should_at(
-                "reservation",
-                LINUX_MEMORY,
-                format!("reservation {res} exceeds limit {limit}"),
-            );
-        }
-        for (name, v) in [("kernel", m.kernel), ("kernelTCP", m.kernel_tcp)] {
+        for (name, v, rule) in [
+            ("kernel", m.kernel, LINUX_MEMORY_KERNEL),
+            ("kernelTCP", m.kernel_tcp, LINUX_MEMORY_KERNEL_TCP),
+        ] {
             if v.is_some() {
                 c.should_at(
                     name,
-                    LINUX_MEMORY,
-                    format!("{name} is deprecated and ignored by current kernels"),
+                    rule,
+                    format!("{name} is set, and it is NOT RECOMMENDED"),
                 );
             }
         }
@@ -1117,7 +1033,7 @@ fn check_resources(c: &mut Checker, r: &Resources) {
             {
                 c.must_at(
                     name,
-                    LINUX_CPU,
+                    LINUX_CPU_LIST,
                     format!("{v:?} is not a list such as 0-3,7"),
                 );
             }
@@ -1128,65 +1044,74 @@ fn check_resources(c: &mut Checker, r: &Resources) {
         {
             c.must_at(
                 "burst",
-                LINUX_CPU,
-                format!("burst {burst} MUST be no larger than quota {quota}"),
+                LINUX_CPU_BURST,
+                format!("burst {burst} is larger than quota {quota}"),
             );
         }
-        if cpu.period == Some(0) {
-            c.must_at("period", LINUX_CPU, "period must be greater than zero");
-        }
-        if cpu.idle.is_some_and(|i| i != 0 && i != 1) {
-            c.must_at("idle", LINUX_CPU, "idle must be 0 or 1");
+        if let Some(idle) = cpu.idle
+            && idle != 0
+            && idle != 1
+        {
+            c.must_at(
+                "idle",
+                LINUX_CPU_IDLE,
+                format!("idle {idle} is neither 0 nor 1"),
+            );
         }
     });
     c.opt("blockIO", &r.block_io, |c, b| {
-        blkio_weights(c, b.weight, b.leaf_weight);
         c.opt("weightDevice", &b.weight_device, |c, devs| {
             for (i, d) in devs.iter().enumerate() {
-                c.at(i, |c| {
-                    if d.weight.is_none() && d.leaf_weight.is_none() {
-                        c.must(
-                            LINUX_BLKIO,
-                            "at least one of weight or leafWeight MUST be specified",
-                        );
-                    }
-                    blkio_weights(c, d.weight, d.leaf_weight);
-                });
+                if d.weight.is_none() && d.leaf_weight.is_none() {
+                    c.must_at(
+                        i,
+                        LINUX_BLKIO_WEIGHT_DEVICE,
+                        "the entry has neither weight nor leafWeight",
+                    );
+                }
             }
         });
-        for (name, list) in [
-            ("throttleReadBpsDevice", &b.throttle_read_bps_device),
-            ("throttleWriteBpsDevice", &b.throttle_write_bps_device),
-            ("throttleReadIOPSDevice", &b.throttle_read_iops_device),
-            ("throttleWriteIOPSDevice", &b.throttle_write_iops_device),
+        for (name, list, rule) in [
+            (
+                "throttleReadBpsDevice",
+                &b.throttle_read_bps_device,
+                LINUX_BLKIO_BPS_RATE,
+            ),
+            (
+                "throttleWriteBpsDevice",
+                &b.throttle_write_bps_device,
+                LINUX_BLKIO_BPS_RATE,
+            ),
+            (
+                "throttleReadIOPSDevice",
+                &b.throttle_read_iops_device,
+                LINUX_BLKIO_IOPS_RATE,
+            ),
+            (
+                "throttleWriteIOPSDevice",
+                &b.throttle_write_iops_device,
+                LINUX_BLKIO_IOPS_RATE,
+            ),
         ] {
             if let Some(list) = list {
                 c.each(name, list, |c, d| {
                     if d.rate.is_none() {
-                        c.must(LINUX_BLKIO, "rate is REQUIRED");
+                        c.must(rule, "rate is missing");
                     }
                 });
             }
         }
     });
     c.opt("hugepageLimits", &r.hugepage_limits, |c, limits| {
-        let mut seen = HashSet::new();
         for (i, h) in limits.iter().enumerate() {
             if !is_hugepage_size(&h.page_size) {
                 c.must_at(
                     i,
-                    LINUX_HUGEPAGE,
+                    LINUX_HUGEPAGE_SIZE,
                     format!(
-                        "pageSize {:?} is not of the form <size><unit>B, e.g. 2MB",
+                        "pageSize {:?} is not of the form <size><unit-prefix>B, e.g. 2MB",
                         h.page_size
                     ),
-                );
-            }
-            if !seen.insert(h.page_size.as_str()) {
-                c.must_at(
-                    i,
-                    LINUX_HUGEPAGE,
-                    format!("pageSize {} is listed more than once", h.page_size),
                 );
             }
         }
@@ -1197,167 +1122,100 @@ fn check_resources(c: &mut Checker, r: &Resources) {
                 c.must_at(
                     dev,
                     LINUX_RDMA,
-                    "at least one of hcaHandles or hcaObjects MUST be specified",
+                    "the entry has neither hcaHandles nor hcaObjects",
                 );
             }
         }
     });
-    c.opt("unified", &r.unified, |c, u| {
-        for key in u.keys() {
-            if key.is_empty() || key.contains('/') || !key.contains('.') {
-                c.must_at(
-                    key,
-                    LINUX_UNIFIED,
-                    format!("{key:?} is not a cgroup v2 interface file name (controller.key)"),
-                );
-            }
-        }
-    });
-}
-
-fn blkio_weights(c: &mut Checker, weight: Option<u16>, leaf_weight: Option<u16>) {
-    for (name, v) in [("weight", weight), ("leafWeight", leaf_weight)] {
-        if let Some(w) = v
-            && !(10..=1000).contains(&w)
-        {
-            c.must_at(
-                name,
-                LINUX_BLKIO,
-                format!("{name} {w} is outside 10..=1000"),
-            );
-        }
-    }
 }
 
 fn check_seccomp(c: &mut Checker, s: &Seccomp) {
     if !s.default_action.is_known() {
         c.must_at(
             "defaultAction",
-            LINUX_SECCOMP,
-            format!("unknown seccomp action {:?}", s.default_action.as_str()),
+            LINUX_SECCOMP_DEFAULT_ACTION,
+            format!(
+                "{:?} is not a seccomp action the spec lists",
+                s.default_action.as_str()
+            ),
         );
     }
     let errno_action = |a: &SeccompAction| matches!(a, SeccompAction::Errno | SeccompAction::Trace);
     if s.default_errno_ret.is_some() && !errno_action(&s.default_action) {
         c.must_at(
             "defaultErrnoRet",
-            LINUX_SECCOMP,
+            LINUX_SECCOMP_ERRNO,
             format!("{} does not take an errno", s.default_action),
         );
     }
-    if s.default_action == SeccompAction::Notify {
-        c.must_at(
-            "defaultAction",
-            LINUX_SECCOMP,
-            "SCMP_ACT_NOTIFY cannot be the default action",
-        );
-    }
     c.opt("architectures", &s.architectures, |c, a| {
-        known_values(c, a, LINUX_SECCOMP, "seccomp architecture")
+        listed_values(c, a, LINUX_SECCOMP_ARCH, "seccomp architecture")
     });
     c.opt("flags", &s.flags, |c, f| {
-        known_values(c, f, LINUX_SECCOMP, "seccomp flag")
+        listed_values(c, f, LINUX_SECCOMP_FLAGS, "seccomp flag")
     });
     if s.listener_metadata.is_some() && s.listener_path.is_none() {
         c.must_at(
             "listenerMetadata",
-            LINUX_SECCOMP,
-            "listenerMetadata MUST NOT be set if listenerPath is not set",
+            LINUX_SECCOMP_METADATA,
+            "listenerMetadata is set but listenerPath is not",
         );
     }
-    if let Some(p) = &s.listener_path
-        && !is_abs_posix(p)
-    {
-        c.must_at(
-            "listenerPath",
-            LINUX_SECCOMP,
-            format!("listenerPath {p:?} must be an absolute path"),
-        );
-    }
-    let mut notify = false;
     c.opt("syscalls", &s.syscalls, |c, calls| {
         for (i, call) in calls.iter().enumerate() {
             c.at(i, |c| {
                 if call.names.is_empty() {
-                    c.must_at(
-                        "names",
-                        LINUX_SECCOMP,
-                        "names MUST contain at least one entry",
-                    );
-                }
-                for (j, n) in call.names.iter().enumerate() {
-                    if n.is_empty() {
-                        c.must_at("names", LINUX_SECCOMP, format!("name {j} is empty"));
-                    }
+                    c.must_at("names", LINUX_SECCOMP_NAMES, "names has no entry");
                 }
                 if !call.action.is_known() {
                     c.must_at(
                         "action",
-                        LINUX_SECCOMP,
-                        format!("unknown seccomp action {:?}", call.action.as_str()),
+                        LINUX_SECCOMP_ACTION,
+                        format!(
+                            "{:?} is not a seccomp action the spec lists",
+                            call.action.as_str()
+                        ),
                     );
                 }
-                notify |= call.action == SeccompAction::Notify;
                 if call.errno_ret.is_some() && !errno_action(&call.action) {
                     c.must_at(
                         "errnoRet",
-                        LINUX_SECCOMP,
+                        LINUX_SECCOMP_ERRNO,
                         format!("{} does not take an errno", call.action),
                     );
                 }
                 c.opt("args", &call.args, |c, args| {
                     for (k, a) in args.iter().enumerate() {
-                        c.at(k, |c| {
-                            if a.index > 5 {
-                                c.must_at(
-                                    "index",
-                                    LINUX_SECCOMP,
-                                    format!("argument index {} is beyond 5", a.index),
-                                );
-                            }
-                            if !a.op.is_known() {
+                        if !a.op.is_known() {
+                            c.at(k, |c| {
                                 c.must_at(
                                     "op",
-                                    LINUX_SECCOMP,
-                                    format!("unknown seccomp operator {:?}", a.op.as_str()),
-                                );
-                            }
-                        });
+                                    LINUX_SECCOMP_OP,
+                                    format!(
+                                        "{:?} is not a seccomp operator the spec lists",
+                                        a.op.as_str()
+                                    ),
+                                )
+                            });
+                        }
                     }
                 });
             });
         }
     });
-    if notify && s.listener_path.is_none() {
-        c.must(
-            LINUX_SECCOMP,
-            "SCMP_ACT_NOTIFY is used but listenerPath is not set",
-        );
-    }
 }
 
 fn check_windows(c: &mut Checker, w: &Windows) {
-    c.at("layerFolders", |c| {
-        if w.layer_folders.is_empty() {
-            c.must(WIN_LAYERS, "layerFolders MUST contain at least one entry");
-        }
-        for (i, f) in w.layer_folders.iter().enumerate() {
-            if !is_abs_windows(f) {
-                c.must_at(
-                    i,
-                    WIN_LAYERS,
-                    format!("layer folder {f:?} must be an absolute path"),
-                );
-            }
-        }
-    });
+    if w.layer_folders.is_empty() {
+        c.must_at("layerFolders", WIN_LAYERS, "layerFolders has no entry");
+    }
     c.opt("devices", &w.devices, |c, devs| {
         for (i, d) in devs.iter().enumerate() {
             if !d.id_type.is_known() {
                 c.must_at(
                     i,
-                    WIN_DEVICES,
-                    format!("unknown device idType {:?}", d.id_type.as_str()),
+                    WIN_DEVICE_ID_TYPE,
+                    format!("idType {:?} is not \"class\"", d.id_type.as_str()),
                 );
             }
         }
@@ -1371,114 +1229,23 @@ fn check_windows(c: &mut Checker, w: &Windows) {
                     cpu.maximum.is_some(),
                 ];
                 if set.iter().filter(|s| **s).count() > 1 {
-                    c.must(WIN_CPU, "count, shares and maximum are mutually exclusive");
+                    c.must(
+                        WIN_CPU_EXCLUSIVE,
+                        "more than one of count, shares and maximum is set",
+                    );
                 }
-                if cpu.shares.is_some_and(|s| s > 10_000) {
-                    c.must_at("shares", WIN_CPU, "shares must be within 0..=10000");
-                }
-                if cpu.maximum.is_some_and(|m| m == 0 || m > 10_000) {
-                    c.must_at("maximum", WIN_CPU, "maximum must be within 1..=10000");
+                if let Some(s) = cpu.shares
+                    && s > 10_000
+                {
+                    c.must_at(
+                        "shares",
+                        WIN_CPU_SHARES,
+                        format!("shares {s} is not between 0 and 10,000"),
+                    );
                 }
             });
         });
     }
-    c.opt("hyperv", &w.hyperv, |c, h| {
-        if let Some(p) = &h.utility_vm_path
-            && !is_abs_windows(p)
-        {
-            c.must_at(
-                "utilityVMPath",
-                WIN_HYPERV,
-                format!("{p:?} must be an absolute path"),
-            );
-        }
-    });
-}
-
-fn check_solaris(c: &mut Checker, s: &Solaris) {
-    c.opt("cappedCPU", &s.capped_cpu, |c, cpu| {
-        if let Some(n) = &cpu.ncpus
-            && n.parse::<f64>().map_or(true, |v| v.is_nan() || v <= 0.0)
-        {
-            c.must_at(
-                "ncpus",
-                SOLARIS_CAPPED,
-                format!("ncpus {n:?} is not a positive number"),
-            );
-        }
-    });
-    c.opt("anet", &s.anet, |c, anets| {
-        let mut names = HashSet::new();
-        for (i, a) in anets.iter().enumerate() {
-            c.at(i, |c| {
-                if let Some(n) = &a.linkname
-                    && !names.insert(n.as_str())
-                {
-                    c.must_at(
-                        "linkname",
-                        SOLARIS_ANET,
-                        format!("linkname {n:?} is used twice"),
-                    );
-                }
-                if let Some(v) = &a.configure_allowed_address
-                    && v != "true"
-                    && v != "false"
-                {
-                    c.must_at(
-                        "configureAllowedAddress",
-                        SOLARIS_ANET,
-                        format!("{v:?} is not \"true\" or \"false\""),
-                    );
-                }
-                if a.configure_allowed_address.as_deref() == Some("true")
-                    && a.allowed_address.is_none()
-                {
-                    c.should(
-                        SOLARIS_ANET,
-                        "configureAllowedAddress is true but allowedAddress is not set",
-                    );
-                }
-                if let Some(m) = &a.mac_address
-                    && !is_mac_or_keyword(m)
-                {
-                    c.should_at(
-                        "macAddress",
-                        SOLARIS_ANET,
-                        format!("{m:?} is neither a unicast MAC address nor a keyword"),
-                    );
-                }
-                if let Some(p) = &a.link_protection {
-                    for item in p.split(',').map(str::trim) {
-                        if !matches!(
-                            item,
-                            "mac-nospoof" | "ip-nospoof" | "dhcp-nospoof" | "restricted" | ""
-                        ) {
-                            c.should_at(
-                                "linkProtection",
-                                SOLARIS_ANET,
-                                format!("unknown link protection {item:?}"),
-                            );
-                        }
-                    }
-                }
-            });
-        }
-    });
-}
-
-fn is_mac_or_keyword(m: &str) -> bool {
-    if matches!(m, "factory" | "random" | "auto" | "default")
-        || m.starts_with("random")
-        || m.starts_with("factory")
-    {
-        return true;
-    }
-    let parts: Vec<&str> = m.split(':').collect();
-    parts.len() == 6
-        && parts
-            .iter()
-            .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_hexdigit()))
-        && u8::from_str_radix(parts[0], 16).is_ok_and(|b| b & 1 == 0)
 }
 
 fn check_vm(c: &mut Checker, vm: &Vm) {
@@ -1486,8 +1253,8 @@ fn check_vm(c: &mut Checker, vm: &Vm) {
         if !is_abs_posix(&h.path) {
             c.must_at(
                 "path",
-                VM_HYPERVISOR,
-                format!("{:?} MUST be an absolute path", h.path),
+                VM_HYPERVISOR_PATH,
+                format!("{:?} is not an absolute path", h.path),
             );
         }
     });
@@ -1495,8 +1262,8 @@ fn check_vm(c: &mut Checker, vm: &Vm) {
         if !is_abs_posix(&vm.kernel.path) {
             c.must_at(
                 "path",
-                VM_KERNEL,
-                format!("{:?} MUST be an absolute path", vm.kernel.path),
+                VM_KERNEL_PATH,
+                format!("{:?} is not an absolute path", vm.kernel.path),
             );
         }
         if let Some(i) = &vm.kernel.initrd
@@ -1504,8 +1271,8 @@ fn check_vm(c: &mut Checker, vm: &Vm) {
         {
             c.must_at(
                 "initrd",
-                VM_KERNEL,
-                format!("{i:?} MUST be an absolute path"),
+                VM_INITRD_PATH,
+                format!("{i:?} is not an absolute path"),
             );
         }
     });
@@ -1513,15 +1280,8 @@ fn check_vm(c: &mut Checker, vm: &Vm) {
         if !is_abs_posix(&i.path) {
             c.must_at(
                 "path",
-                VM_IMAGE,
-                format!("{:?} MUST be an absolute path", i.path),
-            );
-        }
-        if !i.format.is_known() {
-            c.must_at(
-                "format",
-                VM_IMAGE,
-                format!("unknown image format {:?}", i.format.as_str()),
+                VM_IMAGE_PATH,
+                format!("{:?} is not an absolute path", i.path),
             );
         }
     });
@@ -1529,60 +1289,73 @@ fn check_vm(c: &mut Checker, vm: &Vm) {
 
 fn check_zos(c: &mut Checker, z: &Zos) {
     c.opt("namespaces", &z.namespaces, |c, ns| {
-        namespaces(c, ns, ZOS_NS, &["pid", "mount", "ipc", "uts"])
+        namespaces(
+            c,
+            ns,
+            &["pid", "mount", "ipc", "uts"],
+            [ZOS_NS_TYPE, ZOS_NS_PATH, ZOS_NS_DUPLICATE],
+        )
     });
 }
 
 fn check_freebsd(c: &mut Checker, f: &FreeBsd) {
     c.opt("devices", &f.devices, |c, devs| {
         for (i, d) in devs.iter().enumerate() {
-            if d.path.as_deref().is_none_or(str::is_empty) {
-                c.must_at(i, FREEBSD_JAIL, "device path is REQUIRED");
+            if d.path.is_none() {
+                c.must_at(i, FREEBSD_DEVICE_PATH, "device path is missing");
             }
         }
     });
     c.opt("jail", &f.jail, |c, j| {
-        for (name, v) in [("host", &j.host), ("vnet", &j.vnet)] {
-            if v.as_ref() == Some(&SharingMode::Disable) {
+        for (name, v, rule) in [
+            ("host", &j.host, FREEBSD_HOST),
+            ("vnet", &j.vnet, FREEBSD_VNET),
+        ] {
+            if let Some(v) = v
+                && !matches!(v, SharingMode::New | SharingMode::Inherit)
+            {
                 c.must_at(
                     name,
-                    FREEBSD_JAIL,
-                    format!("{name} may only be \"new\" or \"inherit\""),
+                    rule,
+                    format!("{name} is {:?}, not \"new\" or \"inherit\"", v.as_str()),
                 );
             }
         }
-        for (name, v) in [
-            ("host", &j.host),
-            ("ip4", &j.ip4),
-            ("ip6", &j.ip6),
-            ("vnet", &j.vnet),
-            ("sysvmsg", &j.sysvmsg),
-            ("sysvsem", &j.sysvsem),
-            ("sysvshm", &j.sysvshm),
+        for (name, v, rule) in [
+            ("ip4", &j.ip4, FREEBSD_IP4),
+            ("ip6", &j.ip6, FREEBSD_IP6),
+            ("sysvmsg", &j.sysvmsg, FREEBSD_SYSV),
+            ("sysvsem", &j.sysvsem, FREEBSD_SYSV),
+            ("sysvshm", &j.sysvshm, FREEBSD_SYSV),
         ] {
             if let Some(v) = v
                 && !v.is_known()
             {
                 c.must_at(
                     name,
-                    FREEBSD_JAIL,
-                    format!("unknown sharing mode {:?}", v.as_str()),
+                    rule,
+                    format!(
+                        "{name} is {:?}, a sharing mode the spec does not list",
+                        v.as_str()
+                    ),
                 );
             }
         }
-        if j.enforce_statfs.is_some_and(|e| e > 2) {
+        if let Some(e) = j.enforce_statfs
+            && e > 2
+        {
             c.must_at(
                 "enforceStatfs",
-                FREEBSD_JAIL,
-                "enforceStatfs must be 0, 1 or 2",
+                FREEBSD_ENFORCE_STATFS,
+                format!("enforceStatfs {e} is not 0, 1 or 2"),
             );
         }
         if j.vnet == Some(SharingMode::New)
             && (j.ip4 == Some(SharingMode::Inherit) || j.ip6 == Some(SharingMode::Inherit))
         {
             c.should(
-                FREEBSD_JAIL,
-                "a jail with its own vnet SHOULD leave ip4 and ip6 unchanged",
+                FREEBSD_VNET_IP,
+                "the jail has its own vnet but sets ip4 or ip6 to \"inherit\"",
             );
         }
     });

@@ -53,7 +53,7 @@ struct Backend {
 #[derive(Debug, Clone)]
 pub struct Linux {
     store: Store,
-    sealed_reexec: bool,
+    sealing: crate::Sealing,
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
@@ -101,43 +101,46 @@ impl Linux {
     pub fn new(root: impl Into<PathBuf>) -> Result<Self> {
         Ok(Self {
             store: Store::open(root)?,
-            sealed_reexec: false,
+            sealing: crate::Sealing::default(),
         })
     }
 
-    /// Lets `create`, `run` and `exec` re-execute the calling program through a read-only bind
-    /// of its binary, in a mount namespace of its own, when the container could otherwise reach
-    /// that binary (no user namespace of its own and CAP_SYS_PTRACE: CVE-2019-5736). Only for
-    /// a program like the `carrack` binary, whose work starts over cleanly from its arguments;
-    /// off by default, because it replaces the calling process.
+    /// How `create`, `run` and `exec` keep the calling program's binary out of the
+    /// container's reach (CVE-2019-5736); [`Sealing::Require`] by default.
     ///
     /// ```no_run
-    /// let linux = carrack_linux::Linux::new("/run/carrack")?.with_sealed_reexec(true);
+    /// use carrack_linux::{Linux, Sealing};
+    /// let linux = Linux::new("/run/carrack")?.with_sealing(Sealing::ReExec);
     /// # Ok::<(), carrack_platform::Error>(())
     /// ```
+    ///
+    /// [`Sealing::Require`]: crate::Sealing::Require
     #[must_use]
-    pub fn with_sealed_reexec(mut self, on: bool) -> Self {
-        self.sealed_reexec = on;
+    pub fn with_sealing(mut self, sealing: crate::Sealing) -> Self {
+        self.sealing = sealing;
         self
     }
 
-    /// Re-executes from a sealed copy first when the container needs it (see
-    /// [`Linux::with_sealed_reexec`]); returns only when no re-exec is needed, or with its error.
-    fn seal_if_needed(
-        &self,
-        spec: &Spec,
-        process: Option<&carrack_spec::runtime::Process>,
-    ) -> Result<()> {
-        if self.sealed_reexec
-            && crate::sealed::needed(spec, process)
-            && !crate::sealed::running_sealed()
+    /// Makes sure a container built from `spec` cannot reach this program's binary: returns
+    /// when it cannot, re-executes from a sealed view (and does not return) when allowed to,
+    /// fails otherwise.
+    fn seal(&self, spec: &Spec) -> Result<()> {
+        use crate::Sealing;
+        if self.sealing == Sealing::Off
+            || !crate::sealed::needed(spec)
+            || crate::sealed::running_sealed()
         {
-            return Err(Error::io(
-                "re-executing through a read-only bind of the runtime binary",
-                crate::sealed::reexec(),
-            ));
+            return Ok(());
         }
-        Ok(())
+        match self.sealing {
+            Sealing::ReExec => Err(Error::io(
+                "re-executing from a sealed view of the runtime binary",
+                crate::sealed::reexec(self.store.root()),
+            )),
+            _ => Err(Error::UnsealedBinary {
+                binary: fs::read_link("/proc/self/exe").unwrap_or_default(),
+            }),
+        }
     }
 
     /// The state store.
@@ -257,10 +260,8 @@ impl Linux {
         save_created: bool,
     ) -> Result<(Locked, ContainerState, Spec)> {
         let loaded = load_spec_bytes(&opts.bundle.join(CONFIG));
-        if self.sealed_reexec
-            && let Ok((spec, _)) = &loaded
-        {
-            self.seal_if_needed(spec, None)?;
+        if let Ok((spec, _)) = &loaded {
+            self.seal(spec)?;
         }
         let c = self.store.create(id)?;
         match self.create_locked(&c, id, opts, loaded, save_created) {
@@ -957,7 +958,7 @@ impl Platform for Linux {
             )
             // The lock is released here: a long exec must not block other commands.
         };
-        self.seal_if_needed(&spec, Some(process))?;
+        self.seal(&spec)?;
         crate::exec::exec(pid, &state, &spec, &cgroups, process, opts)
     }
 

@@ -70,6 +70,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A container could overwrite the calling program's binary (CVE-2019-5736), and the
+    /// backend was not allowed to re-execute the program from a sealed view of it.
+    #[error(
+        "{binary}: this program's binary could be overwritten from inside the container \
+         (CVE-2019-5736); run it from a read-only location or let it re-execute sealed"
+    )]
+    UnsealedBinary {
+        /// The binary of the calling program.
+        binary: PathBuf,
+    },
     /// The container's init process reported an error while setting up.
     #[error("container init: {0}")]
     Init(String),

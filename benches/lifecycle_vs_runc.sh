@@ -13,6 +13,8 @@
 #                                (static, lifecycle code laid out together: what to ship)
 #   STATE_FS=disk ...            keep the runtimes' state roots on the disk the script runs
 #                                from instead of a tmpfs
+#   CARRACK_BEFORE=PATH ...      also measure that carrack binary, as "carrack-before" (the
+#                                cost of a change, in the same run), with the ratio of the two
 #
 # The runtimes' state roots (--root) are on a tmpfs by default, as /run is on every systemd
 # host, where runc, crun and carrack keep them. This VM's /run is on ext4 (mounted with
@@ -69,6 +71,7 @@ one() { # NAME -> "NAME µs KiB"
     local name=$1 m
     case $name in
         carrack) cmd=("$carrack" --root "$work/state/carrack" run -b "$work/bundle" "b$i") ;;
+        carrack-before) cmd=("$CARRACK_BEFORE" --root "$work/state/carrack-before" run -b "$work/bundle" "b$i") ;;
         runc) cmd=(runc --root "$work/state/runc" run -b "$work/bundle" "b$i") ;;
         crun) cmd=(crun --root "$work/state/crun" run -b "$work/bundle" "b$i") ;;
         floor) cmd=("$work/floor" "$work/bundle/rootfs") ;;
@@ -94,6 +97,7 @@ done </proc/self/cgroup
 warm() { if [ -n "$warm_cg" ]; then echo $BASHPID >"$warm_cg/cgroup.procs"; fi; }
 
 tools=(carrack runc crun floor floor-config)
+if [ -n "${CARRACK_BEFORE:-}" ]; then tools+=(carrack-before); fi
 for i in $(seq 1 "$rounds"); do
     n=${#tools[@]}
     for k in $(seq 0 $((n - 1))); do
@@ -103,13 +107,14 @@ for i in $(seq 1 "$rounds"); do
 done >"$work/samples"
 prefix="cold-"
 for i in $(seq $((rounds + 1)) $((rounds + cold_rounds))); do
-    for k in 0 1 2 3 4; do
+    n=${#tools[@]}
+    for k in $(seq 0 $((n - 1))); do
         sleep 1
-        one "${tools[$(( (k + i) % 5 ))]}"
+        one "${tools[$(( (k + i) % n ))]}"
     done
 done >>"$work/samples"
 
-echo "runc: $(runc --version | head -1); crun: $(crun --version | head -1); carrack: $("$carrack" --version | head -1)"
+echo "runc: $(runc --version | head -1); crun: $(crun --version | head -1); carrack: $("$carrack" --version | head -1) ($carrack)${CARRACK_BEFORE:+; carrack-before: $CARRACK_BEFORE}"
 echo "create+start+exit+delete of /bin/true, $rounds warm and $cold_rounds cold interleaved rounds, state roots on $state_fs (median µs, peak RSS KiB of the runtime process)"
 awk '
     function median(s,   a, n, i, j, x) {
@@ -119,12 +124,15 @@ awk '
     }
     { t[$1] = t[$1] " " $2; m[$1] = m[$1] " " $3 }
     END {
-        printf "%-13s %10s %10s %10s\n", "runtime", "warm µs", "cold µs", "peak KiB"
-        split("carrack runc crun floor floor-config", rs, " ")
-        for (i = 1; i <= 5; i++) {
-            r = rs[i]; med[r] = median(t[r]); cold[r] = median(t["cold-" r])
-            printf "%-13s %10d %10d %10d\n", r, med[r], cold[r], median(m[r])
+        printf "%-14s %10s %10s %10s\n", "runtime", "warm µs", "cold µs", "peak KiB"
+        nr = split("carrack runc crun floor floor-config carrack-before", rs, " ")
+        for (i = 1; i <= nr; i++) {
+            r = rs[i]; if (!(r in t)) continue
+            med[r] = median(t[r]); cold[r] = median(t["cold-" r])
+            printf "%-14s %10d %10d %10d\n", r, med[r], cold[r], median(m[r])
         }
+        if ("carrack-before" in t)
+            printf "carrack / carrack-before = %.3f warm, %.3f cold\n", med["carrack"] / med["carrack-before"], cold["carrack"] / cold["carrack-before"]
         printf "warm: carrack / crun = %.2f, / runc = %.2f, / floor = %.2f, / floor-config = %.2f; floor-config / floor = %.2f\n", med["carrack"] / med["crun"], med["carrack"] / med["runc"], med["carrack"] / med["floor"], med["carrack"] / med["floor-config"], med["floor-config"] / med["floor"]
         printf "cold: carrack / crun = %.2f, / runc = %.2f, / floor = %.2f, / floor-config = %.2f; floor-config / floor = %.2f\n", cold["carrack"] / cold["crun"], cold["carrack"] / cold["runc"], cold["carrack"] / cold["floor"], cold["carrack"] / cold["floor-config"], cold["floor-config"] / cold["floor"]
     }' "$work/samples"

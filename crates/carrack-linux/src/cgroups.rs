@@ -212,6 +212,22 @@ fn join_one(h: &Hierarchy, rel: &str, pid: &str, rootless: bool) -> io::Result<P
             true
         }
     };
+    if !fresh {
+        // A cgroup that exists already must hold no process: the container's `kill --all` and
+        // `delete` act on every process in it, and must never reach one that is not the
+        // container's (runc refuses the same way).
+        let procs = crate::procfs::read(dir.join("cgroup.procs")).unwrap_or_default();
+        let n = procs.lines().filter(|l| !l.trim().is_empty()).count();
+        if n > 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "container's cgroup {} is not empty: {n} process(es) found",
+                    dir.display()
+                ),
+            ));
+        }
+    }
     if h.v2 {
         enable_controllers(&h.mount_point, rel);
         fs::write(dir.join("cgroup.procs"), pid)?;

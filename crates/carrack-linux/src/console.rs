@@ -1,7 +1,12 @@
 //! The container's terminal: a pty from the container's own devpts, its slave bound on
-//! /dev/console by descriptor (CVE-2025-52565) and made the controlling terminal and stdio, its
-//! master sent to `--console-socket` in one message with one SCM_RIGHTS fd, as go-runc and
-//! conmon expect.
+//! /dev/console by descriptor, its master sent to `--console-socket` in one message with one
+//! SCM_RIGHTS fd, as go-runc and conmon expect.
+//!
+//! No path is trusted on the way (CVE-2025-52565): the master is opened as `dev/pts/ptmx`
+//! inside the container's root with no symlink followed and checked to be the ptmx node of a
+//! devpts; the slave comes from the master itself (`TIOCGPTPEER`), never from `/dev/pts/N`;
+//! `/dev/console` is reached with no symlink followed and, if anything but a plain file or the
+//! console node is there, replaced by an empty file made with `O_EXCL|O_NOFOLLOW`.
 
 use std::fs::File;
 use std::io::IoSlice;
@@ -9,45 +14,108 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
 use nix::fcntl::OFlag;
 use nix::mount::{MsFlags, mount};
-use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt};
 use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+use nix::sys::stat::{Mode, SFlag};
 
 use crate::mounts::{fd_path, open_inside};
 
-/// Opens a pty in the (already pivoted) container, binds the slave on /dev/console (for the
-/// container's init, not for exec), sends the master over `socket`, and makes the slave the
-/// session's terminal and stdio.
-pub(crate) fn setup(socket: &OwnedFd, bind_console: bool) -> Result<(), String> {
-    let master = posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
-        .map_err(|e| format!("opening /dev/ptmx: {e}"))?;
-    grantpt(&master).map_err(|e| format!("grantpt: {e}"))?;
-    unlockpt(&master).map_err(|e| format!("unlockpt: {e}"))?;
-    let name = ptsname_r(&master).map_err(|e| format!("ptsname: {e}"))?;
-    let slave = File::from(
-        nix::fcntl::open(
-            name.as_str(),
-            OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
-            nix::sys::stat::Mode::empty(),
+/// Opens a pty of the devpts at `dev/pts` inside `root` (the container's root: the rootfs
+/// before pivot_root, `/` of an exec), binds the slave on /dev/console when `bind_console`
+/// (init, not exec), sends the master over `socket`, and makes the slave the session's
+/// terminal and stdio.
+pub(crate) fn setup(socket: &OwnedFd, root: &File, bind_console: bool) -> Result<(), String> {
+    // Opened at once (non-blocking, so a FIFO planted there cannot hang us), then checked.
+    let master = File::from(
+        nix::fcntl::openat2(
+            root.as_fd(),
+            "dev/pts/ptmx",
+            nix::fcntl::OpenHow::new()
+                .flags(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)
+                .resolve(
+                    nix::fcntl::ResolveFlag::RESOLVE_IN_ROOT
+                        | nix::fcntl::ResolveFlag::RESOLVE_NO_SYMLINKS,
+                ),
         )
-        .map_err(|e| format!("opening {name}: {e}"))?,
+        .map_err(|e| format!("/dev/pts/ptmx: {e}"))?,
     );
+    let st = nix::sys::stat::fstat(master.as_fd()).map_err(|e| format!("/dev/pts/ptmx: {e}"))?;
+    let fs = nix::sys::statfs::fstatfs(&master).map_err(|e| format!("/dev/pts/ptmx: {e}"))?;
+    if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT != SFlag::S_IFCHR
+        || st.st_rdev != nix::sys::stat::makedev(5, 2)
+        || fs.filesystem_type() != nix::sys::statfs::DEVPTS_SUPER_MAGIC
+    {
+        return Err(
+            "/dev/pts/ptmx is not the ptmx node of a devpts: mount a devpts on /dev/pts for a \
+             terminal"
+                .into(),
+        );
+    }
+    nix::fcntl::fcntl(master.as_fd(), nix::fcntl::FcntlArg::F_SETFL(OFlag::O_RDWR))
+        .map_err(|e| format!("/dev/pts/ptmx: {e}"))?;
+    rustix::pty::unlockpt(&master).map_err(|e| format!("unlockpt: {e}"))?;
+    let slave = File::from(
+        rustix::pty::ioctl_tiocgptpeer(
+            &master,
+            rustix::pty::OpenptFlags::RDWR
+                | rustix::pty::OpenptFlags::NOCTTY
+                | rustix::pty::OpenptFlags::CLOEXEC,
+        )
+        .map_err(|e| format!("TIOCGPTPEER: {e}"))?,
+    );
+    let name = rustix::pty::ptsname(&master, Vec::new())
+        .map_err(|e| format!("ptsname: {e}"))?
+        .to_string_lossy()
+        .into_owned();
     if bind_console {
-        bind_on_console(&slave)?;
+        bind_on_console(root, &slave)?;
     }
     send_and_attach(socket, master, &name, &slave)
 }
 
-fn bind_on_console(slave: &File) -> Result<(), String> {
-    let root = File::from(
-        nix::fcntl::open(
-            "/",
-            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            nix::sys::stat::Mode::empty(),
+fn bind_on_console(root: &File, slave: &File) -> Result<(), String> {
+    let dev = open_inside(root, "/dev", false, true).map_err(|e| format!("/dev: {e}"))?;
+    let dev = File::from(
+        nix::fcntl::openat(
+            dev.as_fd(),
+            ".",
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
         )
-        .map_err(|e| format!("/: {e}"))?,
+        .map_err(|e| format!("/dev: {e}"))?,
     );
-    let console = open_inside(&root, "/dev/console", true, false)
+    let usable = nix::sys::stat::fstatat(
+        dev.as_fd(),
+        "console",
+        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+    )
+    .is_ok_and(|st| {
+        let kind = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
+        kind == SFlag::S_IFREG || kind == SFlag::S_IFCHR
+    });
+    if !usable {
+        match nix::unistd::unlinkat(dev.as_fd(), "console", nix::unistd::UnlinkatFlags::NoRemoveDir)
+        {
+            Ok(()) | Err(nix::Error::ENOENT) => {}
+            Err(e) => return Err(format!("/dev/console: {e}")),
+        }
+        nix::fcntl::openat(
+            dev.as_fd(),
+            "console",
+            OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::from_bits_truncate(0o600),
+        )
+        .map(drop)
         .map_err(|e| format!("/dev/console: {e}"))?;
+    }
+    let console = File::from(
+        nix::fcntl::openat(
+            dev.as_fd(),
+            "console",
+            OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| format!("/dev/console: {e}"))?,
+    );
     mount(
         Some(&fd_path(slave)),
         &fd_path(&console),
@@ -61,7 +129,7 @@ fn bind_on_console(slave: &File) -> Result<(), String> {
 
 fn send_and_attach(
     socket: &OwnedFd,
-    master: nix::pty::PtyMaster,
+    master: File,
     name: &str,
     slave: &File,
 ) -> Result<(), String> {

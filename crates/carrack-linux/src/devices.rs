@@ -1,17 +1,22 @@
 //! /dev inside the container (config-linux.md § Default Devices, § Devices): the six default
 //! devices, the configured ones, and the usual symlinks, each created through a descriptor of
-//! the container's /dev resolved inside the rootfs, never by a host path.
+//! the container's /dev, never by a host path and never through a symlink: /dev and every
+//! directory on the way to a configured device are resolved inside the rootfs with no symlink
+//! followed, and an entry that is in the way (a symlink an image planted at /dev/null, say) is
+//! removed and made anew, never followed (CVE-2025-31133, CVE-2026-41579, CVE-2026-47766).
 
 use std::fs::File;
 use std::os::fd::AsFd;
 
 use carrack_spec::runtime::{Device, DeviceType};
+use nix::fcntl::{AtFlags, OFlag};
 use nix::mount::{MsFlags, mount};
-use nix::sys::stat::{Mode, SFlag, makedev, mknodat};
-use nix::unistd::{Gid, Uid, fchownat};
+use nix::sys::stat::{FileStat, Mode, SFlag, makedev, mknodat};
+use nix::unistd::{Gid, Uid, UnlinkatFlags, fchownat};
 
 use crate::mounts::{fd_path, open_inside};
 
+/// config-linux.md § Default Devices: "the runtime MUST supply these devices".
 const DEFAULTS: [(&str, u64, u64); 6] = [
     ("null", 1, 3),
     ("zero", 1, 5),
@@ -21,12 +26,11 @@ const DEFAULTS: [(&str, u64, u64); 6] = [
     ("tty", 5, 0),
 ];
 
-const LINKS: [(&str, &str); 5] = [
+const LINKS: [(&str, &str); 4] = [
     ("fd", "/proc/self/fd"),
     ("stdin", "/proc/self/fd/0"),
     ("stdout", "/proc/self/fd/1"),
     ("stderr", "/proc/self/fd/2"),
-    ("ptmx", "pts/ptmx"),
 ];
 
 /// One device node to make.
@@ -39,37 +43,67 @@ struct Node {
     owner: (u32, u32),
 }
 
-/// Creates one device node at `dest` (inside `root`): mknod, or in a user namespace a bind
-/// mount of the host's node.
-fn node(root: &File, dest: &str, n: &Node, userns: bool) -> Result<(), String> {
-    let Node {
-        kind,
-        major,
-        minor,
-        mode,
-        owner,
-    } = *n;
+/// A directory, opened for the *at calls, resolved inside `root` with no symlink followed (and
+/// made, with its parents, if missing).
+fn open_dir(root: &File, path: &str) -> Result<File, String> {
+    let at = open_inside(root, path, false, true).map_err(|e| format!("{path}: {e}"))?;
+    nix::fcntl::openat(
+        at.as_fd(),
+        ".",
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map(File::from)
+    .map_err(|e| format!("{path}: {e}"))
+}
+
+fn stat_at(dir: &File, name: &str) -> Option<FileStat> {
+    nix::sys::stat::fstatat(dir.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW).ok()
+}
+
+/// Removes whatever is at `name` in `dir` unless it is a directory (which is an error: a
+/// device cannot replace it).
+fn clear(dir: &File, name: &str) -> Result<(), String> {
+    match stat_at(dir, name) {
+        None => Ok(()),
+        Some(st) if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR => {
+            Err(format!("{name} is a directory"))
+        }
+        Some(_) => nix::unistd::unlinkat(dir.as_fd(), name, UnlinkatFlags::NoRemoveDir)
+            .map_err(|e| format!("removing {name}: {e}")),
+    }
+}
+
+/// Whether `name` in `dir` is already the device `n` (kept as it is: an image's own /dev).
+fn is_node(dir: &File, name: &str, n: &Node) -> bool {
+    stat_at(dir, name).is_some_and(|st| {
+        SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == n.kind
+            && st.st_rdev == makedev(n.major, n.minor)
+    })
+}
+
+/// Creates one device node `name` in the directory `dir` (which is `dest`'s parent): mknod, or
+/// in a user namespace a bind mount of the host's node onto an empty file.
+fn node(dir: &File, dest: &str, n: &Node, userns: bool) -> Result<(), String> {
     let fail = |e: &dyn std::fmt::Display| format!("device {dest}: {e}");
-    let rel = dest.trim_start_matches('/');
-    let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-    let dir = open_inside(root, parent, false, false).map_err(|e| fail(&e))?;
-    let dir = File::from(
-        nix::fcntl::openat(
-            dir.as_fd(),
-            ".",
-            nix::fcntl::OFlag::O_RDONLY
-                | nix::fcntl::OFlag::O_DIRECTORY
-                | nix::fcntl::OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| fail(&e))?,
-    );
-    let _ = nix::unistd::unlinkat(dir.as_fd(), name, nix::unistd::UnlinkatFlags::NoRemoveDir);
+    let name = dest.rsplit('/').next().unwrap_or(dest);
+    clear(dir, name).map_err(|e| fail(&e))?;
     if userns {
-        let host = format!("/dev/{name}");
-        let target = open_inside(root, dest, true, false).map_err(|e| fail(&e))?;
+        // mknod is refused in a user namespace: bind the host's node (at the same path on the
+        // host) onto a new empty file.
+        let host = dest;
+        let target = File::from(
+            nix::fcntl::openat(
+                dir.as_fd(),
+                name,
+                OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_WRONLY | OFlag::O_NOFOLLOW
+                    | OFlag::O_CLOEXEC,
+                Mode::from_bits_truncate(0o644),
+            )
+            .map_err(|e| fail(&e))?,
+        );
         return mount(
-            Some(host.as_str()),
+            Some(host),
             &fd_path(&target),
             None::<&str>,
             MsFlags::MS_BIND,
@@ -80,91 +114,102 @@ fn node(root: &File, dest: &str, n: &Node, userns: bool) -> Result<(), String> {
     mknodat(
         dir.as_fd(),
         name,
-        kind,
-        Mode::from_bits_truncate(mode),
-        makedev(major, minor),
+        n.kind,
+        Mode::from_bits_truncate(n.mode),
+        makedev(n.major, n.minor),
     )
     .map_err(|e| fail(&e))?;
-    // mknod applied the umask: set the exact mode, then the owner.
+    // mknod applied the umask: set the exact mode, then the owner; the name is the node just
+    // made, and neither call follows a symlink.
     nix::sys::stat::fchmodat(
         dir.as_fd(),
         name,
-        Mode::from_bits_truncate(mode),
-        nix::sys::stat::FchmodatFlags::FollowSymlink,
+        Mode::from_bits_truncate(n.mode),
+        nix::sys::stat::FchmodatFlags::NoFollowSymlink,
     )
+    .or_else(|e| match e {
+        // Some kernels refuse AT_SYMLINK_NOFOLLOW for fchmodat; the node is no symlink.
+        nix::Error::EOPNOTSUPP => nix::sys::stat::fchmodat(
+            dir.as_fd(),
+            name,
+            Mode::from_bits_truncate(n.mode),
+            nix::sys::stat::FchmodatFlags::FollowSymlink,
+        ),
+        e => Err(e),
+    })
     .map_err(|e| fail(&e))?;
     fchownat(
         dir.as_fd(),
         name,
-        Some(Uid::from_raw(owner.0)),
-        Some(Gid::from_raw(owner.1)),
-        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+        Some(Uid::from_raw(n.owner.0)),
+        Some(Gid::from_raw(n.owner.1)),
+        AtFlags::AT_SYMLINK_NOFOLLOW,
     )
     .map_err(|e| fail(&e))
 }
 
-/// Sets up /dev in `root`: the defaults (when /dev is a fresh mount), the configured devices,
-/// and the symlinks.
+/// Sets up /dev in `root`: the default devices (config-linux.md: "the runtime MUST supply
+/// these devices", on a fresh /dev tmpfs or in the image's own /dev), the configured devices,
+/// and the usual symlinks. `fresh` says /dev is a tmpfs mounted a moment ago.
 pub(crate) fn setup(
     root: &File,
     devices: &[Device],
-    defaults: bool,
+    fresh: bool,
     userns: bool,
 ) -> Result<(), String> {
-    if defaults {
-        let dev = open_inside(root, "/dev", false, false).map_err(|e| format!("/dev: {e}"))?;
-        let dev = File::from(
-            nix::fcntl::openat(
+    let dev = open_dir(root, "/dev")?;
+    let wanted = DEFAULTS
+        .iter()
+        .filter(|(name, _, _)| !devices.iter().any(|d| d.path == format!("/dev/{name}")));
+    if fresh && !userns && nix::unistd::geteuid().is_root() && nix::unistd::getegid().as_raw() == 0
+    {
+        // Nothing to replace on a new tmpfs; as root outside a user namespace the nodes are
+        // created 0:0 already, and with the umask cleared for the moment, with their exact
+        // mode: one mknodat each.
+        let old = nix::sys::stat::umask(Mode::empty());
+        let made = wanted.into_iter().try_for_each(|(name, major, minor)| {
+            mknodat(
                 dev.as_fd(),
-                ".",
-                nix::fcntl::OFlag::O_RDONLY
-                    | nix::fcntl::OFlag::O_DIRECTORY
-                    | nix::fcntl::OFlag::O_CLOEXEC,
-                Mode::empty(),
+                *name,
+                SFlag::S_IFCHR,
+                Mode::from_bits_truncate(0o666),
+                makedev(*major, *minor),
             )
-            .map_err(|e| format!("/dev: {e}"))?,
-        );
-        let wanted = DEFAULTS
-            .iter()
-            .filter(|(name, _, _)| !devices.iter().any(|d| d.path == format!("/dev/{name}")));
-        // /dev is a tmpfs mounted a moment ago: nothing to replace. As root outside a user
-        // namespace the nodes are created 0:0 already, and with the umask cleared for the
-        // moment, with their exact mode: one mknodat each.
-        if !userns && nix::unistd::geteuid().is_root() && nix::unistd::getegid().as_raw() == 0 {
-            let old = nix::sys::stat::umask(Mode::empty());
-            let made = wanted.into_iter().try_for_each(|(name, major, minor)| {
-                mknodat(
-                    dev.as_fd(),
-                    *name,
-                    SFlag::S_IFCHR,
-                    Mode::from_bits_truncate(0o666),
-                    makedev(*major, *minor),
-                )
-                .map_err(|e| format!("device /dev/{name}: {e}"))
-            });
-            nix::sys::stat::umask(old);
-            made?;
-        } else {
-            for (name, major, minor) in wanted {
-                let n = Node {
-                    kind: SFlag::S_IFCHR,
-                    major: *major,
-                    minor: *minor,
-                    mode: 0o666,
-                    owner: (0, 0),
-                };
-                node(root, &format!("/dev/{name}"), &n, userns)?;
+            .map_err(|e| format!("device /dev/{name}: {e}"))
+        });
+        nix::sys::stat::umask(old);
+        made?;
+    } else {
+        for (name, major, minor) in wanted {
+            let n = Node {
+                kind: SFlag::S_IFCHR,
+                major: *major,
+                minor: *minor,
+                mode: 0o666,
+                owner: (0, 0),
+            };
+            // An image's own node of the right kind and number stays.
+            if !fresh && is_node(&dev, name, &n) {
+                continue;
             }
+            node(&dev, &format!("/dev/{name}"), &n, userns)?;
         }
-        for (name, target) in LINKS {
-            match nix::unistd::symlinkat(target, dev.as_fd(), name) {
-                Ok(()) | Err(nix::Error::EEXIST) => {}
-                Err(e) => return Err(format!("/dev/{name}: {e}")),
-            }
+    }
+    for (name, target) in LINKS {
+        match nix::unistd::symlinkat(target, dev.as_fd(), name) {
+            Ok(()) | Err(nix::Error::EEXIST) => {}
+            Err(e) => return Err(format!("/dev/{name}: {e}")),
         }
-        if std::path::Path::new("/proc/kcore").exists() {
-            let _ = nix::unistd::symlinkat("/proc/kcore", dev.as_fd(), "core");
-        }
+    }
+    // /dev/ptmx is the container's own devpts's, whatever the image put there.
+    let ptmx_ok = nix::fcntl::readlinkat(dev.as_fd(), "ptmx").is_ok_and(|t| t == "pts/ptmx");
+    if !ptmx_ok {
+        clear(&dev, "ptmx").map_err(|e| format!("/dev/ptmx: {e}"))?;
+        nix::unistd::symlinkat("pts/ptmx", dev.as_fd(), "ptmx")
+            .map_err(|e| format!("/dev/ptmx: {e}"))?;
+    }
+    if fresh && std::path::Path::new("/proc/kcore").exists() {
+        let _ = nix::unistd::symlinkat("/proc/kcore", dev.as_fd(), "core");
     }
     for d in devices {
         let kind = match &d.kind {
@@ -178,10 +223,15 @@ pub(crate) fn setup(
             kind,
             major: num(d.major),
             minor: num(d.minor),
-            mode: d.file_mode.unwrap_or(0o666),
+            // Callers such as podman pass the host node's whole st_mode: the permission bits
+            // are what mknod and chmod take.
+            mode: d.file_mode.unwrap_or(0o666) & 0o7777,
             owner: (d.uid.unwrap_or(0), d.gid.unwrap_or(0)),
         };
-        node(root, &d.path, &n, userns)?;
+        let rel = d.path.trim_start_matches('/');
+        let parent = rel.rsplit_once('/').map_or("", |(p, _)| p);
+        let dir = open_dir(root, parent).map_err(|e| format!("device {}: {e}", d.path))?;
+        node(&dir, &d.path, &n, userns)?;
     }
     Ok(())
 }

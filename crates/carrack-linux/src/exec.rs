@@ -102,6 +102,9 @@ pub(crate) fn exec(
     let (go_r, go_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(os("pipe"))?;
     let (rep_r, rep_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(os("pipe"))?;
     let (pid_r, pid_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(os("pipe"))?;
+    // The host's procfs: the exec'd process writes its oom_score_adj and LSM labels through it,
+    // never through the container's /proc (see procfs::Proc).
+    let proc = crate::procfs::Proc::host().map_err(|e| Error::io("opening the host's /proc", e))?;
     crate::sys::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0).map_err(|e| Error::io("subreaper", e))?;
     // The v1 cgroups (those with a `tasks` file) the middle process enters itself before it
     // forks the process, which so starts in them (see cgroups::join for why); the cgroup2 one
@@ -131,6 +134,7 @@ pub(crate) fn exec(
                 process,
                 opts.preserve_fds,
                 confine,
+                &proc,
             );
             std::process::exit(code)
         }
@@ -214,6 +218,7 @@ fn middle_child(
     process: &Process,
     preserve_fds: u32,
     mut confine: crate::init::Confine<'_>,
+    proc: &crate::procfs::Proc,
 ) -> i32 {
     let mut report = File::from(report);
     if let Err(e) = crate::cgroups::enter_self(v1_cgroups) {
@@ -238,10 +243,20 @@ fn middle_child(
             confine.pid = i32::from_le_bytes(b);
             let r = (|| -> std::result::Result<std::convert::Infallible, String> {
                 if let Some(sock) = &console {
-                    crate::console::setup(sock, false)?;
+                    // setns into the mount namespace made its root this process's root.
+                    let root = nix::fcntl::open(
+                        "/",
+                        nix::fcntl::OFlag::O_PATH
+                            | nix::fcntl::OFlag::O_DIRECTORY
+                            | nix::fcntl::OFlag::O_CLOEXEC,
+                        nix::sys::stat::Mode::empty(),
+                    )
+                    .map(File::from)
+                    .map_err(|e| format!("/: {e}"))?;
+                    crate::console::setup(sock, &root, false)?;
                 }
                 drop(console);
-                crate::init::become_process(process, preserve_fds, confine)
+                crate::init::become_process(process, preserve_fds, confine, proc)
             })();
             let e = match r {
                 Ok(never) => match never {},

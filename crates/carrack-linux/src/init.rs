@@ -15,6 +15,7 @@ use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sched::CloneFlags;
 use nix::sys::stat::Mode;
 
+use crate::procfs::Proc;
 use crate::sync::{Channel, Msg};
 
 /// What init needs, prepared by the parent before the clone.
@@ -172,7 +173,11 @@ fn open_dir(path: &Path) -> Res<File> {
 
 /// Everything up to the handshake; returns the fifo handle, the host /proc to reopen it by and
 /// the confinement to apply at exec.
-fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a>)> {
+fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, Proc), Confine<'a>)> {
+    // The host's procfs, opened while this process is still in the host's mount namespace:
+    // every procfs file init writes goes through it (see procfs::Proc), never through a /proc a
+    // config or image could have covered.
+    let proc = Proc::host().map_err(err("opening the host's /proc"))?;
     // The new namespaces are made now, while the parent makes the cgroups and saves the state
     // (a network namespace alone takes ~0.5 ms), unless a user namespace is joined by path:
     // then they are made after the joins, so that they belong to it.
@@ -277,11 +282,10 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
             .map_err(|e| e.to_string())?;
     }
 
-    // Kept across pivot_root: the fifo `start` opens, and the host's /proc to reopen it by.
+    // Kept across pivot_root: the fifo `start` opens (reopened through the host's /proc).
     let fifo = nix::fcntl::open(&plan.fifo, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
         .map(File::from)
         .map_err(err("exec.fifo"))?;
-    let host_proc = open_dir(Path::new("/proc"))?;
     // The seccomp agent's socket is a host path: connect while the host is still reachable.
     let state = creating_state(plan);
     let pid = state.pid.and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
@@ -296,7 +300,51 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
         pid,
     };
 
+    // Hostname and domainname by system call, sysctls through the host's procfs (the opener's
+    // namespaces decide what a /proc/sys file sets, not the procfs instance).
+    let ns = |t: NamespaceType| {
+        linux
+            .and_then(|l| l.namespaces.as_ref())
+            .is_some_and(|n| n.iter().any(|n| n.kind == t))
+    };
+    if let Some(h) = &spec.hostname
+        && ns(NamespaceType::Uts)
+    {
+        rustix::system::sethostname(h.as_bytes()).map_err(err("sethostname"))?;
+    }
+    if let Some(d) = &spec.domainname
+        && ns(NamespaceType::Uts)
+    {
+        rustix::system::setdomainname(d.as_bytes()).map_err(err("setdomainname"))?;
+    }
+    for (k, v) in linux.and_then(|l| l.sysctl.as_ref()).into_iter().flatten() {
+        proc.write(&format!("sys/{}", k.replace('.', "/")), v.as_bytes())
+            .map_err(|e| format!("sysctl {k}: {e}"))?;
+    }
+    // Masked and read-only paths, the console and a read-only root are set up before
+    // pivot_root, resolved inside the rootfs by descriptor, while /proc/self/fd (by which
+    // descriptors are mounted) is still the host's procfs.
+    let mut null = None;
+    for p in linux.and_then(|l| l.masked_paths.as_deref()).unwrap_or(&[]) {
+        mask(&root, p, &mut null)?;
+    }
+    drop(null);
+    for p in linux
+        .and_then(|l| l.readonly_paths.as_deref())
+        .unwrap_or(&[])
+    {
+        readonly(&root, p)?;
+    }
+    if let Some(sock) = &plan.console {
+        crate::console::setup(sock, &root, true)?;
+    }
+    if spec.root.as_ref().and_then(|r| r.readonly) == Some(true) {
+        crate::sys::mount_setattr(root.as_raw_fd(), MOUNT_ATTR_RDONLY, 0, false)
+            .map_err(err("making / read-only"))?;
+    }
+
     if plan.no_pivot {
+        hide_host_proc_and_sys(plan.rootfs)?;
         nix::unistd::chdir(plan.rootfs).map_err(err("chdir rootfs"))?;
         mount(Some("."), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>)
             .map_err(err("moving the rootfs to /"))?;
@@ -307,65 +355,55 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, File), Confine<'a
         umount2(".", MntFlags::MNT_DETACH).map_err(err("detaching the old root"))?;
     }
     nix::unistd::chdir("/").map_err(err("chdir /"))?;
-
-    // Domainname and sysctls go through /proc/sys: before the read-only paths, which in the
-    // default config list /proc/sys.
-    let ns = |t: NamespaceType| {
-        linux
-            .and_then(|l| l.namespaces.as_ref())
-            .is_some_and(|n| n.iter().any(|n| n.kind == t))
-    };
-    if let Some(h) = &spec.hostname
-        && ns(NamespaceType::Uts)
-    {
-        nix::unistd::sethostname(h).map_err(err("sethostname"))?;
-    }
-    if let Some(d) = &spec.domainname
-        && ns(NamespaceType::Uts)
-    {
-        std::fs::write("/proc/sys/kernel/domainname", d).map_err(err("setting the domain name"))?;
-    }
-    for (k, v) in linux.and_then(|l| l.sysctl.as_ref()).into_iter().flatten() {
-        let path = format!("/proc/sys/{}", k.replace('.', "/"));
-        std::fs::write(&path, v).map_err(|e| format!("sysctl {k}: {e}"))?;
-    }
-    let slash = open_dir(Path::new("/"))?;
-    let mut null = None;
-    for p in linux.and_then(|l| l.masked_paths.as_deref()).unwrap_or(&[]) {
-        mask(&slash, p, &mut null)?;
-    }
-    for p in linux
-        .and_then(|l| l.readonly_paths.as_deref())
-        .unwrap_or(&[])
-    {
-        readonly(&slash, p)?;
-    }
-    if spec.root.as_ref().and_then(|r| r.readonly) == Some(true) {
-        let flags = nix::sys::statvfs::statvfs("/")
-            .map_err(err("statvfs /"))?
-            .flags();
-        let keep = [
-            (nix::sys::statvfs::FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
-            (nix::sys::statvfs::FsFlags::ST_NODEV, MsFlags::MS_NODEV),
-            (nix::sys::statvfs::FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
-        ]
-        .iter()
-        .filter(|(f, _)| flags.contains(*f))
-        .fold(MsFlags::empty(), |a, (_, m)| a | *m);
-        mount(
-            None::<&str>,
-            "/",
-            None::<&str>,
-            MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | keep,
-            None::<&str>,
-        )
-        .map_err(err("making / read-only"))?;
-    }
-    if let Some(sock) = &plan.console {
-        crate::console::setup(sock, true)?;
-    }
     chan.send(&Msg::Ready).map_err(err("sync"))?;
-    Ok(((fifo, host_proc), confine))
+    Ok(((fifo, proc), confine))
+}
+
+const MOUNT_ATTR_RDONLY: u64 = 0x1;
+
+/// Without pivot_root the host's mounts stay in the container's mount namespace under its
+/// chroot, and a whole procfs or sysfs among them lets a process that makes a user and pid
+/// namespace of its own mount a new procfs without the container's masks and read-only
+/// /proc/sys (the kernel allows that when a full one is already mounted), then write the host's
+/// sysctls through it (runc #2647). So every full procfs and sysfs outside the rootfs is
+/// detached first (made a slave so the unmount does not propagate), or covered by a tmpfs
+/// where it cannot be.
+fn hide_host_proc_and_sys(rootfs: &Path) -> Res<()> {
+    let info = crate::procfs::read("/proc/self/mountinfo").map_err(err("mountinfo"))?;
+    let mut targets: Vec<PathBuf> = Vec::new();
+    for line in info.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        let Some(sep) = f.iter().position(|x| *x == "-") else {
+            continue;
+        };
+        let (root, point, fstype) = (f.get(3), f.get(4), f.get(sep + 1));
+        if root != Some(&"/") || !matches!(fstype, Some(&"proc") | Some(&"sysfs")) {
+            continue;
+        }
+        let Some(point) = point.map(|p| PathBuf::from(p.replace("\\040", " "))) else {
+            continue;
+        };
+        if !point.starts_with(rootfs) {
+            targets.push(point);
+        }
+    }
+    for p in targets {
+        match mount(None::<&str>, &p, None::<&str>, MsFlags::MS_SLAVE | MsFlags::MS_REC, None::<&str>) {
+            Ok(()) => {}
+            // Gone with a parent detached before it.
+            Err(nix::Error::ENOENT) | Err(nix::Error::EINVAL) => continue,
+            Err(e) => return Err(format!("--no-pivot: hiding {}: {e}", p.display())),
+        }
+        match umount2(&p, MntFlags::MNT_DETACH) {
+            Ok(()) => {}
+            Err(nix::Error::EINVAL) | Err(nix::Error::EPERM) => {
+                mount(Some("tmpfs"), &p, Some("tmpfs"), MsFlags::empty(), None::<&str>)
+                    .map_err(|e| format!("--no-pivot: covering {}: {e}", p.display()))?;
+            }
+            Err(e) => return Err(format!("--no-pivot: detaching {}: {e}", p.display())),
+        }
+    }
+    Ok(())
 }
 
 /// Whether the config has prestart or createRuntime hooks (which the runtime runs between
@@ -391,14 +429,14 @@ fn creating_state(plan: &Plan<'_>) -> carrack_spec::runtime::State {
     s
 }
 
-/// Hides `path`: /dev/null bound over a file (checked to be the real 1:3 device:
-/// CVE-2025-31133), a read-only tmpfs over a directory. `null` keeps the checked /dev/null
-/// for the next file.
-fn mask(slash: &File, path: &str, null: &mut Option<File>) -> Res<()> {
-    let target = match crate::mounts::open_existing(slash, path) {
-        Ok(Some(t)) => t,
-        Ok(None) => return Ok(()),
-        Err(e) => return Err(format!("masking {path}: {e}")),
+/// Hides `path` (inside the rootfs `root`): the container's /dev/null bound over a file
+/// (checked to be the real 1:3 device, never followed: CVE-2025-31133), a read-only tmpfs over a
+/// directory. A path that does not exist needs no mask; one with a symlink on the way is
+/// refused, as the mask would land wherever the link points. `null` keeps the checked
+/// /dev/null for the next file.
+fn mask(root: &File, path: &str, null: &mut Option<File>) -> Res<()> {
+    let Some(target) = existing(root, path).map_err(|e| format!("masking {path}: {e}"))? else {
+        return Ok(());
     };
     let is_dir = target.metadata().map(|m| m.is_dir()).unwrap_or(false);
     let tp = crate::mounts::fd_path(&target);
@@ -414,7 +452,7 @@ fn mask(slash: &File, path: &str, null: &mut Option<File>) -> Res<()> {
     } else {
         let null = match null {
             Some(n) => n,
-            None => null.insert(checked_null()?),
+            None => null.insert(checked_null(root)?),
         };
         mount(
             Some(&crate::mounts::fd_path(null)),
@@ -427,11 +465,29 @@ fn mask(slash: &File, path: &str, null: &mut Option<File>) -> Res<()> {
     }
 }
 
-/// /dev/null, checked to be the null device (1:3) before anything is masked with it.
-fn checked_null() -> Res<File> {
-    let n = nix::fcntl::open("/dev/null", OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
-        .map(File::from)
-        .map_err(|e| format!("/dev/null: {e}"))?;
+/// `path` inside `root` if it exists, reached through no symlink, and not a symlink itself.
+fn existing(root: &File, path: &str) -> Res<Option<File>> {
+    let found = match crate::mounts::open_existing(root, path) {
+        Ok(f) => f,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err("a symlink on the way; refusing to follow it".into());
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    if let Some(f) = &found
+        && f.metadata().is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return Err("it is a symlink; refusing to follow it".into());
+    }
+    Ok(found)
+}
+
+/// The container's /dev/null, checked to be the null device (1:3) before anything is masked
+/// with it.
+fn checked_null(root: &File) -> Res<File> {
+    let n = existing(root, "/dev/null")
+        .map_err(|e| format!("/dev/null: {e}"))?
+        .ok_or("/dev/null: missing")?;
     let md = n.metadata().map_err(|e| format!("/dev/null: {e}"))?;
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
     if !md.file_type().is_char_device() || md.rdev() != nix::sys::stat::makedev(1, 3) {
@@ -440,10 +496,8 @@ fn checked_null() -> Res<File> {
     Ok(n)
 }
 
-fn readonly(slash: &File, path: &str) -> Res<()> {
-    let Some(target) =
-        crate::mounts::open_existing(slash, path).map_err(|e| format!("{path}: {e}"))?
-    else {
+fn readonly(root: &File, path: &str) -> Res<()> {
+    let Some(target) = existing(root, path).map_err(|e| format!("read-only {path}: {e}"))? else {
         return Ok(());
     };
     let tp = crate::mounts::fd_path(&target);
@@ -455,21 +509,21 @@ fn readonly(slash: &File, path: &str) -> Res<()> {
         None::<&str>,
     )
     .map_err(|e| format!("read-only {path}: {e}"))?;
-    let top = crate::mounts::open_existing(slash, path)
+    let top = existing(root, path)
         .map_err(|e| format!("{path}: {e}"))?
         .ok_or_else(|| format!("{path}: gone after binding it"))?;
-    crate::sys::mount_setattr(top.as_raw_fd(), 0x1, 0, true)
+    crate::sys::mount_setattr(top.as_raw_fd(), MOUNT_ATTR_RDONLY, 0, true)
         .map_err(|e| format!("read-only {path}: {e}"))
 }
 
 /// Blocks until `start`, then becomes the user process.
 fn wait_and_exec(
     plan: &Plan<'_>,
-    (fifo, host_proc): (File, File),
+    (fifo, proc): (File, Proc),
     confine: Confine<'_>,
 ) -> Res<std::convert::Infallible> {
     let mut w = nix::fcntl::openat(
-        host_proc.as_fd(),
+        proc.as_fd(),
         format!("thread-self/fd/{}", fifo.as_raw_fd()).as_str(),
         OFlag::O_WRONLY | OFlag::O_CLOEXEC,
         Mode::empty(),
@@ -479,7 +533,6 @@ fn wait_and_exec(
     w.write_all(b"0").map_err(err("exec.fifo"))?;
     drop(w);
     drop(fifo);
-    drop(host_proc);
 
     let spec = plan.spec;
     let process = spec.process.as_ref().ok_or("config.json has no process")?;
@@ -494,7 +547,7 @@ fn wait_and_exec(
     if let Some(p) = plan.persona {
         crate::sys::personality(p).map_err(err("personality"))?;
     }
-    become_process(process, plan.preserve_fds, confine)
+    become_process(process, plan.preserve_fds, confine, &proc)
 }
 
 fn rlimit(t: &RlimitType) -> Option<nix::sys::resource::Resource> {
@@ -549,6 +602,7 @@ pub(crate) fn become_process(
     process: &Process,
     preserve_fds: u32,
     mut confine: Confine<'_>,
+    proc: &Proc,
 ) -> Res<std::convert::Infallible> {
     let nnp = process.no_new_privileges == Some(true);
     fn load_seccomp(confine: &mut Confine<'_>) -> Res<()> {
@@ -563,7 +617,8 @@ pub(crate) fn become_process(
             .map_err(|e| format!("setrlimit {}: {e}", r.kind))?;
     }
     if let Some(adj) = process.oom_score_adj {
-        std::fs::write("/proc/self/oom_score_adj", adj.to_string())
+        proc.self_path("oom_score_adj")
+            .and_then(|p| proc.write(&p, adj.to_string().as_bytes()))
             .map_err(err("oom_score_adj"))?;
     }
     let caps = crate::caps::plan(process.capabilities.as_ref())?;
@@ -582,6 +637,13 @@ pub(crate) fn become_process(
     crate::sys::prctl(libc::PR_SET_KEEPCAPS, 1, 0).map_err(err("PR_SET_KEEPCAPS"))?;
     let user = process.user.clone().unwrap_or_default();
     let (uid, gid) = (user.uid.unwrap_or(0), user.gid.unwrap_or(0));
+    // (uid_t)-1 is no id: setresuid and setresgid take it as "leave unchanged", which would
+    // leave the process root (the CVE-2024-40635 class).
+    if uid == u32::MAX || gid == u32::MAX || user.additional_gids.iter().flatten().any(|g| *g == u32::MAX) {
+        return Err(format!(
+            "process.user: 4294967295 is (uid_t)-1, not an id (uid {uid}, gid {gid})"
+        ));
+    }
     let groups: Vec<nix::unistd::Gid> = user
         .additional_gids
         .iter()
@@ -596,8 +658,14 @@ pub(crate) fn become_process(
     }
     nix::unistd::setresgid(gid.into(), gid.into(), gid.into()).map_err(err("setresgid"))?;
     nix::unistd::setresuid(uid.into(), uid.into(), uid.into()).map_err(err("setresuid"))?;
+    let ids = (nix::unistd::getresuid(), nix::unistd::getresgid());
+    if let (Ok(u), Ok(g)) = ids
+        && (u.real.as_raw() != uid || u.effective.as_raw() != uid || g.effective.as_raw() != gid)
+    {
+        return Err(format!("process.user: asked for {uid}:{gid}, got {u:?} {g:?}"));
+    }
     crate::caps::apply(&caps).map_err(err("setting capabilities"))?;
-    confine.labels.apply()?;
+    confine.labels.apply(proc)?;
     if nnp {
         nix::sys::prctl::set_no_new_privs().map_err(err("no_new_privs"))?;
     }

@@ -57,17 +57,23 @@ impl Labels {
         Ok(Self { apparmor, selinux })
     }
 
-    /// Sets the labels the next execve takes on, through this process's /proc.
-    pub(crate) fn apply(&self) -> Res<()> {
+    /// Sets the labels the next execve takes on, through this thread's attr files on the
+    /// verified procfs `proc` (never a path a mount could redirect: CVE-2019-16884).
+    pub(crate) fn apply(&self, proc: &crate::procfs::Proc) -> Res<()> {
+        let attr = |name: &str| {
+            proc.thread_self(name)
+                .map_err(|e| format!("/proc/thread-self: {e}"))
+        };
         if let Some(p) = &self.apparmor {
             // The LSM-specific file first (kernels with LSM stacking), the shared one else.
             let cmd = format!("exec {p}");
-            std::fs::write("/proc/thread-self/attr/apparmor/exec", &cmd)
-                .or_else(|_| std::fs::write("/proc/thread-self/attr/exec", &cmd))
+            let (own, shared) = (attr("attr/apparmor/exec")?, attr("attr/exec")?);
+            proc.write(&own, cmd.as_bytes())
+                .or_else(|_| proc.write(&shared, cmd.as_bytes()))
                 .map_err(|e| format!("applying AppArmor profile {p:?}: {e}"))?;
         }
         if let Some(l) = &self.selinux {
-            std::fs::write("/proc/thread-self/attr/exec", l)
+            proc.write(&attr("attr/exec")?, l.as_bytes())
                 .map_err(|e| format!("applying SELinux label {l:?}: {e}"))?;
         }
         Ok(())

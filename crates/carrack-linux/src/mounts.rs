@@ -269,9 +269,23 @@ pub(crate) fn mount_one(
             .as_ref()
             .and_then(|s| std::fs::metadata(s).ok())
             .is_some_and(|md| !md.is_dir());
-    let strict = matches!(kind, "proc" | "sysfs");
+    let dest = clean(&m.destination);
+    let under_proc = dest == "proc" || dest.starts_with("proc/");
+    if under_proc {
+        check_proc_mount(&dest, kind, bind, source.as_deref()).map_err(|e| fail("refused", &e))?;
+    }
+    let strict = matches!(kind, "proc" | "sysfs") || under_proc;
     let target =
         open_inside(root, &m.destination, is_file, strict).map_err(|e| fail("destination", &e))?;
+    // Through a symlink planted in the rootfs a destination outside /proc could still land on a
+    // procfs file (once /proc is mounted): refused as well.
+    if !under_proc && on_procfs(&target) {
+        return Err(fail(
+            "refused",
+            &"the destination resolves into /proc, where carrack allows no mounts but a procfs \
+              at /proc and binds over the files lxcfs emulates",
+        ));
+    }
     let target_path = fd_path(&target);
     if kind == "cgroup" || kind == "cgroup2" {
         let reopen = || open_inside(root, &m.destination, false, true);
@@ -439,13 +453,76 @@ fn mount_cgroup(
     crate::sys::mount_setattr(reopen()?.as_raw_fd(), set, clear, true)
 }
 
-/// Opens an existing `path` inside `root` (`O_PATH`, no final symlink followed); `None` if it
-/// does not exist.
+/// The files under /proc a bind mount may cover: those lxcfs and similar tools emulate so that
+/// `top`, `free` and `uptime` show the container's own figures (the list runc allows). Nothing
+/// carrack writes is among them, and procfs writes never cross a mount anyway
+/// ([`crate::procfs::Proc`]).
+const PROC_BINDS: [&str; 11] = [
+    "cpuinfo",
+    "diskstats",
+    "meminfo",
+    "stat",
+    "swaps",
+    "uptime",
+    "loadavg",
+    "slabinfo",
+    "net/dev",
+    "sys/kernel/ns_last_pid",
+    "sys/crypto/fips_enabled",
+];
+
+/// Mounts at or under /proc (`dest` cleaned, without its leading `/`): only a procfs (or a bind
+/// of a procfs's root) on /proc itself, and binds over [`PROC_BINDS`]. Anything else could hide
+/// the kernel's files behind ones the runtime would then write or trust (CVE-2019-16884,
+/// CVE-2025-52881).
+fn check_proc_mount(
+    dest: &str,
+    kind: &str,
+    bind: bool,
+    source: Option<&Path>,
+) -> Result<(), String> {
+    if dest == "proc" {
+        let procfs_root = || {
+            source
+                .and_then(|s| nix::sys::statfs::statfs(s).ok().zip(std::fs::metadata(s).ok()))
+                .is_some_and(|(fs, md)| {
+                    use std::os::unix::fs::MetadataExt;
+                    fs.filesystem_type() == nix::sys::statfs::PROC_SUPER_MAGIC && md.ino() == 1
+                })
+        };
+        if kind == "proc" || (bind && procfs_root()) {
+            return Ok(());
+        }
+        return Err("only a procfs may be mounted on /proc".into());
+    }
+    let rest = dest.strip_prefix("proc/").unwrap_or(dest);
+    if bind && PROC_BINDS.contains(&rest) {
+        return Ok(());
+    }
+    Err(format!(
+        "carrack allows no mount under /proc but binds over /proc/{{{}}}: another mount there \
+         could redirect what the runtime writes to procfs",
+        PROC_BINDS.join(",")
+    ))
+}
+
+/// Whether `f` lies on a procfs.
+fn on_procfs(f: &File) -> bool {
+    nix::sys::statfs::fstatfs(f)
+        .is_ok_and(|s| s.filesystem_type() == nix::sys::statfs::PROC_SUPER_MAGIC)
+}
+
+/// Opens an existing `path` inside `root` (`O_PATH`) through no symlink at all; `None` if it
+/// does not exist. A symlink on the way fails with ELOOP.
 pub(crate) fn open_existing(root: &File, path: &str) -> io::Result<Option<File>> {
     let rel = path.trim_start_matches('/');
     let h = OpenHow::new()
         .flags(OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+        .resolve(
+            ResolveFlag::RESOLVE_IN_ROOT
+                | ResolveFlag::RESOLVE_NO_MAGICLINKS
+                | ResolveFlag::RESOLVE_NO_SYMLINKS,
+        );
     match openat2(root.as_fd(), if rel.is_empty() { "." } else { rel }, h) {
         Ok(fd) => Ok(Some(File::from(fd))),
         Err(nix::Error::ENOENT) => Ok(None),

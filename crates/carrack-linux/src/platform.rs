@@ -739,6 +739,16 @@ pub(crate) fn confinement(
         path: config_path.to_path_buf(),
         reason,
     };
+    if let Some(u) = &process.user {
+        // (uid_t)-1 is no id: setresuid(2) takes it as "leave unchanged" and the process would
+        // stay root (the CVE-2024-40635 class).
+        let ids = u.uid.iter().chain(&u.gid).chain(u.additional_gids.iter().flatten());
+        if let Some(id) = ids.into_iter().find(|id| **id == u32::MAX) {
+            return Err(bad(format!(
+                "process.user: {id} is (uid_t)-1, which set*id(2) read as \"unchanged\", not an id"
+            )));
+        }
+    }
     let labels = crate::lsm::Labels::check(process, linux.and_then(|l| l.mount_label.as_deref()))
         .map_err(bad)?;
     let seccomp = match linux.and_then(|l| l.seccomp.as_ref()) {
@@ -805,6 +815,13 @@ fn check_sysctls(linux: &carrack_spec::runtime::Linux) -> std::result::Result<()
             })
     };
     for key in linux.sysctl.as_ref().into_iter().flatten().map(|(k, _)| k) {
+        // Dots separate the components, as sysctl(8) writes them: a slash, an empty or a `..`
+        // component would name some other file under /proc/sys.
+        if key.contains(['/', '\0']) || key.split('.').any(str::is_empty) {
+            return Err(format!(
+                "linux.sysctl: {key:?} is not a sysctl name (dot-separated, non-empty components)"
+            ));
+        }
         let (kind, name, host) = if key.starts_with("net.") {
             (NamespaceType::Network, "network", "/proc/self/ns/net")
         } else if IPC.contains(&key.as_str()) || key.starts_with("fs.mqueue.") {
@@ -836,15 +853,18 @@ fn write_id_maps(pid: i32, linux: &carrack_spec::runtime::Linux) -> Result<()> {
     };
     let uid = fmt(linux.uid_mappings.as_ref());
     let gid = fmt(linux.gid_mappings.as_ref());
+    let proc = crate::procfs::Proc::host().map_err(io("opening the host's /proc"))?;
     if !nix::unistd::geteuid().is_root() {
         // Without privilege, setgroups must be denied before gid_map can be written.
-        let _ = fs::write(format!("/proc/{pid}/setgroups"), "deny");
+        let _ = proc.write(&format!("{pid}/setgroups"), b"deny");
     }
     if !uid.is_empty() {
-        fs::write(format!("/proc/{pid}/uid_map"), uid).map_err(io("writing uid_map"))?;
+        proc.write(&format!("{pid}/uid_map"), uid.as_bytes())
+            .map_err(io("writing uid_map"))?;
     }
     if !gid.is_empty() {
-        fs::write(format!("/proc/{pid}/gid_map"), gid).map_err(io("writing gid_map"))?;
+        proc.write(&format!("{pid}/gid_map"), gid.as_bytes())
+            .map_err(io("writing gid_map"))?;
     }
     Ok(())
 }
@@ -866,7 +886,10 @@ fn write_time_offsets(linux: &carrack_spec::runtime::Linux) -> Result<()> {
     if out.is_empty() {
         return Ok(());
     }
-    fs::write("/proc/self/timens_offsets", out).map_err(io("writing timens_offsets"))
+    let proc = crate::procfs::Proc::host().map_err(io("opening the host's /proc"))?;
+    proc.self_path("timens_offsets")
+        .and_then(|p| proc.write(&p, out.as_bytes()))
+        .map_err(io("writing timens_offsets"))
 }
 
 fn wait_gone(pid: i32, started: u64, limit: Duration) -> bool {

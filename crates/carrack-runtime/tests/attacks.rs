@@ -11,8 +11,16 @@
 
 mod common;
 #[path = "attacks/cases.rs"]
+#[allow(unreachable_pub)]
 mod cases;
+#[path = "attacks/cases_paths.rs"]
+#[allow(unreachable_pub)]
+mod cases_paths;
+#[path = "attacks/cases_process.rs"]
+#[allow(unreachable_pub)]
+mod cases_process;
 #[path = "attacks/harness.rs"]
+#[allow(unreachable_pub)]
 mod harness;
 
 use common::Env;
@@ -39,24 +47,42 @@ fn against_carrack(case: fn(&Rt, &Env) -> Verdict) {
 }
 
 macro_rules! attacks {
-    ($($name:ident),* $(,)?) => {
+    ($($module:ident :: $name:ident),* $(,)?) => {
         $(
             #[test]
             fn $name() {
-                against_carrack(cases::$name);
+                against_carrack($module::$name);
             }
         )*
 
-        const ALL: &[(&str, fn(&Rt, &Env) -> Verdict)] = &[$((stringify!($name), cases::$name)),*];
+        const ALL: &[(&str, fn(&Rt, &Env) -> Verdict)] =
+            &[$((stringify!($name), $module::$name)),*];
     };
 }
 
 attacks! {
-    cve_2019_5736_exec_by_shebang,
-    cve_2019_5736_exec_with_a_terminal,
-    cve_2019_5736_init_by_shebang,
-    cve_2019_5736_privileged,
-    cve_2025_52881_sysctl_through_a_bind_mount,
+    cases::cve_2019_5736_exec_by_shebang,
+    cases::cve_2019_5736_exec_with_a_terminal,
+    cases::cve_2019_5736_init_by_shebang,
+    cases::cve_2019_5736_privileged,
+    cases::cve_2025_52881_sysctl_through_a_bind_mount,
+    cases_paths::cve_2019_19921_proc_and_sys_as_symlinks,
+    cases_paths::cve_2019_16884_a_fake_proc_over_the_real_one,
+    cases_paths::cve_2021_30465_mount_destinations_through_symlinks,
+    cases_paths::cve_2025_31133_dev_null_as_a_symlink,
+    cases_paths::cve_2025_52565_dev_console_as_a_symlink,
+    cases_paths::cve_2026_41579_dev_as_a_symlink,
+    cases_paths::cve_2024_21626_cwd_through_a_leaked_descriptor,
+    cases_process::cve_2022_29162_inheritable_capabilities,
+    cases_process::cve_2024_40635_uid_minus_one,
+    cases_process::cve_2022_0492_cgroup_release_agent,
+    cases_process::device_rules_keep_a_host_disk_out_of_reach,
+    cases_process::a_foreign_cgroup_keeps_its_processes,
+    cases_process::container_ids_that_are_paths,
+    cases_process::no_runtime_descriptor_reaches_the_container,
+    cases_process::a_reused_pid_is_not_the_container,
+    cases_process::sysctls_reach_only_the_containers_namespaces,
+    cases_process::no_pivot_leaves_no_bare_proc,
 }
 
 #[test]

@@ -512,10 +512,10 @@ fn the_runtime_binary_is_out_of_reach_from_the_container() {
 
 #[test]
 fn a_container_that_may_ptrace_meets_only_a_read_only_runtime_binary() {
-    // CVE-2019-5736 with CAP_SYS_PTRACE (which gets past "not dumpable"): for such a container
-    // carrack re-executes through a read-only bind of its binary in a mount namespace of its
-    // own, so /proc/1/exe of a created container's init is on a read-only mount and writing to
-    // it fails; the binary on the host is untouched. Without CAP_SYS_PTRACE nothing changes.
+    // CVE-2019-5736 with CAP_SYS_PTRACE (which gets past "not dumpable"): carrack re-executes
+    // through a detached read-only overlayfs view of its binary, so /proc/1/exe of a created
+    // container's init is on a read-only mount and writing to it fails; the binary on the host
+    // is untouched.
     use std::io::Read as _;
     let hash = || {
         let mut v = Vec::new();
@@ -574,13 +574,15 @@ fn a_container_that_may_ptrace_meets_only_a_read_only_runtime_binary() {
     let host_mounts = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
     assert!(
         !host_mounts.contains(env!("CARGO_BIN_EXE_carrack")),
-        "the read-only bind never reaches the host's mount table"
+        "the sealed view never reaches the host's mount table"
     );
-    // Without CAP_SYS_PTRACE there is no re-exec: init runs the binary where it lies.
+    // Without CAP_SYS_PTRACE too: a script whose interpreter is /proc/self/exe would run the
+    // binary itself in the container (tests/attacks.rs), so init always runs from the sealed
+    // view.
     let b = env.bundle("b2", &["sleep", "60"], |_| {});
     let o = env.carrack_leaving(&["create", "--bundle", b.to_str().expect("utf-8"), "c2"]);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(!read_only(&state(&env, "c2")["pid"]));
+    assert!(read_only(&state(&env, "c2")["pid"]));
     assert!(env.carrack(&["delete", "-f", "c2"]).status.success());
 }
 

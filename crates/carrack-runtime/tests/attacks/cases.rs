@@ -10,7 +10,7 @@ use crate::common::{Env, text};
 use crate::harness::*;
 
 /// Several variants of one class: escaped if any escaped, else refused if all were refused.
-fn combine(parts: Vec<(&str, Verdict)>) -> Verdict {
+pub fn combine(parts: Vec<(&str, Verdict)>) -> Verdict {
     let detail = parts
         .iter()
         .map(|(n, v)| format!("{n}: {} ({})", v.word(), v.detail()))

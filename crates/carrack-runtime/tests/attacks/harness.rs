@@ -119,6 +119,33 @@ impl Rt {
         }
     }
 
+    /// Like [`Rt::cmd`], with the host's `/` open as fd 9 (no close-on-exec), as a careless
+    /// caller could leave it: the runtime must not hand it to the container.
+    pub fn cmd_leaking_root_fd(&self, args: &[&str]) -> Output {
+        let out = self.dir.join("out");
+        let err = self.dir.join("err");
+        let mut c = Command::new("sh");
+        c.arg("-c").arg("exec 9</ && exec \"$@\"").arg("sh");
+        if let Some(w) = &self.wrapper {
+            c.arg(w);
+        }
+        let status = c
+            .arg(&self.bin)
+            .arg("--root")
+            .arg(&self.root)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).expect("out"))
+            .stderr(std::fs::File::create(&err).expect("err"))
+            .status()
+            .expect("run the runtime");
+        Output {
+            status,
+            stdout: std::fs::read(&out).unwrap_or_default(),
+            stderr: std::fs::read(&err).unwrap_or_default(),
+        }
+    }
+
     /// `create` then `start`, as docker and containerd drive a runtime; the error if either fails.
     pub fn create_start(&self, id: &str, bundle: &Path) -> Result<(), String> {
         let o = self.cmd(&["create", "--bundle", path_str(bundle), id]);
@@ -388,4 +415,123 @@ pub fn host_capabilities() -> Vec<&'static str> {
         .copied()
         .filter(|n| carrack_linux::capability_number(n).is_some_and(|b| bnd & (1 << b) != 0))
         .collect()
+}
+
+/// A host directory whose every entry (name, type, owner, mode, size, content) is recorded, to
+/// see that nothing was created, removed or changed in it from inside a container.
+pub struct CanaryDir {
+    pub path: PathBuf,
+    before: Vec<String>,
+}
+
+impl CanaryDir {
+    /// A new canary directory under the test's directory, holding `marker` and `files`.
+    pub fn new(env: &Env, name: &str, files: &[&str]) -> Self {
+        let path = env.dir.path().join(format!("canary-{name}"));
+        std::fs::create_dir_all(&path).expect("canary dir");
+        std::fs::write(path.join("marker"), "marker\n").expect("marker");
+        for f in files {
+            std::fs::write(path.join(f), format!("{f} outside\n")).expect("canary file");
+        }
+        let before = Self::snapshot(&path);
+        Self { path, before }
+    }
+
+    /// Watches an existing directory.
+    pub fn watch(path: &Path) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            before: Self::snapshot(path),
+        }
+    }
+
+    fn snapshot(path: &Path) -> Vec<String> {
+        use std::os::unix::fs::MetadataExt;
+        let mut out = Vec::new();
+        let mut stack = vec![path.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else { continue };
+            for e in rd.flatten() {
+                let p = e.path();
+                let Ok(md) = std::fs::symlink_metadata(&p) else { continue };
+                let content = if md.is_file() {
+                    sha256_file(&p)
+                } else if md.file_type().is_symlink() {
+                    std::fs::read_link(&p).map(|l| l.display().to_string()).unwrap_or_default()
+                } else {
+                    String::new()
+                };
+                out.push(format!(
+                    "{} {:o} {}:{} {} {content}",
+                    p.display(),
+                    md.mode(),
+                    md.uid(),
+                    md.gid(),
+                    md.len()
+                ));
+                if md.is_dir() {
+                    stack.push(p);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// `Some(what changed)` if anything did.
+    pub fn changed(&self) -> Option<String> {
+        let now = Self::snapshot(&self.path);
+        if now == self.before {
+            return None;
+        }
+        let added: Vec<&String> = now.iter().filter(|l| !self.before.contains(l)).collect();
+        let gone: Vec<&String> = self.before.iter().filter(|l| !now.contains(l)).collect();
+        Some(format!(
+            "host directory {} changed: new {added:?}, gone {gone:?}",
+            self.path.display()
+        ))
+    }
+}
+
+/// A verdict from canaries: escaped if any moved, else refused when the runtime said no, else
+/// contained.
+pub fn judge(canaries: &[Option<String>], outcome: Result<(), String>, fine: &str) -> Verdict {
+    let moved: Vec<&String> = canaries.iter().flatten().collect();
+    if !moved.is_empty() {
+        return Verdict::Escaped(
+            moved
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+    }
+    match outcome {
+        Err(e) => Verdict::Refused(e.trim().chars().take(400).collect()),
+        Ok(()) => Verdict::Contained(fine.to_owned()),
+    }
+}
+
+/// `run` to the end, then `delete -f`: `Err` with the runtime's words if `run` failed.
+pub fn run_once(rt: &Rt, id: &str, b: &Path) -> Result<(), String> {
+    let o = rt.cmd(&["run", "--bundle", path_str(b), id]);
+    rt.delete(id);
+    if o.status.success() {
+        Ok(())
+    } else {
+        Err(text(&o).trim().to_owned())
+    }
+}
+
+/// A field of /proc/PID/status, read on the host.
+pub fn status_field(pid: i32, field: &str) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_owned()))
+}
+
+/// A unique container id for `name`.
+pub fn cid(rt: &Rt, name: &str) -> String {
+    format!("{}-{name}-{}", rt.name, std::process::id())
 }

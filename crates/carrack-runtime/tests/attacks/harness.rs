@@ -387,6 +387,9 @@ pub fn bundle(
     env.bundle(&format!("{}-{name}", rt.name), args, |c| {
         // The attacks write their logs in the rootfs.
         c["root"]["readonly"] = json!(false);
+        // The peers from Debian (runc 1.1, crun 1.8) refuse newer versions; nothing here
+        // needs one.
+        c["ociVersion"] = json!("1.0.2");
         tweak(c);
     })
 }

@@ -1,186 +1,100 @@
-//! podman (from Debian, installed by .ci/run) driving carrack as its OCI runtime: run, exit
-//! status, detached run, exec with and without a terminal, stop, rm. Storage, run directory and
-//! containers.conf are private to the test; the image is imported from a busybox-static rootfs.
+//! podman (from Debian) driving carrack as its OCI runtime (`podman --runtime PATH`), one row
+//! per option, each checked for its effect inside the container (see callers/mod.rs).
 //!
-//! Facts of this machine the setup works around: root lacks CAP_SYS_RESOURCE and conmon runs
-//! with RLIMIT_NPROC 32768, so podman's default ulimits fail with any runtime; the private
-//! containers.conf sets them to values the host allows. There is no systemd: cgroupfs manager,
-//! file events logger.
+//! Storage (vfs), run directory and containers.conf are private to the test; the image is
+//! imported from a busybox-static rootfs. Facts of this machine the setup works around: root
+//! lacks CAP_SYS_RESOURCE and conmon runs with RLIMIT_NPROC 32768, so podman's default ulimits
+//! fail with any runtime; the private containers.conf sets them to values the host allows.
+//! There is no systemd: cgroupfs manager, file events logger. The containers have no network
+//! (`netns = "none"`: no bridge or firewall rules are left on the host) and their own cgroup
+//! parent, removed at the end.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::os::unix::fs::PermissionsExt;
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod callers;
+use callers::{Engine, Kind, NotApplicable, Runtime, Saver};
 
-struct Podman {
-    dir: tempfile::TempDir,
-}
-
-impl Podman {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("tmp");
-        let hard_nofile =
-            nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
-                .expect("rlimit")
-                .1;
-        std::fs::write(
-            dir.path().join("containers.conf"),
-            format!(
-                "[containers]\ndefault_ulimits = [\"nofile={hard_nofile}:{hard_nofile}\", \"nproc=32768:32768\"]\n\
-                 [engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n"
-            ),
-        )
-        .expect("containers.conf");
-        Self { dir }
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let d = self.dir.path();
-        let mut c = Command::new("podman");
-        c.env("CONTAINERS_CONF", d.join("containers.conf"))
-            .arg("--root")
-            .arg(d.join("root"))
-            .arg("--runroot")
-            .arg(d.join("run"))
-            .args([
-                "--storage-driver",
-                "vfs",
-                "--runtime",
-                env!("CARGO_BIN_EXE_carrack"),
-            ])
-            .args(args)
-            .stdin(Stdio::null());
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args)
-            .output()
-            .unwrap_or_else(|e| panic!("podman is needed (apt-get install podman): {e}"))
-    }
-}
-
-fn busybox_rootfs(dir: &Path) -> std::path::PathBuf {
-    let root = dir.join("rootfs");
-    std::fs::create_dir_all(root.join("bin")).expect("rootfs");
-    std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static");
-    for a in ["sh", "echo", "sleep", "hostname", "test", "id", "cat"] {
-        std::os::unix::fs::symlink("busybox", root.join("bin").join(a)).expect("applet");
-    }
-    root
-}
+const NOT_APPLICABLE: &[NotApplicable] = &[];
 
 #[test]
-fn podman_runs_containers_with_carrack() {
-    let p = Podman::new();
-    let rootfs = busybox_rootfs(p.dir.path());
-    let tar = p.dir.path().join("bb.tar");
-    let o = Command::new("tar")
-        .arg("-C")
-        .arg(&rootfs)
-        .arg("-cf")
-        .arg(&tar)
-        .arg(".")
-        .output()
-        .expect("tar");
-    assert!(o.status.success());
-    let o = p.run(&["import", tar.to_str().expect("utf-8"), "localhost/bb"]);
-    assert!(o.status.success(), "import: {}", text(&o));
+fn podman_drives_carrack() {
+    let t = std::time::Instant::now();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let d = tmp.path();
+    // Remapped users (the userns row) must reach the storage under it.
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let saver = Saver::from_env(d);
+    let (rt, runc) = callers::runtimes(saver.as_ref());
+    let tar = callers::busybox_tar(d);
+    let parent = format!(
+        "/carrack-callers-{}",
+        d.file_name().expect("name").to_string_lossy()
+    );
+    let hard_nofile = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+        .expect("rlimit")
+        .1;
+    std::fs::write(
+        d.join("containers.conf"),
+        format!(
+            "[containers]\ndefault_ulimits = [\"nofile={hard_nofile}:{hard_nofile}\", \"nproc=32768:32768\"]\n\
+             netns = \"none\"\n\
+             [engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n"
+        ),
+    )
+    .expect("containers.conf");
+    let engine = Engine {
+        kind: Kind::Podman,
+        image: "localhost/bb".into(),
+        scratch: d.join("scratch"),
+        global: vec![
+            "--root".into(),
+            d.join("root").into(),
+            "--runroot".into(),
+            d.join("run").into(),
+            "--storage-driver".into(),
+            "vfs".into(),
+        ],
+        envs: vec![("CONTAINERS_CONF".into(), d.join("containers.conf").into())],
+        run_args: vec![format!("--cgroup-parent={parent}")],
+    };
+    let o = engine.out(
+        &runc,
+        &["import", tar.to_str().expect("utf-8"), "localhost/bb"],
+    );
+    assert!(o.status.success(), "podman import: {}", callers::text(&o));
 
-    let o = p.run(&["run", "--rm", "localhost/bb", "echo", "hello-from-podman"]);
-    assert!(o.status.success(), "run: {}", text(&o));
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout).trim(),
-        "hello-from-podman"
-    );
+    let rows = callers::engine_rows();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        callers::run_table(
+            "podman",
+            &engine,
+            &rows,
+            NOT_APPLICABLE,
+            &rt,
+            &runc,
+            saver.as_ref(),
+        )
+    }));
 
-    // podman's default seccomp profile is in force (a filter: mode 2).
-    let o = p.run(&[
-        "run",
-        "--rm",
-        "localhost/bb",
-        "sh",
-        "-c",
-        "while read k v; do [ \"$k\" = Seccomp: ] && echo $k $v; done < /proc/self/status; true",
-    ]);
-    assert!(o.status.success(), "run: {}", text(&o));
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout)
-            .split_whitespace()
-            .collect::<Vec<_>>(),
-        ["Seccomp:", "2"],
-        "{}",
-        text(&o)
-    );
-    let o = p.run(&["run", "--rm", "localhost/bb", "sh", "-c", "exit 3"]);
-    assert_eq!(
-        o.status.code(),
-        Some(3),
-        "exit status passes through: {}",
-        text(&o)
-    );
-
-    let o = p.run(&[
-        "run",
-        "-d",
-        "--stop-timeout",
-        "1",
-        "--name",
-        "web",
-        "localhost/bb",
-        "sleep",
-        "100",
-    ]);
-    assert!(o.status.success(), "run -d: {}", text(&o));
-    let o = p.run(&["ps", "--format", "{{.Names}} {{.Status}}"]);
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("web Up"),
-        "ps: {}",
-        text(&o)
-    );
-    let o = p.run(&["exec", "web", "sh", "-c", "echo exec-ok; exit 4"]);
-    assert_eq!(o.status.code(), Some(4), "exec: {}", text(&o));
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "exec-ok");
-    let o = p.run(&[
-        "exec",
-        "-t",
-        "web",
-        "sh",
-        "-c",
-        "test -t 0 && echo exec-tty",
-    ]);
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("exec-tty"),
-        "exec -t: {}",
-        text(&o)
-    );
-    let o = p.run(&["stop", "-t", "1", "web"]);
-    assert!(o.status.success(), "stop: {}", text(&o));
-    let o = p.run(&["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("web Exited"),
-        "ps -a: {}",
-        text(&o)
-    );
-    let o = p.run(&["rm", "web"]);
-    assert!(o.status.success(), "rm: {}", text(&o));
-
-    let o = p.run(&[
-        "run",
-        "--rm",
-        "-t",
-        "localhost/bb",
-        "sh",
-        "-c",
-        "test -t 0 && echo tty-ok",
-    ]);
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("tty-ok"),
-        "run -t: {}",
-        text(&o)
-    );
+    // Cleanup: every container, then whatever still names the temporary directory.
+    let mut left = Vec::new();
+    let ids = callers::stdout(&engine.out(&runc, &["ps", "-aq"]));
+    for id in ids.lines().filter(|l| !l.is_empty()) {
+        left.push(format!("container {id} still there at the end"));
+        let _ = engine.out(&runc, &["rm", "-f", "-t", "0", id]);
+    }
+    let _ = engine.out(&runc, &["system", "prune", "-af"]);
+    left.extend(callers::kill_leftover_processes(d));
+    left.extend(callers::unmount_leftovers(d));
+    left.extend(callers::remove_cgroups(&parent));
+    if let Some(s) = &saver {
+        let order: Vec<&str> = rows.iter().map(|r| r.option).collect();
+        s.collect("podman", &order);
+    }
+    eprintln!("podman: {:.0}s in all", t.elapsed().as_secs_f32());
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+    let _: &Runtime = &rt;
+    assert!(left.is_empty(), "left behind: {left:#?}");
 }

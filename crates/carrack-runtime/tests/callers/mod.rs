@@ -212,6 +212,9 @@ pub fn busybox_tar(dir: &Path) -> PathBuf {
 // ---------------------------------------------------------------------------------------------
 // The saving runtime.
 
+/// One saved document: when (the name's time and pid, to order them) and its bytes.
+type Saved = (String, Vec<u8>);
+
 /// A script in front of a runtime that copies every config.json it is given at create and
 /// every process.json given to exec --process, named after the row running, then execs the
 /// runtime with the same arguments.
@@ -284,8 +287,7 @@ exec '{runtime}' "$@"
                 std::fs::remove_file(e.path()).expect("rm");
             }
         }
-        // label -> kind -> (time, bytes)
-        let mut saved: BTreeMap<(String, String), Vec<(String, Vec<u8>)>> = BTreeMap::new();
+        let mut saved: BTreeMap<(String, String), Vec<Saved>> = BTreeMap::new();
         for e in std::fs::read_dir(&self.dir).expect("saved").flatten() {
             let n = e.file_name().to_string_lossy().into_owned();
             let Some(rest) = n.strip_suffix(".json") else {

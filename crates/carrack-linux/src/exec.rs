@@ -76,7 +76,8 @@ pub(crate) fn exec(
         }
         None => None,
     };
-    let confine = crate::init::Confine {
+    let confine = crate::process::Confine {
+        caps: crate::caps::plan(process.capabilities.as_ref()),
         labels,
         seccomp: seccomp.as_ref(),
         listener,
@@ -105,6 +106,24 @@ pub(crate) fn exec(
     // The host's procfs: the exec'd process writes its oom_score_adj and LSM labels through it,
     // never through the container's /proc (see procfs::Proc).
     let proc = crate::procfs::Proc::host().map_err(|e| Error::io("opening the host's /proc", e))?;
+    // Without a mount namespace of its own the container shares the host's, and its root is
+    // init's chroot: the process enters the same one.
+    let chroot = if namespaces.iter().any(|(f, _)| *f == CloneFlags::CLONE_NEWNS) {
+        None
+    } else {
+        Some(
+            nix::fcntl::openat(
+                proc.as_fd(),
+                format!("{pid}/root").as_str(),
+                nix::fcntl::OFlag::O_PATH
+                    | nix::fcntl::OFlag::O_DIRECTORY
+                    | nix::fcntl::OFlag::O_CLOEXEC,
+                nix::sys::stat::Mode::empty(),
+            )
+            .map(File::from)
+            .map_err(|e| Error::io("the container's root", e.into()))?,
+        )
+    };
     crate::sys::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0).map_err(|e| Error::io("subreaper", e))?;
     // The v1 cgroups (those with a `tasks` file) the middle process enters itself before it
     // forks the process, which so starts in them (see cgroups::join for why); the cgroup2 one
@@ -135,6 +154,7 @@ pub(crate) fn exec(
                 opts.preserve_fds,
                 confine,
                 &proc,
+                chroot,
             );
             std::process::exit(code)
         }
@@ -217,8 +237,9 @@ fn middle_child(
     console: Option<OwnedFd>,
     process: &Process,
     preserve_fds: u32,
-    mut confine: crate::init::Confine<'_>,
+    mut confine: crate::process::Confine<'_>,
     proc: &crate::procfs::Proc,
+    chroot: Option<File>,
 ) -> i32 {
     let mut report = File::from(report);
     if let Err(e) = crate::cgroups::enter_self(v1_cgroups) {
@@ -232,6 +253,15 @@ fn middle_child(
         }
     }
     drop(namespaces);
+    if let Some(root) = chroot {
+        let entered = nix::unistd::fchdir(&root)
+            .and_then(|()| nix::unistd::chroot("."))
+            .and_then(|()| nix::unistd::chdir("/"));
+        if let Err(e) = entered {
+            let _ = write!(report, "entering the container's root: {e}");
+            return 1;
+        }
+    }
     match clone_process(0) {
         Ok(Cloned::Child) => {
             drop(pid_out);
@@ -256,7 +286,7 @@ fn middle_child(
                     crate::console::setup(sock, &root, false)?;
                 }
                 drop(console);
-                crate::init::become_process(process, preserve_fds, confine, proc)
+                crate::process::prepare(process, preserve_fds, confine, proc)?.exec()
             })();
             let e = match r {
                 Ok(never) => match never {},

@@ -22,6 +22,7 @@ mod lsm;
 mod mounts;
 mod platform;
 mod platform_features;
+mod process;
 mod procfs;
 mod resources;
 mod sealed;

@@ -339,7 +339,7 @@ impl Linux {
             running.status = Status::Running;
             // runtime.md: a failing poststart hook is logged, the container keeps running.
             if let Err(e) = hooks::run("poststart", h, &running.oci()) {
-                eprintln!("carrack: warning: {e}");
+                log::warn!("{e}");
             }
         }
         Ok(())
@@ -391,6 +391,14 @@ impl Linux {
             None => load_spec(&c.path().join(CONFIG)).ok(),
         };
         let spec = spec.or(loaded.as_ref());
+        let own_mounts = spec
+            .and_then(|s| s.linux.as_ref())
+            .and_then(|l| l.namespaces.as_ref())
+            .is_some_and(|n| n.iter().any(|n| n.kind == NamespaceType::Mount));
+        if spec.is_some() && !own_mounts {
+            // Made in the host's mount namespace (no mount namespace of its own): they go too.
+            unmount_under(Path::new(&s.rootfs)).map_err(io("unmounting the container's mounts"))?;
+        }
         let mut stopped = s.clone();
         stopped.status = Status::Stopped;
         c.remove()?;
@@ -400,7 +408,7 @@ impl Linux {
         {
             // runtime.md: a failing poststop hook is logged, the deletion stands.
             if let Err(e) = hooks::run("poststop", h, &stopped.oci()) {
-                eprintln!("carrack: warning: {e}");
+                log::warn!("{e}");
             }
         }
         Ok(())
@@ -464,10 +472,13 @@ impl Linux {
 
         let linux = spec.linux.clone().unwrap_or_default();
         let namespaces = linux.namespaces.clone().unwrap_or_default();
-        if !namespaces.iter().any(|n| n.kind == NamespaceType::Mount) {
+        let mount_namespace = namespaces.iter().any(|n| n.kind == NamespaceType::Mount);
+        if !mount_namespace && spec.root.as_ref().and_then(|r| r.readonly) == Some(true) {
             return Err(Error::Config {
                 path: config_path,
-                reason: "carrack needs a mount namespace to build the rootfs in".into(),
+                reason: "root.readonly without a mount namespace would make a mount of the \
+                         host read-only; carrack refuses it"
+                    .into(),
             });
         }
         let mut flags = CloneFlags::empty();
@@ -536,10 +547,12 @@ impl Linux {
             new_cgroupns,
             unshare,
             staged,
+            mount_namespace,
             persona,
             join,
             mount_label: linux.mount_label.as_deref(),
             labels,
+            caps: crate::caps::plan(process.capabilities.as_ref()),
             seccomp: seccomp.as_ref(),
             hierarchies: &hierarchies,
         };
@@ -580,6 +593,16 @@ impl Linux {
         // this process makes the fifo and the cgroups and saves the state. Init opens the
         // fifo only after `Go`.
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o622))
+            .and_then(|()| {
+                // mkfifo applied the umask: init may be another user on the host (the root of
+                // a user namespace mapped to one), and must be able to write it.
+                nix::sys::stat::fchmodat(
+                    nix::fcntl::AT_FDCWD,
+                    &fifo,
+                    nix::sys::stat::Mode::from_bits_truncate(0o622),
+                    nix::sys::stat::FchmodatFlags::FollowSymlink,
+                )
+            })
             .map_err(|e| fail(Error::io("creating exec.fifo", e.into())))?;
         let crate::cgroups::Placement {
             dirs: cgroups,
@@ -663,18 +686,33 @@ impl Linux {
             }
             r
         });
+        let resource_error = |reason: String| {
+            undo(Error::Config {
+                path: config_path.clone(),
+                reason,
+            })
+        };
         if let Some(r) = &resources {
-            crate::resources::apply(&cgroups, r, linux.devices.as_deref().unwrap_or(&[])).map_err(
-                |reason| {
-                    undo(Error::Config {
-                        path: config_path.clone(),
-                        reason,
-                    })
-                },
-            )?;
+            crate::resources::apply_limits(&cgroups, r).map_err(resource_error)?;
         }
+        // The device rules go in once init has made its device nodes: when it asks for the
+        // hooks (which run with every limit in place) or says it is ready.
+        let mut device_rules = resources.as_ref();
+        let mut apply_devices = || match device_rules.take() {
+            Some(r) => crate::resources::apply_devices(
+                &cgroups,
+                r,
+                linux.devices.as_deref().unwrap_or(&[]),
+            )
+            .map_err(resource_error),
+            None => Ok(()),
+        };
         loop {
-            match parent_end.recv().map_err(|e| undo(Error::io("sync", e)))? {
+            let msg = parent_end.recv().map_err(|e| undo(Error::io("sync", e)))?;
+            if matches!(msg, Some(Msg::HooksPlease) | Some(Msg::Ready)) {
+                apply_devices()?;
+            }
+            match msg {
                 Some(Msg::HooksPlease) => {
                     let hooks = spec.hooks.clone().unwrap_or_default();
                     let oci = state.oci();
@@ -890,6 +928,25 @@ fn write_time_offsets(linux: &carrack_spec::runtime::Linux) -> Result<()> {
     proc.self_path("timens_offsets")
         .and_then(|p| proc.write(&p, out.as_bytes()))
         .map_err(io("writing timens_offsets"))
+}
+
+/// Detaches every mount at or below `dir`, deepest first.
+fn unmount_under(dir: &Path) -> std::io::Result<()> {
+    let info = crate::procfs::read("/proc/self/mountinfo")?;
+    let mut points: Vec<PathBuf> = info
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(|p| PathBuf::from(p.replace("\\040", " ")))
+        .filter(|p| p.starts_with(dir))
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    for p in points {
+        match nix::mount::umount2(&p, nix::mount::MntFlags::MNT_DETACH) {
+            Ok(()) | Err(nix::Error::EINVAL) | Err(nix::Error::ENOENT) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 fn wait_gone(pid: i32, started: u64, limit: Duration) -> bool {

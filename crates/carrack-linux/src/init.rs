@@ -168,7 +168,7 @@ fn open_dir(path: &Path) -> Res<File> {
 
 /// Everything up to the handshake; returns the fifo handle, the host /proc to reopen it by and
 /// the confinement to apply at exec.
-fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Ready<'a>)> {
+fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready<'a>>)> {
     // The host's procfs, opened while this process is still in the host's mount namespace:
     // every procfs file init writes goes through it (see procfs::Proc), never through a /proc a
     // config or image could have covered.
@@ -381,8 +381,16 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Ready<'a>)> 
     }
     // All of the process but its exec, before `create` returns: errors go back to it, and only
     // the exec follows `start`.
-    let process = spec.process.as_ref().ok_or("config.json has no process")?;
-    let ready = crate::process::prepare(process, plan.preserve_fds, confine, &proc)?;
+    // Without a process (which only `start` needs) init waits for a `start` that refuses it.
+    let ready = match &spec.process {
+        Some(process) => Some(crate::process::prepare(
+            process,
+            plan.preserve_fds,
+            confine,
+            &proc,
+        )?),
+        None => None,
+    };
     chan.send(&Msg::Ready).map_err(err("sync"))?;
     Ok((fifo, proc, ready))
 }
@@ -549,7 +557,7 @@ fn wait_and_exec(
     plan: &Plan<'_>,
     fifo: File,
     proc: Proc,
-    ready: Ready<'_>,
+    ready: Option<Ready<'_>>,
 ) -> Res<std::convert::Infallible> {
     let mut w = nix::fcntl::openat(
         proc.as_fd(),
@@ -563,6 +571,7 @@ fn wait_and_exec(
     drop(w);
     drop(fifo);
     drop(proc);
+    let ready = ready.ok_or("config.json has no process to start")?;
     if let Some(h) = plan
         .spec
         .hooks

@@ -289,6 +289,22 @@ impl Linux {
                 op: "start it (only a created container can be started)",
             });
         }
+        let loaded;
+        let spec = match spec {
+            Some(spec) => spec,
+            None => {
+                loaded = load_spec(&c.path().join(CONFIG))?;
+                &loaded
+            }
+        };
+        if spec.process.is_none() {
+            return Err(Error::Config {
+                path: c.path().join(CONFIG),
+                reason: "process is not set, and config.md § Process says of it: \"This property \
+                         is REQUIRED when start is called.\""
+                    .into(),
+            });
+        }
         let fifo = c.path().join(FIFO);
         let f = nix::fcntl::open(
             &fifo,
@@ -326,14 +342,6 @@ impl Linux {
             }
         }
         let _ = fs::remove_file(&fifo);
-        let loaded;
-        let spec = match spec {
-            Some(spec) => spec,
-            None => {
-                loaded = load_spec(&c.path().join(CONFIG))?;
-                &loaded
-            }
-        };
         if let Some(h) = spec.hooks.as_ref().and_then(|h| h.poststart.as_deref()) {
             let mut running = s.clone();
             running.status = Status::Running;
@@ -358,7 +366,10 @@ impl Linux {
         let pid = i32::try_from(s.pid).unwrap_or(0);
         match s.status {
             Status::Stopped => {}
-            Status::Created | Status::Creating => {
+            // runtime.md § Delete: "Attempting to delete a container that is not stopped MUST
+            // have no effect on the container and MUST generate an error." Callers that clean
+            // up a created container (podman, CRI-O) pass --force.
+            Status::Created | Status::Creating if force => {
                 let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
             }
             _ if force => {
@@ -440,11 +451,10 @@ impl Linux {
         })?;
         let rootfs = fs::canonicalize(bundle.join(&root.path))
             .map_err(io(format!("rootfs {}", root.path)))?;
-        let process = spec.process.as_ref().ok_or_else(|| Error::Config {
-            path: config_path.clone(),
-            reason: "no process to run".into(),
-        })?;
-        let terminal = process.terminal == Some(true);
+        // config.md § Process: "This property is REQUIRED when start is called": `create`
+        // makes the container without one, and `start` refuses it.
+        let process = spec.process.as_ref();
+        let terminal = process.is_some_and(|p| p.terminal == Some(true));
         match (terminal, &opts.console_socket) {
             (true, None) => {
                 return Err(Error::Config {
@@ -523,7 +533,10 @@ impl Linux {
             flags.remove(CloneFlags::CLONE_NEWPID);
         }
 
-        let (labels, seccomp) = confinement(&spec, process, &config_path)?;
+        let (labels, seccomp) = match process {
+            Some(p) => confinement(&spec, p, &config_path)?,
+            None => (crate::lsm::Labels::default(), None),
+        };
         let bad = |reason: String| Error::Config {
             path: config_path.clone(),
             reason,
@@ -552,7 +565,7 @@ impl Linux {
             join,
             mount_label: linux.mount_label.as_deref(),
             labels,
-            caps: crate::caps::plan(process.capabilities.as_ref()),
+            caps: crate::caps::plan(process.and_then(|p| p.capabilities.as_ref())),
             seccomp: seccomp.as_ref(),
             hierarchies: &hierarchies,
         };

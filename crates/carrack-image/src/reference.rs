@@ -177,8 +177,8 @@ impl ImageLocation {
         if let Some(i) = at.filter(|&i| text[..i].contains(':')) {
             splits.push((&text[..i], Some(&text[i + 1..])));
         }
+        let first = splits.first().copied().unwrap_or((text, None));
         splits.push((text, None));
-        let first = splits[0];
         let (layout, reference) = splits
             .into_iter()
             .find(|(l, _)| !l.is_empty() && is_dir(Path::new(l)))
@@ -649,7 +649,14 @@ impl Layout {
                     .map(str::to_owned)
                     .collect();
             }
-            names.dedup();
+            let mut seen = Vec::new();
+            names.retain(|n| {
+                let new = !seen.contains(n);
+                if new {
+                    seen.push(n.clone());
+                }
+                new
+            });
             index
                 .manifests
                 .retain(|d| tag_of(d).is_none_or(|t| !names.iter().any(|n| n == t)));

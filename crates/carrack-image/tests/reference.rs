@@ -306,6 +306,7 @@ fn untag_by_any_spelling_removes_every_spelling() {
             ix.manifests
                 .push(named(a.clone(), "docker.io/example/app:latest"));
             ix.manifests.push(named(a.clone(), "example/app:2"));
+            ix.manifests.push(named(a.clone(), "example/app:latest"));
             Ok(())
         })
         .expect("index");

@@ -49,6 +49,8 @@ pub(crate) struct Plan<'a> {
     pub(crate) seccomp: Option<&'a crate::seccomp::Filter>,
     /// The host's cgroup hierarchies (for cgroup mounts on v1 and hybrid hosts).
     pub(crate) hierarchies: &'a [crate::cgroups::Hierarchy],
+    /// The idmapped trees of `spec.mounts`, by index (see `mounts::prepare_idmapped`).
+    pub(crate) idmapped: &'a [Option<OwnedFd>],
 }
 
 impl Plan<'_> {
@@ -250,8 +252,9 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, Proc), Confine<'a
         own: &own_cgroups,
         hierarchies: plan.hierarchies,
     };
-    for m in spec.mounts.iter().flatten() {
-        crate::mounts::mount_one(&root, plan.bundle, m, plan.mount_label, &cgroups)?;
+    for (i, m) in spec.mounts.iter().flatten().enumerate() {
+        let idmapped = plan.idmapped.get(i).and_then(Option::as_ref);
+        crate::mounts::mount_one(&root, plan.bundle, m, plan.mount_label, &cgroups, idmapped)?;
         if m.destination.trim_end_matches('/') == "/dev" {
             fresh_dev = true;
         }

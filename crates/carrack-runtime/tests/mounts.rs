@@ -4,6 +4,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
@@ -39,6 +40,25 @@ fn has(options: &Option<Vec<String>>, want: &[&str]) -> bool {
     options
         .as_ref()
         .is_some_and(|o| want.iter().all(|w| o.iter().any(|x| x == w)))
+}
+
+/// `carrack run` of bundle `b` as container `id`, in a mount namespace of its own (so that the
+/// host's mounts stay as they are) after the shell command `prelude`, which gets `arg` as $1.
+fn run_after(env: &Env, prelude: &str, arg: &Path, id: &str, b: &Path) -> Output {
+    Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg(format!("{prelude} && shift && exec \"$@\""))
+        .arg("sh")
+        .arg(arg)
+        .arg(env!("CARGO_BIN_EXE_carrack"))
+        .arg("--root")
+        .arg(env.root())
+        .args(["run", "--bundle"])
+        .arg(b)
+        .arg(id)
+        .stdin(Stdio::null())
+        .output()
+        .expect("unshare")
 }
 
 fn set_times(path: &Path, secs: i64) {
@@ -539,22 +559,14 @@ fn ridmap_reaches_submounts() {
             mounts.push(m);
         }
     });
-    // The submount: a tmpfs on idsrc/sub, made in a mount namespace of carrack's own so that
-    // the host's mounts stay as they are.
-    let o = std::process::Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c"])
-        .arg("mount -t tmpfs tmpfs \"$1\" && touch \"$1/g\" && shift && exec \"$@\"")
-        .arg("sh")
-        .arg(src.join("sub"))
-        .arg(env!("CARGO_BIN_EXE_carrack"))
-        .arg("--root")
-        .arg(env.root())
-        .args(["run", "--bundle"])
-        .arg(&b)
-        .arg("c1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("unshare");
+    // The submount: a tmpfs on idsrc/sub.
+    let o = run_after(
+        &env,
+        "mount -t tmpfs tmpfs \"$1\" && touch \"$1/g\"",
+        &src.join("sub"),
+        "c1",
+        &b,
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(
         stdout(&o).lines().collect::<Vec<_>>(),
@@ -603,7 +615,7 @@ fn idmap_takes_the_containers_user_namespace() {
         );
     });
     // The container's root owns its rootfs, to make its mount points.
-    let o = std::process::Command::new("chown")
+    let o = Command::new("chown")
         .args(["-hR", "100000:100000"])
         .arg(b.join("rootfs"))
         .output()
@@ -611,17 +623,7 @@ fn idmap_takes_the_containers_user_namespace() {
     assert!(o.status.success(), "{}", text(&o));
     // carrack makes exec.fifo 0622 less its umask, and the container's root is not the host's:
     // run it with umask 0 so that init may open the fifo.
-    let o = std::process::Command::new("sh")
-        .args(["-c", "umask 0 && exec \"$0\" \"$@\""])
-        .arg(env!("CARGO_BIN_EXE_carrack"))
-        .arg("--root")
-        .arg(env.root())
-        .args(["run", "--bundle"])
-        .arg(&b)
-        .arg("c1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("carrack");
+    let o = run_after(&env, "umask 0", &src, "c1", &b);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(
         stdout(&o).lines().collect::<Vec<_>>(),
@@ -629,4 +631,37 @@ fn idmap_takes_the_containers_user_namespace() {
         "{}",
         text(&o)
     );
+}
+
+/// A bind's own flags are set as runc sets them, exactly those named: in a user namespace the
+/// source's locked flags (nosuid, nodev, its access time) are kept, and options that would clear
+/// one are an error naming it.
+#[test]
+fn bind_flags_keep_the_sources_locked_flags() {
+    let env = Env::new();
+    let src = env.dir.path().join("locked");
+    std::fs::create_dir(&src).expect("src");
+    let bundle = |name: &str, options: Value| {
+        env.bundle(name, &["cat", "/proc/self/mountinfo"], |c| {
+            c["linux"]["namespaces"]
+                .as_array_mut()
+                .expect("namespaces")
+                .push(json!({"type": "user"}));
+            c["linux"]["uidMappings"] = json!([{"containerID": 0, "hostID": 0, "size": 65536}]);
+            c["linux"]["gidMappings"] = json!([{"containerID": 0, "hostID": 0, "size": 65536}]);
+            c["mounts"].as_array_mut().expect("mounts").push(json!({
+                "destination": "/b", "type": "bind", "source": src, "options": options
+            }));
+        })
+    };
+    let prelude = "mount -t tmpfs -o nosuid,nodev,noatime tmpfs \"$1\"";
+    let b = bundle("b", json!(["rbind", "ro"]));
+    let o = run_after(&env, prelude, &src, "c1", &b);
+    assert!(o.status.success(), "{}", text(&o));
+    let got = mount_options(&stdout(&o), "/b");
+    assert!(has(&got, &["ro", "nosuid", "nodev", "noatime"]), "{got:?}");
+    let b = bundle("b2", json!(["rbind", "ro", "suid"]));
+    let o = run_after(&env, prelude, &src, "c2", &b);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("clear nosuid"), "{}", text(&o));
 }

@@ -277,13 +277,14 @@ fn set_bind_flags(target: &File, opts: &Options) -> Result<(), String> {
     let cannot_clear = current & opts.cleared & LOCKABLE;
     if !cannot_clear.is_empty() {
         return Err(format!(
-            "{first}: the options clear {cannot_clear:?}, which the source's mount has locked"
+            "{first}: the options clear {}, which the source's mount has locked",
+            options::flag_names(cannot_clear)
         ));
     }
     if own.intersects(ATIMES) && own & ATIMES != current & ATIMES {
         return Err(format!(
-            "{first}: the source's mount has its access-time flags {:?} locked",
-            current & ATIMES
+            "{first}: the source's mount has its access-time flags ({}) locked",
+            options::flag_names(current & ATIMES)
         ));
     }
     let locked = current & LOCKABLE;
@@ -294,7 +295,12 @@ fn set_bind_flags(target: &File, opts: &Options) -> Result<(), String> {
         flags | locked,
         None::<&str>,
     )
-    .map_err(|e| format!("{e} (with the locked flags {locked:?} kept)"))
+    .map_err(|e| {
+        format!(
+            "{e} (with the source's locked flags kept: {})",
+            options::flag_names(locked)
+        )
+    })
 }
 
 /// The flags of the mount `f` is on, as MS_* (from statfs, as runc reads them).

@@ -244,6 +244,20 @@ pub(crate) fn attrs(flags: MsFlags) -> (u64, u64) {
     (set, clear)
 }
 
+/// `flags` as the options that set them (`ro, nosuid`), for messages.
+pub(crate) fn flag_names(flags: MsFlags) -> String {
+    TABLE
+        .iter()
+        .filter_map(|(name, effect)| match effect {
+            Effect::Flag(f, SET) if !f.is_empty() && f.bits().is_power_of_two() => {
+                flags.contains(*f).then_some(*name)
+            }
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `["a", "b"]` as `"a", "b"`, for messages.
 pub(crate) fn quoted(options: &[String]) -> String {
     options
@@ -316,6 +330,15 @@ mod tests {
             (0, attr::ATIME | attr::STRICTATIME)
         );
         assert_eq!(p(&["rnodiratime"]).rec_clear, 0);
+    }
+
+    #[test]
+    fn flags_by_name() {
+        assert_eq!(
+            flag_names(MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NOATIME),
+            "noatime, nosuid, ro"
+        );
+        assert_eq!(flag_names(MsFlags::MS_BIND | MsFlags::MS_REC), "bind");
     }
 
     #[test]

@@ -265,6 +265,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, Proc), Confine<'a
         fresh_dev,
         plan.in_user_namespace(),
     )?;
+    crate::mounts::finish(&root, spec.mounts.as_deref().unwrap_or(&[]))?;
 
     // prestart and createRuntime hooks run in the runtime's namespaces, by the parent: a round
     // trip only when there are some.

@@ -186,6 +186,34 @@ fn tmpcopyup_keeps_the_images_files_in_a_tmpfs() {
     assert!(!b.join("rootfs/tmp/y").exists());
 }
 
+/// `ro` on a tmpfs takes effect once the rootfs is built, as with runc: a read-only /dev still
+/// gets its devices and /dev/pts.
+#[test]
+fn a_read_only_tmpfs_is_filled_first() {
+    let env = Env::new();
+    let script = "test -c /dev/null && test -d /dev/pts && echo devices; \
+                  touch /dev/x 2>/dev/null && echo writable || echo read-only; \
+                  grep ' /dev ' /proc/self/mountinfo | grep -c ' ro,'";
+    let b = env.bundle("b", &["sh", "-c", script], |c| {
+        for m in c["mounts"].as_array_mut().expect("mounts") {
+            if m["destination"] == "/dev" {
+                m["options"]
+                    .as_array_mut()
+                    .expect("options")
+                    .push(json!("ro"));
+            }
+        }
+    });
+    let o = env.run("c1", &b);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        stdout(&o).lines().collect::<Vec<_>>(),
+        ["devices", "read-only", "1"],
+        "{}",
+        text(&o)
+    );
+}
+
 /// A hostile image cannot turn the copy against the host: a /run that is a symlink out of the
 /// rootfs resolves inside it, and nothing outside is read or written.
 #[test]

@@ -145,8 +145,9 @@ pub(crate) fn mount_one(
             None
         };
         let mut flags = opts.flags;
-        if opts.copy_up {
-            // Written first, made read-only after.
+        if read_only_later(kind, &opts) {
+            // Files are made in it first (devices in /dev, submounts' mount points, tmpcopyup):
+            // made read-only by `finish`, as runc does.
             flags.remove(MsFlags::MS_RDONLY);
         }
         let mut data = covered_mode.map_or(String::new(), |mode| format!("mode={mode:04o}"));
@@ -189,10 +190,6 @@ pub(crate) fn mount_one(
             .map_err(|e| fail("tmpcopyup: opening the tmpfs", &e))?;
             copyup::copy_dir_contents(&covered, &File::from(root_dir))
                 .map_err(|e| fail("tmpcopyup", &e))?;
-            if opts.flags.contains(MsFlags::MS_RDONLY) {
-                crate::sys::mount_setattr(new.as_raw_fd(), options::attr::RDONLY, 0, false)
-                    .map_err(|e| fail("making the tmpfs read-only", &e))?;
-            }
         }
         // A new filesystem took every flag with it; what is left acts on the mount itself.
         if opts.propagation.is_empty() && !opts.recursive() {
@@ -208,6 +205,32 @@ pub(crate) fn mount_one(
     if opts.recursive() {
         crate::sys::mount_setattr(target.as_raw_fd(), opts.rec_set, opts.rec_clear, true)
             .map_err(|e| fail("setting recursive mount attributes", &e))?;
+    }
+    Ok(())
+}
+
+/// Whether `ro` on this mount waits for [`finish`]: a new tmpfs is written into after it is
+/// mounted (runc mounts every tmpfs read-write, and remounts it read-only at the end).
+fn read_only_later(kind: &str, opts: &Options) -> bool {
+    kind == "tmpfs"
+        && opts.flags.contains(MsFlags::MS_RDONLY)
+        && !opts
+            .flags
+            .intersects(MsFlags::MS_BIND | MsFlags::MS_REMOUNT)
+}
+
+/// Once every mount is made and /dev is filled: makes read-only the tmpfs mounts that asked
+/// for `ro` (the mount now at each one's destination, as runc finds it).
+pub(crate) fn finish(root: &File, mounts: &[Mount]) -> Result<(), String> {
+    for m in mounts {
+        let opts = options::parse(m.options.as_deref().unwrap_or(&[]));
+        if !read_only_later(m.kind.as_deref().unwrap_or(""), &opts) {
+            continue;
+        }
+        let target = open_inside(root, &m.destination, false, false)
+            .and_then(|t| crate::sys::mount_setattr(t.as_raw_fd(), options::attr::RDONLY, 0, false))
+            .map_err(|e| format!("making the tmpfs on {} read-only: {e}", m.destination));
+        target?;
     }
     Ok(())
 }

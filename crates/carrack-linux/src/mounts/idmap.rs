@@ -93,6 +93,10 @@ fn mapping<'a>(spec: &'a Spec, m: &'a Mount) -> Result<Mapping<'a>, String> {
     }
 }
 
+const ROOT_ONLY: &str = "idmapped mounts need carrack to run as root: setting an idmapping \
+                         takes privilege over the source's filesystem (runc refuses them for \
+                         rootless containers too)";
+
 fn tree(spec: &Spec, bundle: &Path, m: &Mount, opts: &Options) -> Result<OwnedFd, String> {
     use nix::mount::MsFlags;
     let bind = opts.flags.contains(MsFlags::MS_BIND) || m.kind.as_deref() == Some("bind");
@@ -102,6 +106,9 @@ fn tree(spec: &Spec, bundle: &Path, m: &Mount, opts: &Options) -> Result<OwnedFd
                     bind mounts only (add bind or rbind), as with runc"
                 .into(),
         );
+    }
+    if !nix::unistd::geteuid().is_root() {
+        return Err(ROOT_ONLY.into());
     }
     let userns = match mapping(spec, m)? {
         Mapping::Ids(u, g) => {

@@ -54,6 +54,8 @@ pub(crate) struct Plan<'a> {
     pub(crate) seccomp: Option<&'a crate::seccomp::Filter>,
     /// The host's cgroup hierarchies (for cgroup mounts on v1 and hybrid hosts).
     pub(crate) hierarchies: &'a [crate::cgroups::Hierarchy],
+    /// The idmapped trees of `spec.mounts`, by index (see `mounts::prepare_idmapped`).
+    pub(crate) idmapped: &'a [Option<OwnedFd>],
 }
 
 impl Plan<'_> {
@@ -259,8 +261,9 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
         own: &own_cgroups,
         hierarchies: plan.hierarchies,
     };
-    for m in spec.mounts.iter().flatten() {
-        crate::mounts::mount_one(&root, plan.bundle, m, plan.mount_label, &cgroups)?;
+    for (i, m) in spec.mounts.iter().flatten().enumerate() {
+        let idmapped = plan.idmapped.get(i).and_then(Option::as_ref);
+        crate::mounts::mount_one(&root, plan.bundle, m, plan.mount_label, &cgroups, idmapped)?;
         if m.destination.trim_end_matches('/') == "/dev" {
             fresh_dev = true;
         }
@@ -277,6 +280,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
         crate::mounts::open_inside(&root, &p.cwd, false, false)
             .map_err(|e| format!("cwd {:?}: {e}", p.cwd))?;
     }
+    crate::mounts::finish(&root, spec.mounts.as_deref().unwrap_or(&[]))?;
 
     // prestart and createRuntime hooks run in the runtime's namespaces, by the parent: a round
     // trip only when there are some.

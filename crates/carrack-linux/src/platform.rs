@@ -545,6 +545,7 @@ impl Linux {
         let persona = persona(&linux).map_err(bad)?;
         let hierarchies =
             crate::cgroups::hierarchies().map_err(io("reading the host's cgroup mounts"))?;
+        let idmapped = crate::mounts::prepare_idmapped(&spec, &bundle).map_err(bad)?;
         let (parent_end, child_end) = sync::pair().map_err(io("socketpair"))?;
         let plan = crate::init::Plan {
             spec: &spec,
@@ -568,6 +569,7 @@ impl Linux {
             caps: crate::caps::plan(process.and_then(|p| p.capabilities.as_ref())),
             seccomp: seccomp.as_ref(),
             hierarchies: &hierarchies,
+            idmapped: &idmapped,
         };
         let lock_fd = c.as_raw_fd();
         let first = match clone_process(flags.bits()).map_err(io("clone"))? {

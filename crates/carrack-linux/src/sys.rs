@@ -176,6 +176,18 @@ pub(crate) fn execve(
 /// mount_setattr(2) on the mount `fd` refers to (its root): sets and clears `MOUNT_ATTR_*`
 /// flags, over the whole tree with `recursive`.
 pub(crate) fn mount_setattr(fd: RawFd, set: u64, clear: u64, recursive: bool) -> io::Result<()> {
+    setattr(fd, set, clear, 0, recursive)
+}
+
+/// mount_setattr(2) setting `MOUNT_ATTR_IDMAP` on the detached mount `fd` (from open_tree), with
+/// the id mappings of the user namespace `userns`, over the whole tree with `recursive`.
+pub(crate) fn mount_setattr_idmap(fd: RawFd, userns: RawFd, recursive: bool) -> io::Result<()> {
+    const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
+    let userns = u64::try_from(userns).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
+    setattr(fd, MOUNT_ATTR_IDMAP, 0, userns, recursive)
+}
+
+fn setattr(fd: RawFd, set: u64, clear: u64, userns_fd: u64, recursive: bool) -> io::Result<()> {
     #[repr(C)]
     struct MountAttr {
         attr_set: u64,
@@ -187,7 +199,7 @@ pub(crate) fn mount_setattr(fd: RawFd, set: u64, clear: u64, recursive: bool) ->
         attr_set: set,
         attr_clr: clear,
         propagation: 0,
-        userns_fd: 0,
+        userns_fd,
     };
     let flags = libc::AT_EMPTY_PATH | if recursive { libc::AT_RECURSIVE } else { 0 };
     // SAFETY: `attr` is a valid struct mount_attr (linux/mount.h, size 32) living for the call;

@@ -91,9 +91,7 @@ pub(crate) struct Plan {
 /// This process's bounding set: what it can grant at all.
 fn own_bounding() -> u64 {
     (0..=last_cap())
-        .filter(|c| {
-            sys::prctl_read(libc::PR_CAPBSET_READ, libc::c_ulong::from(*c)) == Some(1)
-        })
+        .filter(|c| sys::prctl_read(libc::PR_CAPBSET_READ, libc::c_ulong::from(*c)) == Some(1))
         .fold(0u64, |m, c| m | (1 << c))
 }
 

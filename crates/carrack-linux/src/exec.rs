@@ -108,7 +108,10 @@ pub(crate) fn exec(
     let proc = crate::procfs::Proc::host().map_err(|e| Error::io("opening the host's /proc", e))?;
     // Without a mount namespace of its own the container shares the host's, and its root is
     // init's chroot: the process enters the same one.
-    let chroot = if namespaces.iter().any(|(f, _)| *f == CloneFlags::CLONE_NEWNS) {
+    let chroot = if namespaces
+        .iter()
+        .any(|(f, _)| *f == CloneFlags::CLONE_NEWNS)
+    {
         None
     } else {
         Some(
@@ -142,8 +145,11 @@ pub(crate) fn exec(
             drop(rep_r);
             drop(pid_r);
             let code = middle_child(
-                &v1,
-                namespaces,
+                Entry {
+                    v1_cgroups: &v1,
+                    namespaces,
+                    chroot,
+                },
                 Pipes {
                     go: go_r,
                     report: rep_w,
@@ -154,7 +160,6 @@ pub(crate) fn exec(
                 opts.preserve_fds,
                 confine,
                 &proc,
-                chroot,
             );
             std::process::exit(code)
         }
@@ -226,9 +231,20 @@ struct Pipes {
     pid_out: OwnedFd,
 }
 
-fn middle_child(
-    v1_cgroups: &[std::path::PathBuf],
+/// How the middle process enters the container: its v1 cgroups, its namespaces (opened), and
+/// its root when it has no mount namespace of its own.
+struct Entry<'a> {
+    v1_cgroups: &'a [std::path::PathBuf],
     namespaces: Vec<(CloneFlags, File)>,
+    chroot: Option<File>,
+}
+
+fn middle_child(
+    Entry {
+        v1_cgroups,
+        namespaces,
+        chroot,
+    }: Entry<'_>,
     Pipes {
         go,
         report,
@@ -239,7 +255,6 @@ fn middle_child(
     preserve_fds: u32,
     mut confine: crate::process::Confine<'_>,
     proc: &crate::procfs::Proc,
-    chroot: Option<File>,
 ) -> i32 {
     let mut report = File::from(report);
     if let Err(e) = crate::cgroups::enter_self(v1_cgroups) {

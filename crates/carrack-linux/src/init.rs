@@ -380,8 +380,14 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
     if let Some(flag) = late_propagation
         && own_mounts
     {
-        mount(None::<&str>, "/", None::<&str>, flag | MsFlags::MS_REC, None::<&str>)
-            .map_err(err("linux.rootfsPropagation"))?;
+        mount(
+            None::<&str>,
+            "/",
+            None::<&str>,
+            flag | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(err("linux.rootfsPropagation"))?;
     }
     // All of the process but its exec, before `create` returns: errors go back to it, and only
     // the exec follows `start`.
@@ -428,7 +434,13 @@ fn hide_host_proc_and_sys(rootfs: &Path) -> Res<()> {
         }
     }
     for p in targets {
-        match mount(None::<&str>, &p, None::<&str>, MsFlags::MS_SLAVE | MsFlags::MS_REC, None::<&str>) {
+        match mount(
+            None::<&str>,
+            &p,
+            None::<&str>,
+            MsFlags::MS_SLAVE | MsFlags::MS_REC,
+            None::<&str>,
+        ) {
             Ok(()) => {}
             // Gone with a parent detached before it.
             Err(nix::Error::ENOENT) | Err(nix::Error::EINVAL) => continue,
@@ -437,8 +449,14 @@ fn hide_host_proc_and_sys(rootfs: &Path) -> Res<()> {
         match umount2(&p, MntFlags::MNT_DETACH) {
             Ok(()) => {}
             Err(nix::Error::EINVAL) | Err(nix::Error::EPERM) => {
-                mount(Some("tmpfs"), &p, Some("tmpfs"), MsFlags::empty(), None::<&str>)
-                    .map_err(|e| format!("--no-pivot: covering {}: {e}", p.display()))?;
+                mount(
+                    Some("tmpfs"),
+                    &p,
+                    Some("tmpfs"),
+                    MsFlags::empty(),
+                    None::<&str>,
+                )
+                .map_err(|e| format!("--no-pivot: covering {}: {e}", p.display()))?;
             }
             Err(e) => return Err(format!("--no-pivot: detaching {}: {e}", p.display())),
         }

@@ -35,6 +35,6 @@ mod sys;
 pub use caps::{capability_number, known_capabilities};
 pub use cgroups::cgroup_path;
 pub use platform::Linux;
-pub use sealed::Sealing;
 pub use platform_features::features;
+pub use sealed::Sealing;
 pub use signals::parse_signal;

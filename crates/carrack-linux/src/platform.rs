@@ -795,7 +795,11 @@ pub(crate) fn confinement(
     if let Some(u) = &process.user {
         // (uid_t)-1 is no id: setresuid(2) takes it as "leave unchanged" and the process would
         // stay root (the CVE-2024-40635 class).
-        let ids = u.uid.iter().chain(&u.gid).chain(u.additional_gids.iter().flatten());
+        let ids = u
+            .uid
+            .iter()
+            .chain(&u.gid)
+            .chain(u.additional_gids.iter().flatten());
         if let Some(id) = ids.into_iter().find(|id| **id == u32::MAX) {
             return Err(bad(format!(
                 "process.user: {id} is (uid_t)-1, which set*id(2) read as \"unchanged\", not an id"

@@ -208,7 +208,7 @@ fn limits(d: &Dirs, r: &Resources) -> Result<(), String> {
             && m.check_before_update == Some(true)
         {
             let usage = read_u64(
-                &d,
+                d,
                 if v2 {
                     "memory.current"
                 } else {
@@ -377,7 +377,7 @@ fn limits(d: &Dirs, r: &Resources) -> Result<(), String> {
         }
     }
     if let Some(b) = &r.block_io {
-        block_io(&d, b)?;
+        block_io(d, b)?;
     }
     for (i, h) in r.hugepage_limits.iter().flatten().enumerate() {
         let field = format!("hugepageLimits[{i}]");

@@ -135,7 +135,15 @@ pub(crate) fn prctl(op: libc::c_int, a: libc::c_ulong, b: libc::c_ulong) -> io::
 /// prctl(2) for an operation that reads a value (returns it, or `None` on error).
 pub(crate) fn prctl_read(op: libc::c_int, a: libc::c_ulong) -> Option<libc::c_int> {
     // SAFETY: the read operations used here (PR_CAPBSET_READ) take integer arguments only.
-    let r = unsafe { libc::prctl(op, a, 0 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong) };
+    let r = unsafe {
+        libc::prctl(
+            op,
+            a,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    };
     (r >= 0).then_some(r)
 }
 

@@ -482,10 +482,11 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
     }
     // The binary re-executes itself from a sealed view before it clones anything into a
     // container that could otherwise reach it (CVE-2019-5736).
-    let linux = match Linux::new(state_root(g)).map(|l| l.with_sealing(carrack_linux::Sealing::ReExec)) {
-        Ok(l) => l,
-        Err(e) => return fail(g, &e),
-    };
+    let linux =
+        match Linux::new(state_root(g)).map(|l| l.with_sealing(carrack_linux::Sealing::ReExec)) {
+            Ok(l) => l,
+            Err(e) => return fail(g, &e),
+        };
     let r: Result<ExitCode, carrack_platform::Error> =
         (|| {
             match cmd {

@@ -9,7 +9,6 @@
 //! Every runtime runs from a private copy of its binary, so an attack that succeeds damages only
 //! the copy. Needs root, gcc and busybox-static, as the lifecycle tests do.
 
-mod common;
 #[path = "attacks/cases.rs"]
 #[allow(unreachable_pub)]
 mod cases;
@@ -19,6 +18,7 @@ mod cases_paths;
 #[path = "attacks/cases_process.rs"]
 #[allow(unreachable_pub)]
 mod cases_process;
+mod common;
 #[path = "attacks/harness.rs"]
 #[allow(unreachable_pub)]
 mod harness;

@@ -12,7 +12,10 @@ fn status_field(pid: &Value, field: &str) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .expect("status")
         .lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_owned()))
+        .find_map(|l| {
+            l.strip_prefix(&format!("{field}:"))
+                .map(|v| v.trim().to_owned())
+        })
         .unwrap_or_default()
 }
 
@@ -27,7 +30,12 @@ fn log_lines(env: &Env) -> Vec<Value> {
 
 fn carrack_logged(env: &Env, args: &[&str]) -> std::process::Output {
     let log = env.dir.path().join("log.json");
-    let mut all = vec!["--log", log.to_str().expect("utf-8"), "--log-format", "json"];
+    let mut all = vec![
+        "--log",
+        log.to_str().expect("utf-8"),
+        "--log-format",
+        "json",
+    ];
     all.extend_from_slice(args);
     // stdio to files: a created container's init holds them.
     env.carrack_leaving(&all)
@@ -85,15 +93,22 @@ fn devices_with_type_bits_in_file_mode_and_fifos_with_numbers() {
     // podman --privileged passes each host device's whole st_mode; a FIFO may carry major and
     // minor (config-linux.md only makes them optional for `p`).
     let env = Env::new();
-    let b = env.bundle("b", &["sh", "-c", "stat -c '%f %a' /dev/zero2 /dev/fifo1"], |c| {
-        c["linux"]["devices"] = json!([
-            {"path": "/dev/zero2", "type": "c", "major": 1, "minor": 5, "fileMode": 0o20640},
-            {"path": "/dev/fifo1", "type": "p", "major": 8, "minor": 666, "fileMode": 0o600}
-        ]);
-    });
+    let b = env.bundle(
+        "b",
+        &["sh", "-c", "stat -c '%f %a' /dev/zero2 /dev/fifo1"],
+        |c| {
+            c["linux"]["devices"] = json!([
+                {"path": "/dev/zero2", "type": "c", "major": 1, "minor": 5, "fileMode": 0o20640},
+                {"path": "/dev/fifo1", "type": "p", "major": 8, "minor": 666, "fileMode": 0o600}
+            ]);
+        },
+    );
     let o = env.run("c1", &b);
     assert!(o.status.success(), "{}", text(&o));
-    let lines: Vec<&str> = std::str::from_utf8(&o.stdout).expect("utf-8").lines().collect();
+    let lines: Vec<&str> = std::str::from_utf8(&o.stdout)
+        .expect("utf-8")
+        .lines()
+        .collect();
     assert_eq!(lines, ["21a0 640", "1180 600"], "{}", text(&o));
 }
 
@@ -118,9 +133,13 @@ fn rootfs_propagation_shared_and_unbindable() {
         .enumerate()
     {
         let root_line = "^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ / ";
-        let b = env.bundle(&format!("b{i}"), &["grep", "-E", root_line, "/proc/self/mountinfo"], |c| {
-            c["linux"]["rootfsPropagation"] = json!(mode);
-        });
+        let b = env.bundle(
+            &format!("b{i}"),
+            &["grep", "-E", root_line, "/proc/self/mountinfo"],
+            |c| {
+                c["linux"]["rootfsPropagation"] = json!(mode);
+            },
+        );
         let o = env.run(&format!("c{i}"), &b);
         assert!(o.status.success(), "{mode}: {}", text(&o));
         assert!(stdout(&o).contains(tag), "{mode}: {}", stdout(&o));
@@ -143,7 +162,11 @@ fn no_mount_namespace_means_the_hosts_and_delete_removes_the_mounts() {
     assert!(o.status.success(), "{}", text(&o));
     let pid = state(&env, "c1")["pid"].clone();
     let ns = |p: &str| std::fs::read_link(format!("/proc/{p}/ns/mnt")).expect("ns");
-    assert_eq!(ns(&pid.to_string()), ns("self"), "the host's mount namespace");
+    assert_eq!(
+        ns(&pid.to_string()),
+        ns("self"),
+        "the host's mount namespace"
+    );
     let rootfs = b.join("rootfs").canonicalize().expect("rootfs");
     let mounts = || {
         std::fs::read_to_string("/proc/self/mountinfo")
@@ -152,9 +175,23 @@ fn no_mount_namespace_means_the_hosts_and_delete_removes_the_mounts() {
             .filter(|l| l.contains(rootfs.to_str().expect("utf-8")))
             .count()
     };
-    assert!(mounts() > 0, "the config's mounts are in the host's namespace");
-    let o = env.carrack(&["exec", "c1", "sh", "-c", "test -x /bin/busybox && echo inside"]);
-    assert_eq!(stdout(&o).trim(), "inside", "exec enters the container's root: {}", text(&o));
+    assert!(
+        mounts() > 0,
+        "the config's mounts are in the host's namespace"
+    );
+    let o = env.carrack(&[
+        "exec",
+        "c1",
+        "sh",
+        "-c",
+        "test -x /bin/busybox && echo inside",
+    ]);
+    assert_eq!(
+        stdout(&o).trim(),
+        "inside",
+        "exec enters the container's root: {}",
+        text(&o)
+    );
     assert!(env.carrack(&["delete", "-f", "c1"]).status.success());
     assert_eq!(mounts(), 0, "delete removed them");
     let o = env.bundle("b2", &["true"], |c| {
@@ -164,7 +201,10 @@ fn no_mount_namespace_means_the_hosts_and_delete_removes_the_mounts() {
             .retain(|n| n["type"] != json!("mount"));
     });
     let o = env.run("c2", &o);
-    assert!(!o.status.success(), "root.readonly without a mount namespace is refused");
+    assert!(
+        !o.status.success(),
+        "root.readonly without a mount namespace is refused"
+    );
     assert!(text(&o).contains("root.readonly"), "{}", text(&o));
 }
 
@@ -259,7 +299,11 @@ fn a_config_without_process_is_created_and_refused_by_start() {
     assert!(o.status.success(), "{}", text(&o));
     let o = env.carrack(&["start", "c1"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("REQUIRED when start is called"), "{}", text(&o));
+    assert!(
+        text(&o).contains("REQUIRED when start is called"),
+        "{}",
+        text(&o)
+    );
     assert_eq!(state(&env, "c1")["status"], "created");
     assert!(env.carrack(&["delete", "--force", "c1"]).status.success());
 }

@@ -191,7 +191,9 @@ pub fn cve_2025_52881_sysctl_through_a_bind_mount(rt: &Rt, env: &Env) -> Verdict
     parts.push((
         "oom_score_adj",
         match (now != "canary\n", r) {
-            (true, _) => Verdict::Escaped(format!("host file {} now holds {now:?}", canary.display())),
+            (true, _) => {
+                Verdict::Escaped(format!("host file {} now holds {now:?}", canary.display()))
+            }
             (false, Err(e)) => Verdict::Refused(e),
             (false, Ok(())) => Verdict::Contained("host file unchanged".into()),
         },

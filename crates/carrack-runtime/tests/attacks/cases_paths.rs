@@ -129,7 +129,11 @@ pub fn cve_2021_30465_mount_destinations_through_symlinks(rt: &Rt, env: &Env) ->
 // writes the host's sysctl through it.
 pub fn cve_2025_31133_dev_null_as_a_symlink(rt: &Rt, env: &Env) -> Verdict {
     let swappiness = HostSysctl::new("vm.swappiness");
-    let value = if swappiness.before.trim() == "37" { "38" } else { "37" };
+    let value = if swappiness.before.trim() == "37" {
+        "38"
+    } else {
+        "37"
+    };
     let script = format!("echo {value} > /proc/timer_list; echo {value} > /proc/kcore; true");
     let b = bundle(env, rt, "n31133", &["sh", "-c", &script], without_dev_tmpfs);
     std::fs::create_dir_all(b.join("rootfs/dev")).expect("dev");
@@ -237,9 +241,15 @@ pub fn cve_2024_21626_cwd_through_a_leaked_descriptor(rt: &Rt, env: &Env) -> Ver
     let mut refusals = Vec::new();
     for n in 3..=10 {
         let script = escape(n);
-        let b = bundle(env, rt, &format!("w21626-{n}"), &["sh", "-c", &script], |c| {
-            c["process"]["cwd"] = json!(format!("/proc/self/fd/{n}"));
-        });
+        let b = bundle(
+            env,
+            rt,
+            &format!("w21626-{n}"),
+            &["sh", "-c", &script],
+            |c| {
+                c["process"]["cwd"] = json!(format!("/proc/self/fd/{n}"));
+            },
+        );
         let id = cid(rt, &format!("w21626-{n}"));
         let o = rt.cmd_leaking_root_fd(&["run", "--bundle", path_str(&b), &id]);
         rt.delete(&id);

@@ -52,7 +52,9 @@ pub fn cve_2022_29162_inheritable_capabilities(rt: &Rt, env: &Env) -> Verdict {
             let v = status_field(pid, f).unwrap_or_default();
             seen.push(format!("{who} {f} {v}"));
             if !v.is_empty() && u64::from_str_radix(&v, 16).unwrap_or(0) != 0 {
-                moved.push(Some(format!("{who}: {f} is {v}, the config asked for none")));
+                moved.push(Some(format!(
+                    "{who}: {f} is {v}, the config asked for none"
+                )));
             }
         }
     }
@@ -151,7 +153,17 @@ pub fn device_rules_keep_a_host_disk_out_of_reach(rt: &Rt, env: &Env) -> Verdict
         use std::os::unix::fs::MetadataExt;
         std::fs::metadata(&loopdev).expect("loop device").rdev()
     };
-    let b = bundle(env, rt, "b-disk", &["sh", "-c", "echo PWNED > /disk; dd if=/disk of=/dev/null count=1; true"], |_| {});
+    let b = bundle(
+        env,
+        rt,
+        "b-disk",
+        &[
+            "sh",
+            "-c",
+            "echo PWNED > /disk; dd if=/disk of=/dev/null count=1; true",
+        ],
+        |_| {},
+    );
     applets(&b, &["dd"]);
     nix::sys::stat::mknod(
         &b.join("rootfs/disk"),
@@ -163,7 +175,9 @@ pub fn device_rules_keep_a_host_disk_out_of_reach(rt: &Rt, env: &Env) -> Verdict
     let r = run_once(rt, &cid(rt, "b-disk"), &b);
     let _ = std::process::Command::new("sync").status();
     let after = sha256_file(&img);
-    let _ = std::process::Command::new("losetup").args(["-d", &loopdev]).status();
+    let _ = std::process::Command::new("losetup")
+        .args(["-d", &loopdev])
+        .status();
     let moved = [(after != before).then(|| format!("the host disk {loopdev} was written"))];
     judge(&moved, r, "the host disk is unchanged")
 }
@@ -182,7 +196,11 @@ impl Sentinel {
             .spawn()
             .expect("sleep");
         let mut dirs = Vec::new();
-        for e in std::fs::read_dir("/sys/fs/cgroup").into_iter().flatten().flatten() {
+        for e in std::fs::read_dir("/sys/fs/cgroup")
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let d = e.path().join(name);
             if e.path().join("cgroup.procs").exists() && std::fs::create_dir(&d).is_ok() {
                 let _ = std::fs::write(d.join("cgroup.procs"), child.id().to_string());
@@ -226,8 +244,13 @@ pub fn a_foreign_cgroup_keeps_its_processes(rt: &Rt, env: &Env) -> Verdict {
     }
     rt.delete(&id);
     std::thread::sleep(Duration::from_millis(100));
-    let moved = [(!sentinel.alive()).then(|| "the host process in that cgroup was killed".to_owned())];
-    judge(&moved, r, "the host process in that cgroup survived kill --all and delete")
+    let moved =
+        [(!sentinel.alive()).then(|| "the host process in that cgroup was killed".to_owned())];
+    judge(
+        &moved,
+        r,
+        "the host process in that cgroup survived kill --all and delete",
+    )
 }
 
 // Container ids that are paths (crun 1.20 and 1.28 restrict ids as runc does): the runtime's
@@ -283,7 +306,11 @@ pub fn no_runtime_descriptor_reaches_the_container(rt: &Rt, env: &Env) -> Verdic
     let mut seen = Vec::new();
     for (who, pid) in [("init", rt.pid(&id)), ("exec", read_pid(&pid_file))] {
         let Some(pid) = pid else { continue };
-        for e in std::fs::read_dir(format!("/proc/{pid}/fd")).into_iter().flatten().flatten() {
+        for e in std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let n: u32 = e.file_name().to_string_lossy().parse().unwrap_or(0);
             let target = std::fs::read_link(e.path())
                 .map(|t| t.display().to_string())
@@ -305,18 +332,25 @@ pub fn a_reused_pid_is_not_the_container(rt: &Rt, env: &Env) -> Verdict {
     if rt.name != "carrack" {
         return Verdict::Skipped("edits carrack's state file".into());
     }
-    let mut host = std::process::Command::new("sleep").arg("30").spawn().expect("sleep");
+    let mut host = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .expect("sleep");
     let b = bundle(env, rt, "pid-reuse", &["sleep", "20"], |_| {});
     let id = cid(rt, "pid-reuse");
     if let Err(e) = rt.create_start(&id, &b) {
         let _ = host.kill();
+        let _ = host.wait();
         return Verdict::Refused(e);
     }
     let state_file = rt.root.join(&id).join("state.json");
     let mut state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&state_file).expect("state")).expect("json");
     let real = state["pid"].as_i64().unwrap_or(0);
-    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(real as i32), nix::sys::signal::Signal::SIGKILL);
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(real as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    );
     std::thread::sleep(Duration::from_millis(200));
     state["pid"] = json!(host.id());
     std::fs::write(&state_file, serde_json::to_vec(&state).expect("json")).expect("write state");
@@ -335,12 +369,24 @@ pub fn a_reused_pid_is_not_the_container(rt: &Rt, env: &Env) -> Verdict {
 pub fn sysctls_reach_only_the_containers_namespaces(rt: &Rt, env: &Env) -> Verdict {
     let swappiness = HostSysctl::new("vm.swappiness");
     let forward = HostSysctl::new("net.ipv4.ip_forward");
-    let flip = if forward.before.trim() == "1" { "0" } else { "1" };
-    let value = if swappiness.before.trim() == "37" { "38" } else { "37" };
+    let flip = if forward.before.trim() == "1" {
+        "0"
+    } else {
+        "1"
+    };
+    let value = if swappiness.before.trim() == "37" {
+        "38"
+    } else {
+        "37"
+    };
     let mut parts = Vec::new();
     let cases: [(&str, serde_json::Value, bool); 3] = [
         ("not namespaced", json!({"vm.swappiness": value}), false),
-        ("net without a network namespace", json!({"net.ipv4.ip_forward": flip}), true),
+        (
+            "net without a network namespace",
+            json!({"net.ipv4.ip_forward": flip}),
+            true,
+        ),
         (
             "a key with ..",
             json!({format!("net.ipv4.conf.all/../../../../vm/swappiness"): value}),
@@ -359,7 +405,14 @@ pub fn sysctls_reach_only_the_containers_namespaces(rt: &Rt, env: &Env) -> Verdi
             }
         });
         let r = run_once(rt, &cid(rt, &name), &b);
-        parts.push((label, judge(&[swappiness.changed(), forward.changed()], r, "host values unchanged")));
+        parts.push((
+            label,
+            judge(
+                &[swappiness.changed(), forward.changed()],
+                r,
+                "host values unchanged",
+            ),
+        ));
     }
     combine(parts)
 }
@@ -369,7 +422,11 @@ pub fn sysctls_reach_only_the_containers_namespaces(rt: &Rt, env: &Env) -> Verdi
 // container's masks and read-only /proc/sys, then write a host sysctl through it.
 pub fn no_pivot_leaves_no_bare_proc(rt: &Rt, env: &Env) -> Verdict {
     let swappiness = HostSysctl::new("vm.swappiness");
-    let value = if swappiness.before.trim() == "37" { "38" } else { "37" };
+    let value = if swappiness.before.trim() == "37" {
+        "38"
+    } else {
+        "37"
+    };
     let script = format!(
         "unshare -U -r -m -p -f sh -c 'mount -t proc none /proc && echo {value} > \
          /proc/sys/vm/swappiness'; true"

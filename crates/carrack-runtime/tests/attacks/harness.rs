@@ -367,7 +367,9 @@ pub fn judge_5736(rt: &Rt, bundle: &Path, before: &str) -> Verdict {
     .unwrap_or_default();
     let log = log.trim().replace('\n', "; ");
     if rt.binary_hash() != before {
-        return Verdict::Escaped(format!("the runtime binary on the host was modified ({log})"));
+        return Verdict::Escaped(format!(
+            "the runtime binary on the host was modified ({log})"
+        ));
     }
     if log.is_empty() {
         Verdict::Contained("the runtime's binary never ran in the container".into())
@@ -453,14 +455,20 @@ impl CanaryDir {
         let mut out = Vec::new();
         let mut stack = vec![path.to_path_buf()];
         while let Some(d) = stack.pop() {
-            let Ok(rd) = std::fs::read_dir(&d) else { continue };
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
             for e in rd.flatten() {
                 let p = e.path();
-                let Ok(md) = std::fs::symlink_metadata(&p) else { continue };
+                let Ok(md) = std::fs::symlink_metadata(&p) else {
+                    continue;
+                };
                 let content = if md.is_file() {
                     sha256_file(&p)
                 } else if md.file_type().is_symlink() {
-                    std::fs::read_link(&p).map(|l| l.display().to_string()).unwrap_or_default()
+                    std::fs::read_link(&p)
+                        .map(|l| l.display().to_string())
+                        .unwrap_or_default()
                 } else {
                     String::new()
                 };
@@ -531,7 +539,10 @@ pub fn status_field(pid: i32, field: &str) -> Option<String> {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()?
         .lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_owned()))
+        .find_map(|l| {
+            l.strip_prefix(&format!("{field}:"))
+                .map(|v| v.trim().to_owned())
+        })
 }
 
 /// A unique container id for `name`.

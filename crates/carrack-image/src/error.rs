@@ -103,6 +103,19 @@ pub enum Error {
         /// Why nothing matched.
         reason: String,
     },
+    /// No entry of `index.json` has this tag, name or digest (the rules are in
+    /// [`crate::reference`]).
+    #[error("{reference}: {}", no_match_text(normalized.as_deref(), names, *untagged))]
+    NoMatch {
+        /// The reference as given.
+        reference: String,
+        /// Its Docker-normalised form, when it is a Docker name spelt differently.
+        normalized: Option<String>,
+        /// The names (`org.opencontainers.image.ref.name`) the layout holds, in index order.
+        names: Vec<String>,
+        /// How many entries have no name.
+        untagged: usize,
+    },
     /// More than one manifest matches and nothing decides between them.
     #[error("{reference}: ambiguous, candidates: {}", candidates.join(", "))]
     Ambiguous {
@@ -128,6 +141,26 @@ impl Error {
             source,
         }
     }
+}
+
+fn no_match_text(normalized: Option<&str>, names: &[String], untagged: usize) -> String {
+    let mut s = String::from("no entry of index.json has this tag, name or digest");
+    if let Some(n) = normalized {
+        s.push_str(&format!(" (nor the name {n})"));
+    }
+    if names.is_empty() {
+        s.push_str("; the layout holds no named image");
+    } else {
+        s.push_str(&format!("; the layout holds {}", names.join(", ")));
+    }
+    match untagged {
+        0 => {}
+        1 => s.push_str(" and 1 untagged entry (name it LAYOUT@DIGEST)"),
+        n => s.push_str(&format!(
+            " and {n} untagged entries (name one LAYOUT@DIGEST)"
+        )),
+    }
+    s
 }
 
 /// The result of layout operations.

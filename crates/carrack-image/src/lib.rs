@@ -7,8 +7,10 @@
 //!   end successfully.
 //! * `index.json` changes ([`Layout::tag`], [`Layout::untag`], [`Layout::update_index`]) happen
 //!   under an exclusive lock and replace the file atomically.
-//! * [`Layout::resolve`] finds one manifest by tag or digest through nested indexes for a
-//!   [`PlatformMatcher`]; [`Layout::fsck`] reports every problem; [`Layout::gc`] removes what is
+//! * [`Layout::resolve`] finds one manifest by tag, Docker name or digest through nested indexes
+//!   for a [`PlatformMatcher`]; [`ImageLocation`] reads the `LAYOUT:REF` / `LAYOUT@DIGEST`
+//!   spelling of the command line and [`Reference`] normalises Docker names (the rules are in
+//!   [`reference`](mod@reference)); [`Layout::fsck`] reports every problem; [`Layout::gc`] removes what is
 //!   unreachable; [`Layout::referrers`] lists the artifacts that refer to a manifest.
 //! * Every path is derived from a validated digest or a fixed name and opened relative to the
 //!   layout directory without following symlinks.
@@ -39,6 +41,7 @@ mod convert;
 mod error;
 mod fsutil;
 mod layout;
+pub mod reference;
 mod resolve;
 mod walk;
 
@@ -47,5 +50,6 @@ pub use blob::{BlobWriter, VerifiedReader};
 pub use convert::{ConvertError, ConvertOptions, EtcFiles, UserResolver, Volumes, to_runtime};
 pub use error::{Error, Result};
 pub use layout::{Layout, MAX_DOCUMENT_SIZE, tag_of};
+pub use reference::{ImageLocation, Match, MatchRule, Reference, ReferenceError};
 pub use resolve::{PlatformMatcher, Resolved};
 pub use walk::{GcOptions, GcReport, Problem};

@@ -9,6 +9,7 @@ use carrack_spec::image::{
 
 use crate::error::{Error, Result};
 use crate::layout::{Layout, tag_of};
+use crate::reference::Match;
 
 /// Which platform to choose from an index.
 ///
@@ -155,58 +156,30 @@ fn describe(d: &Descriptor) -> String {
 }
 
 impl Layout {
-    /// Finds the one `index.json` entry (or stored blob, for a digest) that `reference` — a tag
-    /// or a digest — names, without descending into it.
-    pub fn lookup(&self, reference: &str) -> Result<Descriptor> {
-        let index = self.index()?;
-        // A tag may look like a digest (`app:latest` fits the grammar): tags are tried first.
-        let mut candidates: Vec<Descriptor> = index
-            .manifests
-            .iter()
-            .filter(|d| tag_of(d) == Some(reference))
-            .cloned()
-            .collect();
-        if candidates.is_empty()
-            && let Ok(digest) = reference.parse::<Digest>()
-        {
-            candidates = index
-                .manifests
-                .iter()
-                .filter(|d| d.digest == digest)
-                .cloned()
-                .collect();
-            if candidates.is_empty() && digest.registered().is_some() {
-                candidates.push(self.describe_blob(&digest)?);
-            }
-        }
-        let mut distinct: Vec<Descriptor> = Vec::new();
-        for c in candidates {
-            if !distinct.iter().any(|d| d.digest == c.digest) {
-                distinct.push(c);
-            }
-        }
-        match distinct.len() {
-            0 => Err(Error::NotFound {
-                reference: reference.to_owned(),
-                reason: "no entry of index.json has this tag or digest".into(),
-            }),
-            1 => Ok(distinct.remove(0)),
-            _ => Err(Error::Ambiguous {
-                reference: reference.to_owned(),
-                candidates: distinct.iter().map(describe).collect(),
-            }),
-        }
-    }
-
-    /// Resolves `reference` — a tag in `index.json` or a digest — to one image manifest for
-    /// `platform`.
+    /// Resolves `reference` — a tag, a Docker name or a digest, found by
+    /// [`lookup`](Self::lookup) — to one image manifest for `platform`.
     pub fn resolve(&self, reference: &str, platform: &PlatformMatcher) -> Result<Resolved> {
         let d = self.lookup(reference)?;
         self.descend(reference, d, platform, &mut HashSet::new(), 0)
     }
 
+    /// Resolves what [`find`](Self::find) found to one image manifest for `platform`.
+    pub fn resolve_match(&self, found: &Match, platform: &PlatformMatcher) -> Result<Resolved> {
+        let reference = found
+            .names
+            .first()
+            .map_or_else(|| found.descriptor.digest.to_string(), Clone::clone);
+        self.descend(
+            &reference,
+            found.descriptor.clone(),
+            platform,
+            &mut HashSet::new(),
+            0,
+        )
+    }
+
     /// A descriptor for a blob found by digest alone: its media type read from the content.
-    fn describe_blob(&self, digest: &Digest) -> Result<Descriptor> {
+    pub(crate) fn describe_blob(&self, digest: &Digest) -> Result<Descriptor> {
         let size = self.blob_size(digest)?.ok_or_else(|| Error::Missing {
             digest: digest.clone(),
         })?;

@@ -80,48 +80,85 @@ pub(crate) fn last_cap() -> u32 {
     })
 }
 
-fn mask(list: Option<&Vec<Capability>>) -> Result<u64, String> {
-    let mut m = 0u64;
-    for c in list.into_iter().flatten() {
-        let n = capability_number(c.as_str())
-            .ok_or_else(|| format!("unknown capability {c} (config.md § capabilities)"))?;
-        m |= 1 << n;
-    }
-    Ok(m)
-}
-
-/// The sets to apply: the configured ones, as masks.
+/// The sets to apply: the configured ones, as masks, less what cannot be granted.
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Plan {
     bounding: u64,
     sets: CapSets,
     ambient: u64,
 }
 
-/// Turns the configured sets into masks; an unknown name is an error, as runc's is a warning
-/// only for names the kernel does not know.
-pub(crate) fn plan(caps: Option<&Capabilities>) -> Result<Plan, String> {
+/// This process's bounding set: what it can grant at all.
+fn own_bounding() -> u64 {
+    (0..=last_cap())
+        .filter(|c| sys::prctl_read(libc::PR_CAPBSET_READ, libc::c_ulong::from(*c)) == Some(1))
+        .fold(0u64, |m, c| m | (1 << c))
+}
+
+/// Turns the configured sets into masks. config.md § Linux Process: "Any value which cannot be
+/// mapped to a relevant kernel interface, or cannot be granted otherwise MUST be logged as a
+/// warning by the runtime. Runtimes SHOULD NOT fail if the container configuration requests
+/// capabilities that cannot be granted". So a name this build or the kernel does not know, a
+/// capability outside this process's own bounding set, and an ambient capability that is not
+/// both permitted and inheritable (the kernel holds no other) are left out, each with a
+/// warning. Computed by the runtime before anything is cloned, so the warnings go to its log,
+/// never to the container's stderr.
+pub(crate) fn plan(caps: Option<&Capabilities>) -> Plan {
     let Some(c) = caps else {
-        return Ok(Plan {
-            bounding: 0,
-            sets: CapSets::default(),
-            ambient: 0,
-        });
+        return Plan::default();
     };
     let last = last_cap();
-    let limit = if last >= 63 {
-        u64::MAX
-    } else {
-        (1u64 << (last + 1)) - 1
+    let grantable = own_bounding();
+    let mut unknown: Vec<String> = Vec::new();
+    let mut ungranted: Vec<String> = Vec::new();
+    let mut mask = |set: &str, list: Option<&Vec<Capability>>| {
+        let mut m = 0u64;
+        for cap in list.into_iter().flatten() {
+            match capability_number(cap.as_str()).filter(|n| *n <= last) {
+                None => unknown.push(format!("{set}: {cap}")),
+                Some(n) if grantable & (1 << n) == 0 => ungranted.push(format!("{set}: {cap}")),
+                Some(n) => m |= 1 << n,
+            }
+        }
+        m
     };
-    Ok(Plan {
-        bounding: mask(c.bounding.as_ref())? & limit,
+    let mut p = Plan {
+        bounding: mask("bounding", c.bounding.as_ref()),
         sets: CapSets {
-            effective: mask(c.effective.as_ref())? & limit,
-            permitted: mask(c.permitted.as_ref())? & limit,
-            inheritable: mask(c.inheritable.as_ref())? & limit,
+            effective: mask("effective", c.effective.as_ref()),
+            permitted: mask("permitted", c.permitted.as_ref()),
+            inheritable: mask("inheritable", c.inheritable.as_ref()),
         },
-        ambient: mask(c.ambient.as_ref())? & limit,
-    })
+        ambient: mask("ambient", c.ambient.as_ref()),
+    };
+    if !unknown.is_empty() {
+        log::warn!(
+            "process.capabilities: ignoring capabilities this kernel does not know: {} \
+             (config.md § Linux Process)",
+            unknown.join(", ")
+        );
+    }
+    if !ungranted.is_empty() {
+        log::warn!(
+            "process.capabilities: ignoring capabilities the runtime cannot grant (not in its \
+             own bounding set): {} (config.md § Linux Process)",
+            ungranted.join(", ")
+        );
+    }
+    let holdable = p.sets.permitted & p.sets.inheritable;
+    if p.ambient & !holdable != 0 {
+        let names: Vec<&str> = (0..=last)
+            .filter(|c| p.ambient & !holdable & (1 << c) != 0)
+            .map(|c| NAMES.get(c as usize).copied().unwrap_or("?"))
+            .collect();
+        log::warn!(
+            "process.capabilities.ambient: not raising {} (an ambient capability must also be \
+             permitted and inheritable)",
+            names.join(", ")
+        );
+        p.ambient &= holdable;
+    }
+    p
 }
 
 /// Drops everything outside the bounding set (needs CAP_SETPCAP, so before switching user).
@@ -138,7 +175,8 @@ pub(crate) fn drop_bounding(p: &Plan) -> io::Result<()> {
     Ok(())
 }
 
-/// Sets effective, permitted and inheritable exactly, then raises the ambient ones.
+/// Sets effective, permitted and inheritable exactly, then raises the ambient ones (the plan
+/// holds only ambient capabilities that are permitted and inheritable).
 pub(crate) fn apply(p: &Plan) -> io::Result<()> {
     sys::capset(p.sets)?;
     let _ = sys::prctl(
@@ -148,18 +186,11 @@ pub(crate) fn apply(p: &Plan) -> io::Result<()> {
     );
     for cap in 0..=last_cap() {
         if p.ambient & (1 << cap) != 0 {
-            // The kernel holds an ambient capability only when it is both permitted and
-            // inheritable; like runc, one that is not is reported and left out.
-            if let Err(e) = sys::prctl(
+            sys::prctl(
                 libc::PR_CAP_AMBIENT,
                 libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
                 libc::c_ulong::from(cap),
-            ) {
-                eprintln!(
-                    "carrack: warning: ambient capability {} not raised ({e}): it must also be permitted and inheritable",
-                    NAMES.get(cap as usize).copied().unwrap_or("?")
-                );
-            }
+            )?;
         }
     }
     Ok(())

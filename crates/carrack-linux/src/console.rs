@@ -93,8 +93,11 @@ fn bind_on_console(root: &File, slave: &File) -> Result<(), String> {
         kind == SFlag::S_IFREG || kind == SFlag::S_IFCHR
     });
     if !usable {
-        match nix::unistd::unlinkat(dev.as_fd(), "console", nix::unistd::UnlinkatFlags::NoRemoveDir)
-        {
+        match nix::unistd::unlinkat(
+            dev.as_fd(),
+            "console",
+            nix::unistd::UnlinkatFlags::NoRemoveDir,
+        ) {
             Ok(()) | Err(nix::Error::ENOENT) => {}
             Err(e) => return Err(format!("/dev/console: {e}")),
         }
@@ -127,12 +130,7 @@ fn bind_on_console(root: &File, slave: &File) -> Result<(), String> {
     Ok(())
 }
 
-fn send_and_attach(
-    socket: &OwnedFd,
-    master: File,
-    name: &str,
-    slave: &File,
-) -> Result<(), String> {
+fn send_and_attach(socket: &OwnedFd, master: File, name: &str, slave: &File) -> Result<(), String> {
     let fds = [master.as_raw_fd()];
     let payload = [IoSlice::new(name.as_bytes())];
     sendmsg::<()>(

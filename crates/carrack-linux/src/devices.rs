@@ -96,7 +96,10 @@ fn node(dir: &File, dest: &str, n: &Node, userns: bool) -> Result<(), String> {
             nix::fcntl::openat(
                 dir.as_fd(),
                 name,
-                OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_WRONLY | OFlag::O_NOFOLLOW
+                OFlag::O_CREAT
+                    | OFlag::O_EXCL
+                    | OFlag::O_WRONLY
+                    | OFlag::O_NOFOLLOW
                     | OFlag::O_CLOEXEC,
                 Mode::from_bits_truncate(0o644),
             )

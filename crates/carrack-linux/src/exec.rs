@@ -76,7 +76,8 @@ pub(crate) fn exec(
         }
         None => None,
     };
-    let confine = crate::init::Confine {
+    let confine = crate::process::Confine {
+        caps: crate::caps::plan(process.capabilities.as_ref()),
         labels,
         seccomp: seccomp.as_ref(),
         listener,
@@ -105,6 +106,27 @@ pub(crate) fn exec(
     // The host's procfs: the exec'd process writes its oom_score_adj and LSM labels through it,
     // never through the container's /proc (see procfs::Proc).
     let proc = crate::procfs::Proc::host().map_err(|e| Error::io("opening the host's /proc", e))?;
+    // Without a mount namespace of its own the container shares the host's, and its root is
+    // init's chroot: the process enters the same one.
+    let chroot = if namespaces
+        .iter()
+        .any(|(f, _)| *f == CloneFlags::CLONE_NEWNS)
+    {
+        None
+    } else {
+        Some(
+            nix::fcntl::openat(
+                proc.as_fd(),
+                format!("{pid}/root").as_str(),
+                nix::fcntl::OFlag::O_PATH
+                    | nix::fcntl::OFlag::O_DIRECTORY
+                    | nix::fcntl::OFlag::O_CLOEXEC,
+                nix::sys::stat::Mode::empty(),
+            )
+            .map(File::from)
+            .map_err(|e| Error::io("the container's root", e.into()))?,
+        )
+    };
     crate::sys::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0).map_err(|e| Error::io("subreaper", e))?;
     // The v1 cgroups (those with a `tasks` file) the middle process enters itself before it
     // forks the process, which so starts in them (see cgroups::join for why); the cgroup2 one
@@ -123,8 +145,11 @@ pub(crate) fn exec(
             drop(rep_r);
             drop(pid_r);
             let code = middle_child(
-                &v1,
-                namespaces,
+                Entry {
+                    v1_cgroups: &v1,
+                    namespaces,
+                    chroot,
+                },
                 Pipes {
                     go: go_r,
                     report: rep_w,
@@ -206,9 +231,20 @@ struct Pipes {
     pid_out: OwnedFd,
 }
 
-fn middle_child(
-    v1_cgroups: &[std::path::PathBuf],
+/// How the middle process enters the container: its v1 cgroups, its namespaces (opened), and
+/// its root when it has no mount namespace of its own.
+struct Entry<'a> {
+    v1_cgroups: &'a [std::path::PathBuf],
     namespaces: Vec<(CloneFlags, File)>,
+    chroot: Option<File>,
+}
+
+fn middle_child(
+    Entry {
+        v1_cgroups,
+        namespaces,
+        chroot,
+    }: Entry<'_>,
     Pipes {
         go,
         report,
@@ -217,7 +253,7 @@ fn middle_child(
     console: Option<OwnedFd>,
     process: &Process,
     preserve_fds: u32,
-    mut confine: crate::init::Confine<'_>,
+    mut confine: crate::process::Confine<'_>,
     proc: &crate::procfs::Proc,
 ) -> i32 {
     let mut report = File::from(report);
@@ -232,6 +268,15 @@ fn middle_child(
         }
     }
     drop(namespaces);
+    if let Some(root) = chroot {
+        let entered = nix::unistd::fchdir(&root)
+            .and_then(|()| nix::unistd::chroot("."))
+            .and_then(|()| nix::unistd::chdir("/"));
+        if let Err(e) = entered {
+            let _ = write!(report, "entering the container's root: {e}");
+            return 1;
+        }
+    }
     match clone_process(0) {
         Ok(Cloned::Child) => {
             drop(pid_out);
@@ -256,7 +301,7 @@ fn middle_child(
                     crate::console::setup(sock, &root, false)?;
                 }
                 drop(console);
-                crate::init::become_process(process, preserve_fds, confine, proc)
+                crate::process::prepare(process, preserve_fds, confine, proc)?.exec()
             })();
             let e = match r {
                 Ok(never) => match never {},

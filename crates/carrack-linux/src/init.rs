@@ -3,18 +3,18 @@
 //! the user process (rlimits, user, capabilities, no_new_privs, cwd, closed fds, execve).
 //! Errors before the handshake go back to `carrack create` over the sync channel.
 
-use std::ffi::CString;
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use carrack_spec::runtime::{NamespaceType, Process, RlimitType, RootfsPropagation, Spec};
+use carrack_spec::runtime::{NamespaceType, RootfsPropagation, Spec};
 use nix::fcntl::OFlag;
 use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sched::CloneFlags;
 use nix::sys::stat::Mode;
 
+use crate::process::{Confine, Ready};
 use crate::procfs::Proc;
 use crate::sync::{Channel, Msg};
 
@@ -37,6 +37,9 @@ pub(crate) struct Plan<'a> {
     pub(crate) unshare: CloneFlags,
     /// Init is cloned in two steps: `run_staged` joins and unshares everything first.
     pub(crate) staged: bool,
+    /// The container has a mount namespace of its own (new or joined); without one, init
+    /// mounts in the runtime's and enters the rootfs with chroot.
+    pub(crate) mount_namespace: bool,
     /// `linux.personality`, as personality(2) takes it.
     pub(crate) persona: Option<libc::c_ulong>,
     /// Namespaces to join by path (user first), other than pid (joined by the parent).
@@ -45,10 +48,14 @@ pub(crate) struct Plan<'a> {
     pub(crate) mount_label: Option<&'a str>,
     /// The process's LSM labels, checked against the host.
     pub(crate) labels: crate::lsm::Labels,
+    /// The process's capabilities, as the runtime can grant them.
+    pub(crate) caps: crate::caps::Plan,
     /// `linux.seccomp`, compiled.
     pub(crate) seccomp: Option<&'a crate::seccomp::Filter>,
     /// The host's cgroup hierarchies (for cgroup mounts on v1 and hybrid hosts).
     pub(crate) hierarchies: &'a [crate::cgroups::Hierarchy],
+    /// The idmapped trees of `spec.mounts`, by index (see `mounts::prepare_idmapped`).
+    pub(crate) idmapped: &'a [Option<OwnedFd>],
 }
 
 impl Plan<'_> {
@@ -63,16 +70,6 @@ impl Plan<'_> {
             .iter()
             .any(|(kind, _)| *kind == CloneFlags::CLONE_NEWUSER)
     }
-}
-
-/// What confines the user process beyond its credentials: LSM labels and the seccomp filter
-/// (with the agent it hands its notify fd to).
-pub(crate) struct Confine<'a> {
-    pub(crate) labels: crate::lsm::Labels,
-    pub(crate) seccomp: Option<&'a crate::seccomp::Filter>,
-    pub(crate) listener: Option<crate::seccomp::Listener>,
-    /// This process's pid as the runtime sees it, for the seccomp agent.
-    pub(crate) pid: i32,
 }
 
 type Res<T> = Result<T, String>;
@@ -140,8 +137,8 @@ fn join_namespaces(join: &[(CloneFlags, PathBuf)]) -> Res<()> {
 /// Runs init; never returns.
 pub(crate) fn run(plan: Plan<'_>, chan: Channel) -> ! {
     match prepare(&plan, &chan) {
-        Ok((fifo, confine)) => {
-            let code = match wait_and_exec(&plan, fifo, confine) {
+        Ok((fifo, proc, ready)) => {
+            let code = match wait_and_exec(&plan, fifo, proc, ready) {
                 Ok(never) => match never {},
                 Err(e) => {
                     let _ = writeln!(std::io::stderr(), "carrack init: {e}");
@@ -173,7 +170,7 @@ fn open_dir(path: &Path) -> Res<File> {
 
 /// Everything up to the handshake; returns the fifo handle, the host /proc to reopen it by and
 /// the confinement to apply at exec.
-fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, Proc), Confine<'a>)> {
+fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready<'a>>)> {
     // The host's procfs, opened while this process is still in the host's mount namespace:
     // every procfs file init writes goes through it (see procfs::Proc), never through a /proc a
     // config or image could have covered.
@@ -198,6 +195,11 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, Proc), Confine<'a
         Some(Msg::Error(e)) => return Err(e),
         other => return Err(format!("sync: expected go, got {other:?}")),
     }
+    // The fifo `start` opens, held from now on: once init is the root of a user namespace it
+    // may be an id on the host that cannot search the state directory.
+    let fifo = nix::fcntl::open(&plan.fifo, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
+        .map(File::from)
+        .map_err(err("exec.fifo"))?;
     if !plan.staged {
         join_namespaces(&plan.join)?;
         unshared?;
@@ -222,36 +224,46 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, Proc), Confine<'a
     }
     let spec = plan.spec;
     let linux = spec.linux.as_ref();
-    let propagation = match linux.and_then(|l| l.rootfs_propagation.as_ref()) {
-        Some(RootfsPropagation::Shared) => MsFlags::MS_SHARED,
-        Some(RootfsPropagation::Private) => MsFlags::MS_PRIVATE,
-        Some(RootfsPropagation::Unbindable) => MsFlags::MS_UNBINDABLE,
-        _ => MsFlags::MS_SLAVE,
+    let own_mounts = plan.mount_namespace;
+    // config-linux.md § Rootfs Mount Propagation. Until pivot_root every mount is a slave (or
+    // private): nothing made here reaches the host, and pivot_root refuses a shared parent.
+    // `shared` and `unbindable` are applied to the new root once it is `/`.
+    let late_propagation = match linux.and_then(|l| l.rootfs_propagation.as_ref()) {
+        Some(RootfsPropagation::Shared) => Some(MsFlags::MS_SHARED),
+        Some(RootfsPropagation::Unbindable) => Some(MsFlags::MS_UNBINDABLE),
+        _ => None,
     };
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        propagation | MsFlags::MS_REC,
-        None::<&str>,
-    )
-    .map_err(err("making / a slave mount"))?;
-    mount(
-        Some(plan.rootfs),
-        plan.rootfs,
-        None::<&str>,
-        MsFlags::MS_BIND | MsFlags::MS_REC,
-        None::<&str>,
-    )
-    .map_err(err("binding the rootfs on itself"))?;
+    if own_mounts {
+        let propagation = match linux.and_then(|l| l.rootfs_propagation.as_ref()) {
+            Some(RootfsPropagation::Private) => MsFlags::MS_PRIVATE,
+            _ => MsFlags::MS_SLAVE,
+        };
+        mount(
+            None::<&str>,
+            "/",
+            None::<&str>,
+            propagation | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(err("making / a slave mount"))?;
+        mount(
+            Some(plan.rootfs),
+            plan.rootfs,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(err("binding the rootfs on itself"))?;
+    }
     let root = open_dir(plan.rootfs)?;
     let mut fresh_dev = false;
     let cgroups = crate::mounts::CgroupView {
         own: &own_cgroups,
         hierarchies: plan.hierarchies,
     };
-    for m in spec.mounts.iter().flatten() {
-        crate::mounts::mount_one(&root, plan.bundle, m, plan.mount_label, &cgroups)?;
+    for (i, m) in spec.mounts.iter().flatten().enumerate() {
+        let idmapped = plan.idmapped.get(i).and_then(Option::as_ref);
+        crate::mounts::mount_one(&root, plan.bundle, m, plan.mount_label, &cgroups, idmapped)?;
         if m.destination.trim_end_matches('/') == "/dev" {
             fresh_dev = true;
         }
@@ -262,6 +274,13 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, Proc), Confine<'a
         fresh_dev,
         plan.in_user_namespace(),
     )?;
+    // A working directory the image lacks is made, as runc does (a Dockerfile WORKDIR never
+    // created, `ctr run --cwd`), inside the rootfs and by descriptor.
+    if let Some(p) = &spec.process {
+        crate::mounts::open_inside(&root, &p.cwd, false, false)
+            .map_err(|e| format!("cwd {:?}: {e}", p.cwd))?;
+    }
+    crate::mounts::finish(&root, spec.mounts.as_deref().unwrap_or(&[]))?;
 
     // prestart and createRuntime hooks run in the runtime's namespaces, by the parent: a round
     // trip only when there are some.
@@ -282,10 +301,6 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, Proc), Confine<'a
             .map_err(|e| e.to_string())?;
     }
 
-    // Kept across pivot_root: the fifo `start` opens (reopened through the host's /proc).
-    let fifo = nix::fcntl::open(&plan.fifo, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
-        .map(File::from)
-        .map_err(err("exec.fifo"))?;
     // The seccomp agent's socket is a host path: connect while the host is still reachable.
     let state = creating_state(plan);
     let pid = state.pid.and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
@@ -294,6 +309,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, Proc), Confine<'a
         None => None,
     };
     let confine = Confine {
+        caps: plan.caps,
         labels: plan.labels.clone(),
         seccomp: plan.seccomp,
         listener,
@@ -339,24 +355,54 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<((File, Proc), Confine<'a
         crate::console::setup(sock, &root, true)?;
     }
     if spec.root.as_ref().and_then(|r| r.readonly) == Some(true) {
+        // `root` is the rootfs bound on itself: the flag goes on that mount alone (without a
+        // mount namespace of its own there is no such mount; create refuses that case).
         crate::sys::mount_setattr(root.as_raw_fd(), MOUNT_ATTR_RDONLY, 0, false)
             .map_err(err("making / read-only"))?;
     }
 
-    if plan.no_pivot {
+    nix::unistd::chdir(plan.rootfs).map_err(err("chdir rootfs"))?;
+    if !own_mounts {
+        // The host's mount namespace, as the config asks (config-linux.md: the container
+        // "MUST inherit the runtime namespace"): the mounts above are the host's now (delete
+        // removes them), and the root is entered with chroot, as runc does.
+        nix::unistd::chroot(".").map_err(err("chroot"))?;
+    } else if plan.no_pivot {
         hide_host_proc_and_sys(plan.rootfs)?;
-        nix::unistd::chdir(plan.rootfs).map_err(err("chdir rootfs"))?;
         mount(Some("."), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>)
             .map_err(err("moving the rootfs to /"))?;
         nix::unistd::chroot(".").map_err(err("chroot"))?;
     } else {
-        nix::unistd::chdir(plan.rootfs).map_err(err("chdir rootfs"))?;
         nix::unistd::pivot_root(".", ".").map_err(err("pivot_root"))?;
         umount2(".", MntFlags::MNT_DETACH).map_err(err("detaching the old root"))?;
     }
     nix::unistd::chdir("/").map_err(err("chdir /"))?;
+    if let Some(flag) = late_propagation
+        && own_mounts
+    {
+        mount(
+            None::<&str>,
+            "/",
+            None::<&str>,
+            flag | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(err("linux.rootfsPropagation"))?;
+    }
+    // All of the process but its exec, before `create` returns: errors go back to it, and only
+    // the exec follows `start`.
+    // Without a process (which only `start` needs) init waits for a `start` that refuses it.
+    let ready = match &spec.process {
+        Some(process) => Some(crate::process::prepare(
+            process,
+            plan.preserve_fds,
+            confine,
+            &proc,
+        )?),
+        None => None,
+    };
     chan.send(&Msg::Ready).map_err(err("sync"))?;
-    Ok(((fifo, proc), confine))
+    Ok((fifo, proc, ready))
 }
 
 const MOUNT_ATTR_RDONLY: u64 = 0x1;
@@ -388,7 +434,13 @@ fn hide_host_proc_and_sys(rootfs: &Path) -> Res<()> {
         }
     }
     for p in targets {
-        match mount(None::<&str>, &p, None::<&str>, MsFlags::MS_SLAVE | MsFlags::MS_REC, None::<&str>) {
+        match mount(
+            None::<&str>,
+            &p,
+            None::<&str>,
+            MsFlags::MS_SLAVE | MsFlags::MS_REC,
+            None::<&str>,
+        ) {
             Ok(()) => {}
             // Gone with a parent detached before it.
             Err(nix::Error::ENOENT) | Err(nix::Error::EINVAL) => continue,
@@ -397,8 +449,14 @@ fn hide_host_proc_and_sys(rootfs: &Path) -> Res<()> {
         match umount2(&p, MntFlags::MNT_DETACH) {
             Ok(()) => {}
             Err(nix::Error::EINVAL) | Err(nix::Error::EPERM) => {
-                mount(Some("tmpfs"), &p, Some("tmpfs"), MsFlags::empty(), None::<&str>)
-                    .map_err(|e| format!("--no-pivot: covering {}: {e}", p.display()))?;
+                mount(
+                    Some("tmpfs"),
+                    &p,
+                    Some("tmpfs"),
+                    MsFlags::empty(),
+                    None::<&str>,
+                )
+                .map_err(|e| format!("--no-pivot: covering {}: {e}", p.display()))?;
             }
             Err(e) => return Err(format!("--no-pivot: detaching {}: {e}", p.display())),
         }
@@ -516,11 +574,12 @@ fn readonly(root: &File, path: &str) -> Res<()> {
         .map_err(|e| format!("read-only {path}: {e}"))
 }
 
-/// Blocks until `start`, then becomes the user process.
+/// Blocks until `start`, then runs the startContainer hooks and execs the user's program.
 fn wait_and_exec(
     plan: &Plan<'_>,
-    (fifo, proc): (File, Proc),
-    confine: Confine<'_>,
+    fifo: File,
+    proc: Proc,
+    ready: Option<Ready<'_>>,
 ) -> Res<std::convert::Infallible> {
     let mut w = nix::fcntl::openat(
         proc.as_fd(),
@@ -533,10 +592,10 @@ fn wait_and_exec(
     w.write_all(b"0").map_err(err("exec.fifo"))?;
     drop(w);
     drop(fifo);
-
-    let spec = plan.spec;
-    let process = spec.process.as_ref().ok_or("config.json has no process")?;
-    if let Some(h) = spec
+    drop(proc);
+    let ready = ready.ok_or("config.json has no process to start")?;
+    if let Some(h) = plan
+        .spec
         .hooks
         .as_ref()
         .and_then(|h| h.start_container.as_deref())
@@ -547,154 +606,5 @@ fn wait_and_exec(
     if let Some(p) = plan.persona {
         crate::sys::personality(p).map_err(err("personality"))?;
     }
-    become_process(process, plan.preserve_fds, confine, &proc)
-}
-
-fn rlimit(t: &RlimitType) -> Option<nix::sys::resource::Resource> {
-    use nix::sys::resource::Resource as R;
-    Some(match t.as_str() {
-        "RLIMIT_AS" => R::RLIMIT_AS,
-        "RLIMIT_CORE" => R::RLIMIT_CORE,
-        "RLIMIT_CPU" => R::RLIMIT_CPU,
-        "RLIMIT_DATA" => R::RLIMIT_DATA,
-        "RLIMIT_FSIZE" => R::RLIMIT_FSIZE,
-        "RLIMIT_LOCKS" => R::RLIMIT_LOCKS,
-        "RLIMIT_MEMLOCK" => R::RLIMIT_MEMLOCK,
-        "RLIMIT_MSGQUEUE" => R::RLIMIT_MSGQUEUE,
-        "RLIMIT_NICE" => R::RLIMIT_NICE,
-        "RLIMIT_NOFILE" => R::RLIMIT_NOFILE,
-        "RLIMIT_NPROC" => R::RLIMIT_NPROC,
-        "RLIMIT_RSS" => R::RLIMIT_RSS,
-        "RLIMIT_RTPRIO" => R::RLIMIT_RTPRIO,
-        "RLIMIT_RTTIME" => R::RLIMIT_RTTIME,
-        "RLIMIT_SIGPENDING" => R::RLIMIT_SIGPENDING,
-        "RLIMIT_STACK" => R::RLIMIT_STACK,
-        _ => return None,
-    })
-}
-
-/// The path of `cmd` along `PATH` of `env` (inside the container), as execvp would find it.
-fn lookup(cmd: &str, env: &[String]) -> Res<CString> {
-    if cmd.contains('/') {
-        return CString::new(cmd).map_err(err("args[0]"));
-    }
-    let path = env
-        .iter()
-        .find_map(|e| e.strip_prefix("PATH="))
-        .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    for dir in path.split(':').filter(|d| !d.is_empty()) {
-        let candidate = Path::new(dir).join(cmd);
-        if nix::unistd::access(&candidate, nix::unistd::AccessFlags::X_OK).is_ok()
-            && candidate.metadata().is_ok_and(|m| m.is_file())
-        {
-            return CString::new(candidate.as_os_str().as_encoded_bytes()).map_err(err("args[0]"));
-        }
-    }
-    Err(format!("exec: {cmd:?}: executable file not found in $PATH"))
-}
-
-/// Applies the process settings to this process and execs it. Shared by create and exec.
-///
-/// The seccomp filter goes in as runc orders it: without no_new_privs it must be loaded while
-/// the process still has CAP_SYS_ADMIN, so before the user and capability switch (the filter
-/// then has to allow those calls); with no_new_privs as late as possible, right before execve.
-pub(crate) fn become_process(
-    process: &Process,
-    preserve_fds: u32,
-    mut confine: Confine<'_>,
-    proc: &Proc,
-) -> Res<std::convert::Infallible> {
-    let nnp = process.no_new_privileges == Some(true);
-    fn load_seccomp(confine: &mut Confine<'_>) -> Res<()> {
-        match confine.seccomp.take() {
-            Some(f) => crate::seccomp::load(f, confine.listener.take(), confine.pid),
-            None => Ok(()),
-        }
-    }
-    for r in process.rlimits.iter().flatten() {
-        let res = rlimit(&r.kind).ok_or_else(|| format!("unknown rlimit {}", r.kind))?;
-        nix::sys::resource::setrlimit(res, r.soft, r.hard)
-            .map_err(|e| format!("setrlimit {}: {e}", r.kind))?;
-    }
-    if let Some(adj) = process.oom_score_adj {
-        proc.self_path("oom_score_adj")
-            .and_then(|p| proc.write(&p, adj.to_string().as_bytes()))
-            .map_err(err("oom_score_adj"))?;
-    }
-    let caps = crate::caps::plan(process.capabilities.as_ref())?;
-    // chdir after pivot_root, and check where we are (CVE-2024-21626); before the filter, which
-    // may deny getcwd.
-    nix::unistd::chdir(process.cwd.as_str())
-        .map_err(|e| format!("chdir to cwd {:?}: {e}", process.cwd))?;
-    let here = nix::unistd::getcwd().map_err(err("getcwd"))?;
-    if !here.is_absolute() || here.starts_with("(unreachable)") {
-        return Err(format!("cwd {:?} is outside the container", process.cwd));
-    }
-    if !nnp {
-        load_seccomp(&mut confine)?;
-    }
-    crate::caps::drop_bounding(&caps).map_err(err("dropping bounding capabilities"))?;
-    crate::sys::prctl(libc::PR_SET_KEEPCAPS, 1, 0).map_err(err("PR_SET_KEEPCAPS"))?;
-    let user = process.user.clone().unwrap_or_default();
-    let (uid, gid) = (user.uid.unwrap_or(0), user.gid.unwrap_or(0));
-    // (uid_t)-1 is no id: setresuid and setresgid take it as "leave unchanged", which would
-    // leave the process root (the CVE-2024-40635 class).
-    if uid == u32::MAX || gid == u32::MAX || user.additional_gids.iter().flatten().any(|g| *g == u32::MAX) {
-        return Err(format!(
-            "process.user: 4294967295 is (uid_t)-1, not an id (uid {uid}, gid {gid})"
-        ));
-    }
-    let groups: Vec<nix::unistd::Gid> = user
-        .additional_gids
-        .iter()
-        .flatten()
-        .map(|g| nix::unistd::Gid::from_raw(*g))
-        .collect();
-    match nix::unistd::setgroups(&groups) {
-        Ok(()) => {}
-        // A user namespace with setgroups denied (rootless) allows no groups.
-        Err(nix::Error::EPERM) if groups.is_empty() => {}
-        Err(e) => return Err(format!("setgroups: {e}")),
-    }
-    nix::unistd::setresgid(gid.into(), gid.into(), gid.into()).map_err(err("setresgid"))?;
-    nix::unistd::setresuid(uid.into(), uid.into(), uid.into()).map_err(err("setresuid"))?;
-    let ids = (nix::unistd::getresuid(), nix::unistd::getresgid());
-    if let (Ok(u), Ok(g)) = ids
-        && (u.real.as_raw() != uid || u.effective.as_raw() != uid || g.effective.as_raw() != gid)
-    {
-        return Err(format!("process.user: asked for {uid}:{gid}, got {u:?} {g:?}"));
-    }
-    crate::caps::apply(&caps).map_err(err("setting capabilities"))?;
-    confine.labels.apply(proc)?;
-    if nnp {
-        nix::sys::prctl::set_no_new_privs().map_err(err("no_new_privs"))?;
-    }
-    if let Some(mask) = user.umask {
-        nix::sys::stat::umask(Mode::from_bits_truncate(mask));
-    }
-    let env: Vec<String> = process.env.clone().unwrap_or_default();
-    let args = process.args.as_deref().unwrap_or_default();
-    let Some(cmd) = args.first() else {
-        return Err("process.args is empty (config.md § Process: args MUST have one entry)".into());
-    };
-    let path = lookup(cmd, &env)?;
-    let argv: Vec<CString> = args
-        .iter()
-        .map(|a| CString::new(a.as_str()))
-        .collect::<Result<_, _>>()
-        .map_err(err("args"))?;
-    let envp: Vec<CString> = env
-        .iter()
-        .map(|a| CString::new(a.as_str()))
-        .collect::<Result<_, _>>()
-        .map_err(err("env"))?;
-    let listen = std::env::var("LISTEN_FDS")
-        .ok()
-        .and_then(|v| v.parse::<u32>().ok())
-        .unwrap_or(0);
-    crate::sys::cloexec_from(3 + i32::try_from(preserve_fds + listen).unwrap_or(0))
-        .map_err(err("closing fds"))?;
-    load_seccomp(&mut confine)?;
-    let e = crate::sys::execve(&path, &argv, &envp);
-    Err(format!("exec {cmd:?}: {e}"))
+    ready.exec()
 }

@@ -289,6 +289,22 @@ impl Linux {
                 op: "start it (only a created container can be started)",
             });
         }
+        let loaded;
+        let spec = match spec {
+            Some(spec) => spec,
+            None => {
+                loaded = load_spec(&c.path().join(CONFIG))?;
+                &loaded
+            }
+        };
+        if spec.process.is_none() {
+            return Err(Error::Config {
+                path: c.path().join(CONFIG),
+                reason: "process is not set, and config.md § Process says of it: \"This property \
+                         is REQUIRED when start is called.\""
+                    .into(),
+            });
+        }
         let fifo = c.path().join(FIFO);
         let f = nix::fcntl::open(
             &fifo,
@@ -326,20 +342,12 @@ impl Linux {
             }
         }
         let _ = fs::remove_file(&fifo);
-        let loaded;
-        let spec = match spec {
-            Some(spec) => spec,
-            None => {
-                loaded = load_spec(&c.path().join(CONFIG))?;
-                &loaded
-            }
-        };
         if let Some(h) = spec.hooks.as_ref().and_then(|h| h.poststart.as_deref()) {
             let mut running = s.clone();
             running.status = Status::Running;
             // runtime.md: a failing poststart hook is logged, the container keeps running.
             if let Err(e) = hooks::run("poststart", h, &running.oci()) {
-                eprintln!("carrack: warning: {e}");
+                log::warn!("{e}");
             }
         }
         Ok(())
@@ -358,7 +366,10 @@ impl Linux {
         let pid = i32::try_from(s.pid).unwrap_or(0);
         match s.status {
             Status::Stopped => {}
-            Status::Created | Status::Creating => {
+            // runtime.md § Delete: "Attempting to delete a container that is not stopped MUST
+            // have no effect on the container and MUST generate an error." Callers that clean
+            // up a created container (podman, CRI-O) pass --force.
+            Status::Created | Status::Creating if force => {
                 let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
             }
             _ if force => {
@@ -391,6 +402,14 @@ impl Linux {
             None => load_spec(&c.path().join(CONFIG)).ok(),
         };
         let spec = spec.or(loaded.as_ref());
+        let own_mounts = spec
+            .and_then(|s| s.linux.as_ref())
+            .and_then(|l| l.namespaces.as_ref())
+            .is_some_and(|n| n.iter().any(|n| n.kind == NamespaceType::Mount));
+        if spec.is_some() && !own_mounts {
+            // Made in the host's mount namespace (no mount namespace of its own): they go too.
+            unmount_under(Path::new(&s.rootfs)).map_err(io("unmounting the container's mounts"))?;
+        }
         let mut stopped = s.clone();
         stopped.status = Status::Stopped;
         c.remove()?;
@@ -400,7 +419,7 @@ impl Linux {
         {
             // runtime.md: a failing poststop hook is logged, the deletion stands.
             if let Err(e) = hooks::run("poststop", h, &stopped.oci()) {
-                eprintln!("carrack: warning: {e}");
+                log::warn!("{e}");
             }
         }
         Ok(())
@@ -432,11 +451,10 @@ impl Linux {
         })?;
         let rootfs = fs::canonicalize(bundle.join(&root.path))
             .map_err(io(format!("rootfs {}", root.path)))?;
-        let process = spec.process.as_ref().ok_or_else(|| Error::Config {
-            path: config_path.clone(),
-            reason: "no process to run".into(),
-        })?;
-        let terminal = process.terminal == Some(true);
+        // config.md § Process: "This property is REQUIRED when start is called": `create`
+        // makes the container without one, and `start` refuses it.
+        let process = spec.process.as_ref();
+        let terminal = process.is_some_and(|p| p.terminal == Some(true));
         match (terminal, &opts.console_socket) {
             (true, None) => {
                 return Err(Error::Config {
@@ -464,10 +482,13 @@ impl Linux {
 
         let linux = spec.linux.clone().unwrap_or_default();
         let namespaces = linux.namespaces.clone().unwrap_or_default();
-        if !namespaces.iter().any(|n| n.kind == NamespaceType::Mount) {
+        let mount_namespace = namespaces.iter().any(|n| n.kind == NamespaceType::Mount);
+        if !mount_namespace && spec.root.as_ref().and_then(|r| r.readonly) == Some(true) {
             return Err(Error::Config {
                 path: config_path,
-                reason: "carrack needs a mount namespace to build the rootfs in".into(),
+                reason: "root.readonly without a mount namespace would make a mount of the \
+                         host read-only; carrack refuses it"
+                    .into(),
             });
         }
         let mut flags = CloneFlags::empty();
@@ -512,7 +533,10 @@ impl Linux {
             flags.remove(CloneFlags::CLONE_NEWPID);
         }
 
-        let (labels, seccomp) = confinement(&spec, process, &config_path)?;
+        let (labels, seccomp) = match process {
+            Some(p) => confinement(&spec, p, &config_path)?,
+            None => (crate::lsm::Labels::default(), None),
+        };
         let bad = |reason: String| Error::Config {
             path: config_path.clone(),
             reason,
@@ -521,6 +545,7 @@ impl Linux {
         let persona = persona(&linux).map_err(bad)?;
         let hierarchies =
             crate::cgroups::hierarchies().map_err(io("reading the host's cgroup mounts"))?;
+        let idmapped = crate::mounts::prepare_idmapped(&spec, &bundle).map_err(bad)?;
         let (parent_end, child_end) = sync::pair().map_err(io("socketpair"))?;
         let plan = crate::init::Plan {
             spec: &spec,
@@ -536,12 +561,15 @@ impl Linux {
             new_cgroupns,
             unshare,
             staged,
+            mount_namespace,
             persona,
             join,
             mount_label: linux.mount_label.as_deref(),
             labels,
+            caps: crate::caps::plan(process.and_then(|p| p.capabilities.as_ref())),
             seccomp: seccomp.as_ref(),
             hierarchies: &hierarchies,
+            idmapped: &idmapped,
         };
         let lock_fd = c.as_raw_fd();
         let first = match clone_process(flags.bits()).map_err(io("clone"))? {
@@ -580,6 +608,16 @@ impl Linux {
         // this process makes the fifo and the cgroups and saves the state. Init opens the
         // fifo only after `Go`.
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o622))
+            .and_then(|()| {
+                // mkfifo applied the umask: init may be another user on the host (the root of
+                // a user namespace mapped to one), and must be able to write it.
+                nix::sys::stat::fchmodat(
+                    nix::fcntl::AT_FDCWD,
+                    &fifo,
+                    nix::sys::stat::Mode::from_bits_truncate(0o622),
+                    nix::sys::stat::FchmodatFlags::FollowSymlink,
+                )
+            })
             .map_err(|e| fail(Error::io("creating exec.fifo", e.into())))?;
         let crate::cgroups::Placement {
             dirs: cgroups,
@@ -663,18 +701,33 @@ impl Linux {
             }
             r
         });
+        let resource_error = |reason: String| {
+            undo(Error::Config {
+                path: config_path.clone(),
+                reason,
+            })
+        };
         if let Some(r) = &resources {
-            crate::resources::apply(&cgroups, r, linux.devices.as_deref().unwrap_or(&[])).map_err(
-                |reason| {
-                    undo(Error::Config {
-                        path: config_path.clone(),
-                        reason,
-                    })
-                },
-            )?;
+            crate::resources::apply_limits(&cgroups, r).map_err(resource_error)?;
         }
+        // The device rules go in once init has made its device nodes: when it asks for the
+        // hooks (which run with every limit in place) or says it is ready.
+        let mut device_rules = resources.as_ref();
+        let mut apply_devices = || match device_rules.take() {
+            Some(r) => crate::resources::apply_devices(
+                &cgroups,
+                r,
+                linux.devices.as_deref().unwrap_or(&[]),
+            )
+            .map_err(resource_error),
+            None => Ok(()),
+        };
         loop {
-            match parent_end.recv().map_err(|e| undo(Error::io("sync", e)))? {
+            let msg = parent_end.recv().map_err(|e| undo(Error::io("sync", e)))?;
+            if matches!(msg, Some(Msg::HooksPlease) | Some(Msg::Ready)) {
+                apply_devices()?;
+            }
+            match msg {
                 Some(Msg::HooksPlease) => {
                     let hooks = spec.hooks.clone().unwrap_or_default();
                     let oci = state.oci();
@@ -742,7 +795,11 @@ pub(crate) fn confinement(
     if let Some(u) = &process.user {
         // (uid_t)-1 is no id: setresuid(2) takes it as "leave unchanged" and the process would
         // stay root (the CVE-2024-40635 class).
-        let ids = u.uid.iter().chain(&u.gid).chain(u.additional_gids.iter().flatten());
+        let ids = u
+            .uid
+            .iter()
+            .chain(&u.gid)
+            .chain(u.additional_gids.iter().flatten());
         if let Some(id) = ids.into_iter().find(|id| **id == u32::MAX) {
             return Err(bad(format!(
                 "process.user: {id} is (uid_t)-1, which set*id(2) read as \"unchanged\", not an id"
@@ -890,6 +947,25 @@ fn write_time_offsets(linux: &carrack_spec::runtime::Linux) -> Result<()> {
     proc.self_path("timens_offsets")
         .and_then(|p| proc.write(&p, out.as_bytes()))
         .map_err(io("writing timens_offsets"))
+}
+
+/// Detaches every mount at or below `dir`, deepest first.
+fn unmount_under(dir: &Path) -> std::io::Result<()> {
+    let info = crate::procfs::read("/proc/self/mountinfo")?;
+    let mut points: Vec<PathBuf> = info
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(|p| PathBuf::from(p.replace("\\040", " ")))
+        .filter(|p| p.starts_with(dir))
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    for p in points {
+        match nix::mount::umount2(&p, nix::mount::MntFlags::MNT_DETACH) {
+            Ok(()) | Err(nix::Error::EINVAL) | Err(nix::Error::ENOENT) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 fn wait_gone(pid: i32, started: u64, limit: Duration) -> bool {

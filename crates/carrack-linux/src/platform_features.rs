@@ -2,7 +2,8 @@
 //! prints it. Only what is implemented is claimed.
 
 use carrack_spec::runtime::{
-    CgroupFeatures, Enabled, Features, LinuxFeatures, NamespaceType, SeccompFeatures,
+    CgroupFeatures, Enabled, Features, LinuxFeatures, MountExtensions, NamespaceType,
+    SeccompFeatures,
 };
 
 /// What the Linux backend supports, as `carrack features` prints it.
@@ -27,48 +28,10 @@ pub fn features() -> Features {
         .to_vec(),
     );
     f.mount_options = Some(
-        [
-            "async",
-            "atime",
-            "bind",
-            "defaults",
-            "dev",
-            "diratime",
-            "dirsync",
-            "exec",
-            "lazytime",
-            "loud",
-            "mand",
-            "noatime",
-            "nodev",
-            "nodiratime",
-            "noexec",
-            "nolazytime",
-            "nomand",
-            "norelatime",
-            "nostrictatime",
-            "nosuid",
-            "private",
-            "rbind",
-            "relatime",
-            "remount",
-            "ro",
-            "rprivate",
-            "rro",
-            "rshared",
-            "rslave",
-            "runbindable",
-            "rw",
-            "shared",
-            "silent",
-            "slave",
-            "strictatime",
-            "suid",
-            "sync",
-            "unbindable",
-        ]
-        .map(String::from)
-        .to_vec(),
+        crate::mounts::known_options()
+            .into_iter()
+            .map(String::from)
+            .collect(),
     );
     let mut l = LinuxFeatures::default();
     l.namespaces = Some(vec![
@@ -162,6 +125,11 @@ pub fn features() -> Features {
     let mut off = Enabled::default();
     off.enabled = Some(false);
     l.net_devices = Some(off);
+    let mut idmap = Enabled::default();
+    idmap.enabled = Some(true);
+    let mut ext = MountExtensions::default();
+    ext.idmap = Some(idmap);
+    l.mount_extensions = Some(ext);
     f.linux = Some(l);
     f
 }

@@ -167,6 +167,29 @@ pub(crate) fn apply(
     if let Some(rules) = &r.devices {
         device_rules(&d, rules, devices)?;
     }
+    limits(&d, r)
+}
+
+/// `linux.resources` but the device rules, which `create` writes only once init has made its
+/// device nodes (on cgroup v1 the rules are written one line at a time, and between the
+/// "deny all" and the allow lines no mknod would pass).
+pub(crate) fn apply_limits(dirs: &[PathBuf], r: &Resources) -> Result<(), String> {
+    limits(&Dirs::new(dirs), r)
+}
+
+/// The device rules of `r` alone (see [`apply_limits`]).
+pub(crate) fn apply_devices(
+    dirs: &[PathBuf],
+    r: &Resources,
+    devices: &[carrack_spec::runtime::Device],
+) -> Result<(), String> {
+    match &r.devices {
+        Some(rules) => device_rules(&Dirs::new(dirs), rules, devices),
+        None => Ok(()),
+    }
+}
+
+fn limits(d: &Dirs, r: &Resources) -> Result<(), String> {
     if let Some(m) = &r.memory {
         let v2 = d.is_v2();
         let bytes = |n: i64| {
@@ -185,7 +208,7 @@ pub(crate) fn apply(
             && m.check_before_update == Some(true)
         {
             let usage = read_u64(
-                &d,
+                d,
                 if v2 {
                     "memory.current"
                 } else {
@@ -249,12 +272,12 @@ pub(crate) fn apply(
             d.write("memory.oom_control", "1", "memory.disableOOMKiller")?;
         }
         if m.kernel.is_some() {
-            // Kernel memory limits were removed from the kernel (5.16: the file refuses
-            // writes); runc ignores them, carrack says so.
-            return Err(
-                "linux.resources.memory.kernel: kernel memory limits no longer exist \
-                        in the kernel (removed in Linux 5.16; deprecated in the spec)"
-                    .into(),
+            // Kernel memory limits are gone from the kernel (5.16; on later v1 kernels the
+            // file takes writes and does nothing) and NOT RECOMMENDED in the spec: ignored with
+            // a warning, as runc does.
+            log::warn!(
+                "linux.resources.memory.kernel: ignored (kernel memory limits were removed from \
+                 Linux in 5.16; config-linux.md marks the field NOT RECOMMENDED)"
             );
         }
         if let Some(t) = m.kernel_tcp {
@@ -354,7 +377,7 @@ pub(crate) fn apply(
         }
     }
     if let Some(b) = &r.block_io {
-        block_io(&d, b)?;
+        block_io(d, b)?;
     }
     for (i, h) in r.hugepage_limits.iter().flatten().enumerate() {
         let field = format!("hugepageLimits[{i}]");
@@ -431,10 +454,12 @@ fn block_io(d: &Dirs<'_>, b: &carrack_spec::runtime::BlockIo) -> Result<(), Stri
             d.write(file, &line(w.to_string()), field)
         }
     };
-    if let Some(w) = b.weight {
+    // 0 is "not set": docker writes `"weight": 0` into every config, and runc skips it (the
+    // kernel would refuse it).
+    if let Some(w) = b.weight.filter(|w| *w != 0) {
         weight(None, w, "blockIO.weight")?;
     }
-    if let Some(w) = b.leaf_weight {
+    if let Some(w) = b.leaf_weight.filter(|w| *w != 0) {
         if v2 {
             return Err("linux.resources.blockIO.leafWeight: not available on cgroup v2".into());
         }
@@ -443,10 +468,10 @@ fn block_io(d: &Dirs<'_>, b: &carrack_spec::runtime::BlockIo) -> Result<(), Stri
     for (i, wd) in b.weight_device.iter().flatten().enumerate() {
         let field = format!("blockIO.weightDevice[{i}]");
         let dev = format!("{}:{}", wd.major, wd.minor);
-        if let Some(w) = wd.weight {
+        if let Some(w) = wd.weight.filter(|w| *w != 0) {
             weight(Some(&dev), w, &field)?;
         }
-        if let Some(w) = wd.leaf_weight {
+        if let Some(w) = wd.leaf_weight.filter(|w| *w != 0) {
             if v2 {
                 return Err(format!(
                     "linux.resources.{field}.leafWeight: not available on cgroup v2"

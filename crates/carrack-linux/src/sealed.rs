@@ -66,9 +66,10 @@ pub enum Sealing {
 /// nor (when the group may write it) its group, and the binary is not writable by everyone.
 pub(crate) fn needed(spec: &Spec) -> bool {
     let linux = spec.linux.as_ref();
-    let own_userns = linux
-        .and_then(|l| l.namespaces.as_ref())
-        .is_some_and(|n| n.iter().any(|n| n.kind == NamespaceType::User && n.path.is_none()));
+    let own_userns = linux.and_then(|l| l.namespaces.as_ref()).is_some_and(|n| {
+        n.iter()
+            .any(|n| n.kind == NamespaceType::User && n.path.is_none())
+    });
     if !own_userns {
         return true;
     }
@@ -76,9 +77,9 @@ pub(crate) fn needed(spec: &Spec) -> bool {
         return true;
     };
     let mapped = |maps: Option<&Vec<IdMapping>>, id: u32| {
-        maps.into_iter().flatten().any(|m| {
-            id >= m.host_id && u64::from(id) < u64::from(m.host_id) + u64::from(m.size)
-        })
+        maps.into_iter()
+            .flatten()
+            .any(|m| id >= m.host_id && u64::from(id) < u64::from(m.host_id) + u64::from(m.size))
     };
     let uid_maps = linux.and_then(|l| l.uid_mappings.as_ref());
     let gid_maps = linux.and_then(|l| l.gid_mappings.as_ref());
@@ -90,8 +91,11 @@ pub(crate) fn needed(spec: &Spec) -> bool {
 /// Whether this process's binary is already out of a container's reach: on a read-only mount
 /// (an immutable /usr, or the overlay this module makes) or in a sealed memfd.
 pub(crate) fn running_sealed() -> bool {
-    let Ok(exe) = rustix::fs::open("/proc/self/exe", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-    else {
+    let Ok(exe) = rustix::fs::open(
+        "/proc/self/exe",
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
         return false;
     };
     if rustix::fs::fstatvfs(&exe)
@@ -118,10 +122,7 @@ pub(crate) fn reexec(scratch: &Path) -> io::Error {
         Err(overlay) => match memfd_copy() {
             Ok(f) => f,
             Err(e) => {
-                return io::Error::new(
-                    e.kind(),
-                    format!("overlayfs: {overlay}; sealed copy: {e}"),
-                );
+                return io::Error::new(e.kind(), format!("overlayfs: {overlay}; sealed copy: {e}"));
             }
         },
     };
@@ -161,10 +162,15 @@ fn overlay_view(scratch: &Path) -> io::Result<OwnedFd> {
         return Err(io::Error::other("the binary was deleted"));
     }
     let scratch = std::fs::canonicalize(scratch).unwrap_or_else(|_| scratch.to_path_buf());
-    let empty = [scratch.as_path(), Path::new("/run"), Path::new("/var/tmp"), Path::new("/tmp")]
-        .into_iter()
-        .find(|d| d.is_dir() && !d.starts_with(dir) && !dir.starts_with(d))
-        .ok_or_else(|| io::Error::other("no second layer beside the binary's directory"))?;
+    let empty = [
+        scratch.as_path(),
+        Path::new("/run"),
+        Path::new("/var/tmp"),
+        Path::new("/tmp"),
+    ]
+    .into_iter()
+    .find(|d| d.is_dir() && !d.starts_with(dir) && !dir.starts_with(d))
+    .ok_or_else(|| io::Error::other("no second layer beside the binary's directory"))?;
     let escape = |p: &Path| {
         p.to_string_lossy()
             .replace('\\', "\\\\")

@@ -132,6 +132,21 @@ pub(crate) fn prctl(op: libc::c_int, a: libc::c_ulong, b: libc::c_ulong) -> io::
     }
 }
 
+/// prctl(2) for an operation that reads a value (returns it, or `None` on error).
+pub(crate) fn prctl_read(op: libc::c_int, a: libc::c_ulong) -> Option<libc::c_int> {
+    // SAFETY: the read operations used here (PR_CAPBSET_READ) take integer arguments only.
+    let r = unsafe {
+        libc::prctl(
+            op,
+            a,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    };
+    (r >= 0).then_some(r)
+}
+
 /// personality(2): sets the calling process's execution domain.
 pub(crate) fn personality(persona: libc::c_ulong) -> io::Result<()> {
     // SAFETY: personality takes an integer and changes only this process's execution domain.
@@ -169,6 +184,18 @@ pub(crate) fn execve(
 /// mount_setattr(2) on the mount `fd` refers to (its root): sets and clears `MOUNT_ATTR_*`
 /// flags, over the whole tree with `recursive`.
 pub(crate) fn mount_setattr(fd: RawFd, set: u64, clear: u64, recursive: bool) -> io::Result<()> {
+    setattr(fd, set, clear, 0, recursive)
+}
+
+/// mount_setattr(2) setting `MOUNT_ATTR_IDMAP` on the detached mount `fd` (from open_tree), with
+/// the id mappings of the user namespace `userns`, over the whole tree with `recursive`.
+pub(crate) fn mount_setattr_idmap(fd: RawFd, userns: RawFd, recursive: bool) -> io::Result<()> {
+    const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
+    let userns = u64::try_from(userns).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
+    setattr(fd, MOUNT_ATTR_IDMAP, 0, userns, recursive)
+}
+
+fn setattr(fd: RawFd, set: u64, clear: u64, userns_fd: u64, recursive: bool) -> io::Result<()> {
     #[repr(C)]
     struct MountAttr {
         attr_set: u64,
@@ -180,7 +207,7 @@ pub(crate) fn mount_setattr(fd: RawFd, set: u64, clear: u64, recursive: bool) ->
         attr_set: set,
         attr_clr: clear,
         propagation: 0,
-        userns_fd: 0,
+        userns_fd,
     };
     let flags = libc::AT_EMPTY_PATH | if recursive { libc::AT_RECURSIVE } else { 0 };
     // SAFETY: `attr` is a valid struct mount_attr (linux/mount.h, size 32) living for the call;

@@ -1,9 +1,13 @@
 //! `carrack image`: thin commands over carrack-image on a layout directory.
+//!
+//! Every command that takes an image spells it `LAYOUT:REF`, `LAYOUT@DIGEST` or `LAYOUT`
+//! (carrack_image::ImageLocation: split at the first colon, as skopeo's `oci:` transport does),
+//! and finds it by tag, Docker name (normalised as Docker does) or digest.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use carrack_image::{GcOptions, Layout, PlatformMatcher, tag_of};
+use carrack_image::{GcOptions, ImageLocation, Layout, PlatformMatcher, tag_of};
 use carrack_spec::image::Descriptor;
 use serde_json::json;
 
@@ -23,28 +27,39 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Tag the entry (or blob) a reference names.
+    /// Tag the entry (or blob) an image reference names: `tag LAYOUT:REF NEWTAG` (or the
+    /// older `tag LAYOUT REF NEWTAG`).
+    #[command(
+        override_usage = "carrack image tag <LAYOUT:REF> <NEWTAG>\n       carrack image tag <LAYOUT> <REF> <NEWTAG>"
+    )]
     Tag {
-        /// The layout directory.
-        layout: PathBuf,
-        /// An existing tag or digest.
-        reference: String,
-        /// The new tag.
-        tag: String,
+        /// LAYOUT:REF or LAYOUT@DIGEST (REF a tag, Docker name or digest); or, before two
+        /// more arguments, the layout directory.
+        #[arg(value_name = "LAYOUT:REF")]
+        image: String,
+        /// The new tag, after REF when the layout is given alone.
+        #[arg(required = true, num_args = 1..=2, value_name = "NEWTAG")]
+        args: Vec<String>,
     },
-    /// Remove a tag from index.json.
+    /// Remove a name from index.json: `untag LAYOUT:NAME` (or `untag LAYOUT NAME`); a Docker
+    /// name removes every stored spelling of it.
     Untag {
-        /// The layout directory.
-        layout: PathBuf,
-        /// The tag.
-        tag: String,
+        /// LAYOUT:NAME, or the layout directory when NAME follows.
+        #[arg(value_name = "LAYOUT:NAME")]
+        image: String,
+        /// The tag or name, when the layout is given alone.
+        #[arg(value_name = "NAME")]
+        tag: Option<String>,
     },
-    /// Resolve a reference to the image manifest for a platform and print its descriptor.
+    /// Resolve an image to the manifest for a platform and print its descriptor:
+    /// `resolve LAYOUT:REF`, `resolve LAYOUT@DIGEST`, `resolve LAYOUT` (or `resolve LAYOUT REF`).
     Resolve {
-        /// The layout directory.
-        layout: PathBuf,
-        /// A tag or digest.
-        reference: String,
+        /// LAYOUT:REF, LAYOUT@DIGEST or LAYOUT; or the layout directory when REF follows.
+        #[arg(value_name = "LAYOUT:REF")]
+        image: String,
+        /// A tag, Docker name or digest, when the layout is given alone.
+        #[arg(value_name = "REF")]
+        reference: Option<String>,
         /// The platform, os/arch[/variant]; the host's by default.
         #[arg(long)]
         platform: Option<String>,
@@ -64,13 +79,14 @@ pub(crate) enum Command {
         /// The archive.
         archive: PathBuf,
     },
-    /// Export tags or digests (all of index.json when none is given) as an oci-archive.
+    /// Export images (all of index.json when none is named) as an oci-archive.
     Export {
-        /// The layout directory.
-        layout: PathBuf,
+        /// LAYOUT, LAYOUT:REF or LAYOUT@DIGEST.
+        #[arg(value_name = "LAYOUT:REF")]
+        image: ImageLocation,
         /// Where to write the archive (`-` for standard output).
         archive: PathBuf,
-        /// Tags or digests.
+        /// More tags, Docker names or digests.
         references: Vec<String>,
     },
     /// Import a `docker save` archive, converting it to OCI and keeping its tags.
@@ -82,8 +98,9 @@ pub(crate) enum Command {
     },
     /// Unpack an image's layers into a root filesystem directory (verified, all or nothing).
     Unpack {
-        /// LAYOUT:TAG, LAYOUT@DIGEST or LAYOUT (tag latest).
-        image: crate::unpack::ImageRef,
+        /// LAYOUT:REF, LAYOUT@DIGEST or LAYOUT (tag latest, or the only image).
+        #[arg(value_name = "LAYOUT:REF")]
+        image: ImageLocation,
         /// The destination (must not exist or be empty).
         dest: PathBuf,
         /// Also record the unpacked tree here, for a later `commit --against`.
@@ -94,8 +111,9 @@ pub(crate) enum Command {
     },
     /// Make an OCI runtime bundle: DIR/rootfs, DIR/config.json and DIR/carrack.tree.
     Bundle {
-        /// LAYOUT:TAG, LAYOUT@DIGEST or LAYOUT (tag latest).
-        image: crate::unpack::ImageRef,
+        /// LAYOUT:REF, LAYOUT@DIGEST or LAYOUT (tag latest, or the only image).
+        #[arg(value_name = "LAYOUT:REF")]
+        image: ImageLocation,
         /// The bundle directory (must not exist or be empty).
         dir: PathBuf,
         #[command(flatten)]
@@ -104,8 +122,9 @@ pub(crate) enum Command {
     /// Commit the changes of a bundle (or a rootfs) as a new layer on top of the image it came
     /// from, and add the new image to the layout.
     Commit {
-        /// The base image: LAYOUT:TAG, LAYOUT@DIGEST or LAYOUT.
-        image: crate::unpack::ImageRef,
+        /// The base image: LAYOUT:REF, LAYOUT@DIGEST or LAYOUT.
+        #[arg(value_name = "LAYOUT:REF")]
+        image: ImageLocation,
         /// A bundle directory (from `carrack image bundle`) or a rootfs directory.
         path: PathBuf,
         #[command(flatten)]
@@ -171,7 +190,16 @@ pub(crate) fn run(cmd: Command) -> ExitCode {
     }
 }
 
-fn try_run(cmd: Command) -> Result<ExitCode, carrack_image::Error> {
+/// Errors of these commands.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Layout(#[from] carrack_image::Error),
+    #[error(transparent)]
+    Reference(#[from] carrack_image::ReferenceError),
+}
+
+fn try_run(cmd: Command) -> Result<ExitCode, CliError> {
     match cmd {
         Command::Unpack { .. } | Command::Bundle { .. } | Command::Commit { .. } => {}
         Command::Init { layout } => {
@@ -207,32 +235,37 @@ fn try_run(cmd: Command) -> Result<ExitCode, carrack_image::Error> {
                 }
             }
         }
-        Command::Tag {
-            layout,
-            reference,
-            tag,
-        } => {
-            let layout = Layout::open(&layout)?;
-            let mut d = layout.lookup(&reference)?;
+        Command::Tag { image, mut args } => {
+            let new = args.pop().unwrap_or_default();
+            let at = location(image, args.pop())?;
+            let layout = at.open()?;
+            let mut d = at.find(&layout)?.descriptor;
             if let Some(a) = d.annotations.as_mut() {
                 a.remove(carrack_spec::image::annotations::REF_NAME);
             }
-            layout.tag(&tag, d)?;
+            layout.tag(&new, d)?;
         }
-        Command::Untag { layout, tag } => {
-            if !Layout::open(&layout)?.untag(&tag)? {
-                return Ok(fail(format!("{}: no tag {tag:?}", layout.display())));
+        Command::Untag { image, tag } => {
+            let at = location(image, tag)?;
+            let Some(name) = at.reference.as_deref() else {
+                return Ok(fail(format!(
+                    "{}: say which name to remove (LAYOUT:NAME)",
+                    at.layout.display()
+                )));
+            };
+            if at.open()?.untag_reference(name)?.is_empty() {
+                return Ok(fail(format!("{}: no tag {name:?}", at.layout.display())));
             }
         }
         Command::Resolve {
-            layout,
+            image,
             reference,
             platform,
         } => {
             let matcher = platform
                 .as_deref()
                 .map_or_else(PlatformMatcher::host, PlatformMatcher::parse);
-            let found = Layout::open(&layout)?.resolve(&reference, &matcher)?;
+            let (_, found) = location(image, reference)?.resolve(&matcher)?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&found.descriptor).unwrap_or_default()
@@ -273,12 +306,17 @@ fn try_run(cmd: Command) -> Result<ExitCode, carrack_image::Error> {
             print_import(&report);
         }
         Command::Export {
-            layout,
+            image,
             archive,
             references,
         } => {
-            let l = Layout::open(&layout)?;
-            let refs: Vec<&str> = references.iter().map(String::as_str).collect();
+            let l = image.open()?;
+            let refs: Vec<&str> = image
+                .reference
+                .iter()
+                .chain(&references)
+                .map(String::as_str)
+                .collect();
             if archive.as_os_str() == "-" {
                 l.export_oci_archive(&refs, std::io::stdout().lock())?;
             } else {
@@ -329,6 +367,15 @@ fn try_run(cmd: Command) -> Result<ExitCode, carrack_image::Error> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The image of `LAYOUT REF` (the layout taken as it is written) or, without a separate REF,
+/// of `LAYOUT:REF` / `LAYOUT@DIGEST` / `LAYOUT`.
+fn location(image: String, reference: Option<String>) -> Result<ImageLocation, CliError> {
+    match reference {
+        Some(r) => Ok(ImageLocation::new(image, Some(r))),
+        None => Ok(image.parse()?),
+    }
 }
 
 fn print_import(report: &carrack_image::ImportReport) {

@@ -336,9 +336,69 @@ fn state_root(g: &Global) -> PathBuf {
     }
 }
 
+/// Where the libraries' `log` records go: to the `--log` file in its format when one is given
+/// (containerd and podman read it), to stderr otherwise, as runc's logrus does. Warnings and
+/// errors always; debug records with `--debug`.
+struct RuntimeLog {
+    path: Option<PathBuf>,
+    format: LogFormat,
+    debug: bool,
+}
+
+impl log::Log for RuntimeLog {
+    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+        m.level()
+            <= if self.debug {
+                log::Level::Debug
+            } else {
+                log::Level::Warn
+            }
+    }
+    fn log(&self, r: &log::Record<'_>) {
+        if !self.enabled(r.metadata()) {
+            return;
+        }
+        let level = match r.level() {
+            log::Level::Error => "error",
+            log::Level::Warn => "warning",
+            log::Level::Info => "info",
+            _ => "debug",
+        };
+        let msg = r.args().to_string();
+        match &self.path {
+            Some(p) => write_log(p, self.format, level, &msg),
+            None => {
+                let _ = writeln!(std::io::stderr(), "carrack: {level}: {msg}");
+            }
+        }
+    }
+    fn flush(&self) {}
+}
+
+/// Installs [`RuntimeLog`] for this process (once).
+fn install_log(g: &Global) {
+    static LOG: std::sync::OnceLock<RuntimeLog> = std::sync::OnceLock::new();
+    let logger = LOG.get_or_init(|| RuntimeLog {
+        path: g.log.clone(),
+        format: g.log_format,
+        debug: g.debug,
+    });
+    if log::set_logger(logger).is_ok() {
+        log::set_max_level(if g.debug {
+            log::LevelFilter::Debug
+        } else {
+            log::LevelFilter::Warn
+        });
+    }
+}
+
 fn log_line(g: &Global, level: &str, msg: &str) {
     let Some(path) = &g.log else { return };
-    let line = match g.log_format {
+    write_log(path, g.log_format, level, msg);
+}
+
+fn write_log(path: &Path, format: LogFormat, level: &str, msg: &str) {
+    let line = match format {
         LogFormat::Json => {
             serde_json::json!({"level": level, "msg": msg, "time": carrack_spec::time::now()})
                 .to_string()
@@ -410,6 +470,7 @@ fn write_spec(bundle: &Path, rootless: bool) -> Result<(), String> {
 
 /// Runs a lifecycle command.
 pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
+    install_log(g);
     if g.debug {
         log_line(g, "debug", &format!("{cmd:?}"));
     }
@@ -421,10 +482,11 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
     }
     // The binary re-executes itself from a sealed view before it clones anything into a
     // container that could otherwise reach it (CVE-2019-5736).
-    let linux = match Linux::new(state_root(g)).map(|l| l.with_sealing(carrack_linux::Sealing::ReExec)) {
-        Ok(l) => l,
-        Err(e) => return fail(g, &e),
-    };
+    let linux =
+        match Linux::new(state_root(g)).map(|l| l.with_sealing(carrack_linux::Sealing::ReExec)) {
+            Ok(l) => l,
+            Err(e) => return fail(g, &e),
+        };
     let r: Result<ExitCode, carrack_platform::Error> =
         (|| {
             match cmd {

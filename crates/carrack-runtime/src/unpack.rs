@@ -6,39 +6,12 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use carrack_image::{Layout, PlatformMatcher, Resolved};
+use carrack_image::{ImageLocation, Layout, PlatformMatcher, Resolved};
 use carrack_spec::image::Compression;
 use carrack_unpack::{
     ApplyOptions, Base, BundleOptions, CommitOptions, IdMap, IdRange, Progress, TREE_FILE, Tree,
 };
 use serde_json::json;
-
-/// Where an image is: `LAYOUT:TAG`, `LAYOUT@DIGEST`, or `LAYOUT` (tag `latest`).
-#[derive(Debug, Clone)]
-pub(crate) struct ImageRef {
-    layout: PathBuf,
-    reference: String,
-}
-
-impl std::str::FromStr for ImageRef {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (layout, reference) = if let Some((l, d)) = s.rsplit_once('@') {
-            (l, d.to_owned())
-        } else if let Some((l, t)) = s.rsplit_once(':').filter(|(_, t)| !t.contains('/')) {
-            (l, t.to_owned())
-        } else {
-            (s, "latest".to_owned())
-        };
-        if layout.is_empty() || reference.is_empty() {
-            return Err(format!("{s:?}: expected LAYOUT:TAG or LAYOUT@DIGEST"));
-        }
-        Ok(Self {
-            layout: layout.into(),
-            reference,
-        })
-    }
-}
 
 /// Options shared by `unpack` and `bundle`.
 #[derive(Debug, clap::Args)]
@@ -92,11 +65,9 @@ enum CliError {
     Usage(String),
 }
 
-fn resolve(r: &ImageRef, platform: Option<&str>) -> Result<(Layout, Resolved), CliError> {
-    let layout = Layout::open(&r.layout)?;
+fn resolve(r: &ImageLocation, platform: Option<&str>) -> Result<(Layout, Resolved), CliError> {
     let matcher = platform.map_or_else(PlatformMatcher::host, PlatformMatcher::parse);
-    let found = layout.resolve(&r.reference, &matcher)?;
-    Ok((layout, found))
+    Ok(r.resolve(&matcher)?)
 }
 
 /// A one-line progress bar on standard error, redrawn at most ten times a second.
@@ -213,7 +184,7 @@ fn summary(
 
 /// `carrack image unpack`.
 pub(crate) fn unpack(
-    image: &ImageRef,
+    image: &ImageLocation,
     dest: &Path,
     tree: Option<&Path>,
     a: &UnpackArgs,
@@ -235,7 +206,7 @@ pub(crate) fn unpack(
 }
 
 /// `carrack image bundle`.
-pub(crate) fn bundle(image: &ImageRef, dir: &Path, a: &UnpackArgs) -> ExitCode {
+pub(crate) fn bundle(image: &ImageLocation, dir: &Path, a: &UnpackArgs) -> ExitCode {
     report((|| {
         let (layout, found) = resolve(image, a.platform.as_deref())?;
         let mut opts = BundleOptions::default();
@@ -293,7 +264,7 @@ pub(crate) enum Compress {
 }
 
 /// `carrack image commit`.
-pub(crate) fn commit(image: &ImageRef, path: &Path, a: &CommitArgs) -> ExitCode {
+pub(crate) fn commit(image: &ImageLocation, path: &Path, a: &CommitArgs) -> ExitCode {
     report((|| {
         let (layout, found) = resolve(image, None)?;
         let (rootfs, default_tree) = if path.join("rootfs").is_dir() {
@@ -315,9 +286,8 @@ pub(crate) fn commit(image: &ImageRef, path: &Path, a: &CommitArgs) -> ExitCode 
                 && m != found.descriptor.digest.as_str()
             {
                 return Err(CliError::Usage(format!(
-                    "{}: recorded from {m}, but {} is {}",
+                    "{}: recorded from {m}, but {image} is {}",
                     against.display(),
-                    image.reference,
                     found.descriptor.digest
                 )));
             }

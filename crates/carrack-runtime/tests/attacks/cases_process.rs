@@ -340,6 +340,7 @@ pub fn a_reused_pid_is_not_the_container(rt: &Rt, env: &Env) -> Verdict {
     let id = cid(rt, "pid-reuse");
     if let Err(e) = rt.create_start(&id, &b) {
         let _ = host.kill();
+        let _ = host.wait();
         return Verdict::Refused(e);
     }
     let state_file = rt.root.join(&id).join("state.json");

@@ -58,7 +58,7 @@ impl Rt {
     /// not installed.
     pub fn new(name: &'static str, dir: &Path) -> Option<Self> {
         let src = match name {
-            "carrack" => PathBuf::from(env!("CARGO_BIN_EXE_carrack")),
+            "carrack" => crate::common::carrack_bin(),
             other => which(other)?,
         };
         let home = dir.join(format!("rt-{name}"));

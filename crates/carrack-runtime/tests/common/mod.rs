@@ -43,6 +43,14 @@ pub fn single_layer_image(dir: &Path, tar: &[u8], cmd: &[&str], env: &[&str], ta
     layout.tag(tag, desc).expect("tag");
 }
 
+/// The `carrack` binary the tests drive: this build's, or `CARRACK_TEST_BIN` (to show that a
+/// test fails against an older build).
+pub fn carrack_bin() -> PathBuf {
+    std::env::var_os("CARRACK_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_carrack")))
+}
+
 /// A private state root and bundle directory for one test.
 pub struct Env {
     pub dir: tempfile::TempDir,
@@ -66,7 +74,7 @@ impl Env {
         self.dir.path().join("state")
     }
     pub fn carrack(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_carrack"))
+        Command::new(carrack_bin())
             .arg("--root")
             .arg(self.root())
             .args(args)
@@ -79,7 +87,7 @@ impl Env {
     pub fn carrack_leaving(&self, args: &[&str]) -> Output {
         let out = self.dir.path().join("leaving.out");
         let err = self.dir.path().join("leaving.err");
-        let status = Command::new(env!("CARGO_BIN_EXE_carrack"))
+        let status = Command::new(carrack_bin())
             .arg("--root")
             .arg(self.root())
             .args(args)
@@ -108,7 +116,7 @@ impl Env {
         ] {
             std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("applet");
         }
-        let o = Command::new(env!("CARGO_BIN_EXE_carrack"))
+        let o = Command::new(carrack_bin())
             .args(["spec", "--bundle"])
             .arg(&b)
             .output()

@@ -1,0 +1,210 @@
+//! The container's process, made from the process that will exec it (init, or the child of
+//! `exec`): rlimits, oom_score_adj, cwd, user and groups, capabilities, LSM labels,
+//! no_new_privs, umask, the program's path, then the exec. In two steps, so that init does all
+//! of it before it waits for `start`, and only the exec (with the seccomp filter where it must
+//! come last) follows `start`: a signal sent right after `start` then meets the user's program
+//! or the kernel's default for it, never a half-made process.
+
+use std::ffi::CString;
+use std::path::Path;
+
+use carrack_spec::runtime::{Process, RlimitType};
+use nix::sys::stat::Mode;
+
+use crate::procfs::Proc;
+
+type Res<T> = Result<T, String>;
+
+fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> String + '_ {
+    move |e| format!("{what}: {e}")
+}
+
+/// What confines the user process beyond its credentials: its capabilities (planned by the
+/// runtime, see [`crate::caps::plan`]), LSM labels and the seccomp filter (with the agent it
+/// hands its notify fd to).
+pub(crate) struct Confine<'a> {
+    pub(crate) caps: crate::caps::Plan,
+    pub(crate) labels: crate::lsm::Labels,
+    pub(crate) seccomp: Option<&'a crate::seccomp::Filter>,
+    pub(crate) listener: Option<crate::seccomp::Listener>,
+    /// This process's pid as the runtime sees it, for the seccomp agent.
+    pub(crate) pid: i32,
+}
+
+impl Confine<'_> {
+    fn load_seccomp(&mut self) -> Res<()> {
+        match self.seccomp.take() {
+            Some(f) => crate::seccomp::load(f, self.listener.take(), self.pid),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A process made and ready to exec its program.
+pub(crate) struct Ready<'a> {
+    path: CString,
+    argv: Vec<CString>,
+    envp: Vec<CString>,
+    cmd: String,
+    /// The filter still to load (with no_new_privs: right before the exec).
+    late: Confine<'a>,
+}
+
+impl Ready<'_> {
+    /// Loads the seccomp filter if it comes last, and execs; returns only on failure.
+    pub(crate) fn exec(mut self) -> Res<std::convert::Infallible> {
+        self.late.load_seccomp()?;
+        let e = crate::sys::execve(&self.path, &self.argv, &self.envp);
+        Err(format!("exec {:?}: {e}", self.cmd))
+    }
+}
+
+fn rlimit(t: &RlimitType) -> Option<nix::sys::resource::Resource> {
+    use nix::sys::resource::Resource as R;
+    Some(match t.as_str() {
+        "RLIMIT_AS" => R::RLIMIT_AS,
+        "RLIMIT_CORE" => R::RLIMIT_CORE,
+        "RLIMIT_CPU" => R::RLIMIT_CPU,
+        "RLIMIT_DATA" => R::RLIMIT_DATA,
+        "RLIMIT_FSIZE" => R::RLIMIT_FSIZE,
+        "RLIMIT_LOCKS" => R::RLIMIT_LOCKS,
+        "RLIMIT_MEMLOCK" => R::RLIMIT_MEMLOCK,
+        "RLIMIT_MSGQUEUE" => R::RLIMIT_MSGQUEUE,
+        "RLIMIT_NICE" => R::RLIMIT_NICE,
+        "RLIMIT_NOFILE" => R::RLIMIT_NOFILE,
+        "RLIMIT_NPROC" => R::RLIMIT_NPROC,
+        "RLIMIT_RSS" => R::RLIMIT_RSS,
+        "RLIMIT_RTPRIO" => R::RLIMIT_RTPRIO,
+        "RLIMIT_RTTIME" => R::RLIMIT_RTTIME,
+        "RLIMIT_SIGPENDING" => R::RLIMIT_SIGPENDING,
+        "RLIMIT_STACK" => R::RLIMIT_STACK,
+        _ => return None,
+    })
+}
+
+/// The path of `cmd` along `PATH` of `env` (inside the container), as execvp would find it.
+fn lookup(cmd: &str, env: &[String]) -> Res<CString> {
+    if cmd.contains('/') {
+        return CString::new(cmd).map_err(err("args[0]"));
+    }
+    let path = env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    for dir in path.split(':').filter(|d| !d.is_empty()) {
+        let candidate = Path::new(dir).join(cmd);
+        if nix::unistd::access(&candidate, nix::unistd::AccessFlags::X_OK).is_ok()
+            && candidate.metadata().is_ok_and(|m| m.is_file())
+        {
+            return CString::new(candidate.as_os_str().as_encoded_bytes()).map_err(err("args[0]"));
+        }
+    }
+    Err(format!("exec: {cmd:?}: executable file not found in $PATH"))
+}
+
+/// Applies `process` to this process, all but the exec. Shared by create and exec; `proc` is
+/// the host's procfs (for oom_score_adj and the LSM labels).
+///
+/// The seccomp filter goes in as runc orders it: without no_new_privs it must be loaded while
+/// the process still has CAP_SYS_ADMIN, so before the user and capability switch (the filter
+/// then has to allow those calls and what init does until the exec); with no_new_privs as late
+/// as possible, right before execve ([`Ready::exec`]).
+pub(crate) fn prepare<'a>(
+    process: &Process,
+    preserve_fds: u32,
+    mut confine: Confine<'a>,
+    proc: &Proc,
+) -> Res<Ready<'a>> {
+    let nnp = process.no_new_privileges == Some(true);
+    for r in process.rlimits.iter().flatten() {
+        let res = rlimit(&r.kind).ok_or_else(|| format!("unknown rlimit {}", r.kind))?;
+        nix::sys::resource::setrlimit(res, r.soft, r.hard)
+            .map_err(|e| format!("setrlimit {}: {e}", r.kind))?;
+    }
+    if let Some(adj) = process.oom_score_adj {
+        proc.self_path("oom_score_adj")
+            .and_then(|p| proc.write(&p, adj.to_string().as_bytes()))
+            .map_err(err("oom_score_adj"))?;
+    }
+    // chdir after pivot_root, and check where we are (CVE-2024-21626); before the filter, which
+    // may deny getcwd.
+    nix::unistd::chdir(process.cwd.as_str())
+        .map_err(|e| format!("chdir to cwd {:?}: {e}", process.cwd))?;
+    let here = nix::unistd::getcwd().map_err(err("getcwd"))?;
+    if !here.is_absolute() || here.starts_with("(unreachable)") {
+        return Err(format!("cwd {:?} is outside the container", process.cwd));
+    }
+    if !nnp {
+        confine.load_seccomp()?;
+    }
+    let caps = confine.caps;
+    crate::caps::drop_bounding(&caps).map_err(err("dropping bounding capabilities"))?;
+    crate::sys::prctl(libc::PR_SET_KEEPCAPS, 1, 0).map_err(err("PR_SET_KEEPCAPS"))?;
+    let user = process.user.clone().unwrap_or_default();
+    let (uid, gid) = (user.uid.unwrap_or(0), user.gid.unwrap_or(0));
+    let groups: Vec<nix::unistd::Gid> = user
+        .additional_gids
+        .iter()
+        .flatten()
+        .map(|g| nix::unistd::Gid::from_raw(*g))
+        .collect();
+    match nix::unistd::setgroups(&groups) {
+        Ok(()) => {}
+        // A user namespace with setgroups denied (rootless) allows no groups.
+        Err(nix::Error::EPERM) if groups.is_empty() => {}
+        Err(e) => return Err(format!("setgroups: {e}")),
+    }
+    nix::unistd::setresgid(gid.into(), gid.into(), gid.into()).map_err(err("setresgid"))?;
+    nix::unistd::setresuid(uid.into(), uid.into(), uid.into()).map_err(err("setresuid"))?;
+    // (uid_t)-1 would have left an id unchanged: the runtime refuses it before the clone, and
+    // this checks that the switch happened at all.
+    let (u, g) = (nix::unistd::getresuid(), nix::unistd::getresgid());
+    if let (Ok(u), Ok(g)) = (u, g)
+        && (u.real.as_raw() != uid
+            || u.effective.as_raw() != uid
+            || g.real.as_raw() != gid
+            || g.effective.as_raw() != gid)
+    {
+        return Err(format!(
+            "process.user: asked for {uid}:{gid}, the process is {}:{}",
+            u.effective, g.effective
+        ));
+    }
+    crate::caps::apply(&caps).map_err(err("setting capabilities"))?;
+    confine.labels.apply(proc)?;
+    if nnp {
+        nix::sys::prctl::set_no_new_privs().map_err(err("no_new_privs"))?;
+    }
+    if let Some(mask) = user.umask {
+        nix::sys::stat::umask(Mode::from_bits_truncate(mask));
+    }
+    let env: Vec<String> = process.env.clone().unwrap_or_default();
+    let args = process.args.as_deref().unwrap_or_default();
+    let Some(cmd) = args.first() else {
+        return Err("process.args is empty (config.md § Process: args MUST have one entry)".into());
+    };
+    let path = lookup(cmd, &env)?;
+    let argv: Vec<CString> = args
+        .iter()
+        .map(|a| CString::new(a.as_str()))
+        .collect::<Result<_, _>>()
+        .map_err(err("args"))?;
+    let envp: Vec<CString> = env
+        .iter()
+        .map(|a| CString::new(a.as_str()))
+        .collect::<Result<_, _>>()
+        .map_err(err("env"))?;
+    let listen = std::env::var("LISTEN_FDS")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(0);
+    crate::sys::cloexec_from(3 + i32::try_from(preserve_fds + listen).unwrap_or(0))
+        .map_err(err("closing fds"))?;
+    Ok(Ready {
+        path,
+        argv,
+        envp,
+        cmd: cmd.clone(),
+        late: confine,
+    })
+}

@@ -5,7 +5,8 @@
 //! The test starts its own dockerd: data root, exec root, pidfile, socket and daemon.json in a
 //! temporary directory, in a private mount namespace with a tmpfs on /run/containerd (where
 //! containerd 1.6 puts its shims' sockets whatever it is told); no iptables, no bridge (the
-//! containers have no network: `--bridge=none`), the vfs storage driver, its own cgroup parent.
+//! containers have no network: `--bridge=none`), the vfs storage driver (overlay2 works here
+//! too: `CARRACK_CALLERS_DOCKER_STORAGE=overlay2`), its own cgroup parent.
 //! The `userns` row needs a second daemon with `--userns-remap`: it sees a copy of /etc with a
 //! `dockremap` user and its subordinate ids (bind-mounted over /etc in its namespace only). At the end every
 //! container is removed, the daemons stopped, and what is left (processes naming the temporary
@@ -45,7 +46,10 @@ fn dockerd(dir: &Path, tar: &Path, rt: &Runtime, parent: &str, userns: bool) -> 
             "--ip-masq=false".into(),
             "--ip-forward=false".into(),
             "--bridge=none".into(),
-            "--storage-driver=vfs".into(),
+            format!(
+                "--storage-driver={}",
+                std::env::var("CARRACK_CALLERS_DOCKER_STORAGE").unwrap_or_else(|_| "vfs".into())
+            ),
             format!("--cgroup-parent={parent}"),
             format!("--add-runtime={}={}", rt.label, rt.path.display()),
         ]
@@ -169,7 +173,7 @@ fn docker_drives_carrack() {
     } else {
         None
     };
-    left.extend(callers::remove_cgroups(&parent));
+    left.extend(callers::remove_cgroups(&parent, &[]));
     if let Some(s) = &saver {
         let order: Vec<&str> = plain.iter().chain(&userns).map(|r| r.option).collect();
         s.collect("docker", &order);

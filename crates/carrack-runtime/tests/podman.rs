@@ -38,7 +38,9 @@ fn podman_drives_carrack() {
         format!(
             "[containers]\ndefault_ulimits = [\"nofile={hard_nofile}:{hard_nofile}\", \"nproc=32768:32768\"]\n\
              netns = \"none\"\n\
-             [engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n"
+             [engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n\
+             tmp_dir = \"{}\"\n",
+            d.join("tmp").display()
         ),
     )
     .expect("containers.conf");
@@ -86,7 +88,7 @@ fn podman_drives_carrack() {
     let _ = engine.out(&runc, &["system", "prune", "-af"]);
     left.extend(callers::kill_leftover_processes(d));
     left.extend(callers::unmount_leftovers(d));
-    left.extend(callers::remove_cgroups(&parent));
+    left.extend(callers::remove_cgroups(&parent, &["conmon"]));
     if let Some(s) = &saver {
         let order: Vec<&str> = rows.iter().map(|r| r.option).collect();
         s.collect("podman", &order);

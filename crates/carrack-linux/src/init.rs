@@ -574,7 +574,10 @@ fn readonly(root: &File, path: &str) -> Res<()> {
         .map_err(|e| format!("read-only {path}: {e}"))
 }
 
-/// Blocks until `start`, then runs the startContainer hooks and execs the user's program.
+/// Blocks until `start`, then runs the startContainer hooks and execs the user's program. The
+/// fifo stays open for writing until the exec closes it (close-on-exec): `start` reads the byte
+/// that says it began, then waits for the end of the fifo, and so returns once the program runs,
+/// or with the error written here when a hook or the exec failed.
 fn wait_and_exec(
     plan: &Plan<'_>,
     fifo: File,
@@ -590,21 +593,26 @@ fn wait_and_exec(
     .map(File::from)
     .map_err(err("opening exec.fifo"))?;
     w.write_all(b"0").map_err(err("exec.fifo"))?;
-    drop(w);
     drop(fifo);
     drop(proc);
-    let ready = ready.ok_or("config.json has no process to start")?;
-    if let Some(h) = plan
-        .spec
-        .hooks
-        .as_ref()
-        .and_then(|h| h.start_container.as_deref())
-    {
-        carrack_platform::hooks::run("startContainer", h, &creating_state(plan))
-            .map_err(|e| e.to_string())?;
+    let r = (|| {
+        let ready = ready.ok_or("config.json has no process to start")?;
+        if let Some(h) = plan
+            .spec
+            .hooks
+            .as_ref()
+            .and_then(|h| h.start_container.as_deref())
+        {
+            carrack_platform::hooks::run("startContainer", h, &creating_state(plan))
+                .map_err(|e| e.to_string())?;
+        }
+        if let Some(p) = plan.persona {
+            crate::sys::personality(p).map_err(err("personality"))?;
+        }
+        ready.exec()
+    })();
+    if let Err(e) = &r {
+        let _ = w.write_all(e.as_bytes());
     }
-    if let Some(p) = plan.persona {
-        crate::sys::personality(p).map_err(err("personality"))?;
-    }
-    ready.exec()
+    r
 }

@@ -225,7 +225,7 @@ impl Linux {
         // where the save overlaps the container's start instead of delaying it.
         let (c, state, spec) = self.create_kept(id, opts, false)?;
         if let Err(e) = self
-            .start_locked(id, &c, &state, Some(&spec))
+            .start_locked(id, &c, &state, Some(&spec), false)
             .and_then(|()| c.save(&state))
         {
             drop(c);
@@ -275,12 +275,16 @@ impl Linux {
 
     /// `start` on the locked container `c` in state `s`; `spec` is its config when the caller
     /// holds it already (`run`).
+    /// With `until_exec`, returns only once init has run the startContainer hooks and exec'd
+    /// the program, or with the error that stopped it (`run`, which waits for the process
+    /// anyway, does not wait for that).
     fn start_locked(
         &self,
         id: &ContainerId,
         c: &Locked,
         s: &ContainerState,
         spec: Option<&Spec>,
+        until_exec: bool,
     ) -> Result<()> {
         if s.status != Status::Created {
             return Err(Error::BadStatus {
@@ -342,6 +346,9 @@ impl Linux {
             }
         }
         let _ = fs::remove_file(&fifo);
+        if until_exec {
+            wait_exec(id, &f)?;
+        }
         if let Some(h) = spec.hooks.as_ref().and_then(|h| h.poststart.as_deref()) {
             let mut running = s.clone();
             running.status = Status::Running;
@@ -949,6 +956,39 @@ fn write_time_offsets(linux: &carrack_spec::runtime::Linux) -> Result<()> {
         .map_err(io("writing timens_offsets"))
 }
 
+/// After `start` has read init's byte from exec.fifo: waits until no writer is left (init's end
+/// closes when it execs the program, or when it exits), and returns the error init wrote there
+/// if a startContainer hook or the exec failed.
+fn wait_exec(id: &ContainerId, f: &impl AsFd) -> Result<()> {
+    let mut said = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        match nix::unistd::read(f, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => said.extend_from_slice(&buf[..n]),
+            Err(nix::Error::EAGAIN) | Err(nix::Error::EINTR) => {
+                let mut fds = [nix::poll::PollFd::new(
+                    f.as_fd(),
+                    nix::poll::PollFlags::POLLIN,
+                )];
+                match nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE) {
+                    Ok(_) | Err(nix::Error::EINTR) => {}
+                    Err(e) => return Err(Error::io("waiting on exec.fifo", e.into())),
+                }
+            }
+            Err(e) => return Err(Error::io("reading exec.fifo", e.into())),
+        }
+    }
+    if said.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Init(format!(
+            "container {id}: {}",
+            String::from_utf8_lossy(&said)
+        )))
+    }
+}
+
 /// Detaches every mount at or below `dir`, deepest first.
 fn unmount_under(dir: &Path) -> std::io::Result<()> {
     let info = crate::procfs::read("/proc/self/mountinfo")?;
@@ -997,7 +1037,7 @@ impl Platform for Linux {
 
     fn start(&self, id: &ContainerId) -> Result<()> {
         let (c, s) = self.current(id)?;
-        self.start_locked(id, &c, &s, None)
+        self.start_locked(id, &c, &s, None, true)
     }
 
     fn state(&self, id: &ContainerId) -> Result<ContainerState> {

@@ -307,3 +307,41 @@ fn a_config_without_process_is_created_and_refused_by_start() {
     assert_eq!(state(&env, "c1")["status"], "created");
     assert!(env.carrack(&["delete", "--force", "c1"]).status.success());
 }
+
+#[test]
+fn start_returns_once_the_program_runs_or_with_why_it_could_not() {
+    // runtime.md § Lifecycle: startContainer hooks run, then the program; "If any
+    // startContainer hook fails, the runtime MUST generate an error". `start` waits for init's
+    // exec (its end of exec.fifo closes on exec), so `state` right after says running with the
+    // program in place, and a failure is start's error.
+    let env = Env::new();
+    let b = env.bundle("b", &["sleep", "10"], |_| {});
+    let o = env.carrack_leaving(&["create", "--bundle", b.to_str().expect("utf-8"), "c1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let pid = state(&env, "c1")["pid"].clone();
+    assert!(env.carrack(&["start", "c1"]).status.success());
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).expect("exe");
+    assert!(
+        exe.ends_with("busybox"),
+        "the program runs when start returns: {exe:?}"
+    );
+    assert!(env.carrack(&["delete", "-f", "c1"]).status.success());
+
+    let b = env.bundle("b2", &["/no/such/program"], |_| {});
+    let o = env.carrack_leaving(&["create", "--bundle", b.to_str().expect("utf-8"), "c2"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = env.carrack(&["start", "c2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("/no/such/program"), "{}", text(&o));
+    assert!(env.carrack(&["delete", "-f", "c2"]).status.success());
+
+    let b = env.bundle("b3", &["true"], |c| {
+        c["hooks"] = json!({"startContainer": [{"path": "/bin/false"}]});
+    });
+    let o = env.carrack_leaving(&["create", "--bundle", b.to_str().expect("utf-8"), "c3"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = env.carrack(&["start", "c3"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("startContainer"), "{}", text(&o));
+    assert!(env.carrack(&["delete", "-f", "c3"]).status.success());
+}

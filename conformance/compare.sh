@@ -4,7 +4,8 @@
 #   conformance/compare.sh RESULTS.tsv EXPECTED.tsv
 #
 # Both files: file<TAB>ok<TAB>not_ok<TAB>plan(yes|no)<TAB>exit, one line per validation file; a
-# first line starting with "file" is a header and skipped (run-suite.sh writes one).
+# first line starting with "file" is a header and skipped (run-suite.sh writes one); lines
+# starting with # are comments (expected.tsv says there why a file is expected as it is).
 #
 # A file does worse than expected (a regression) when it has fewer `ok`, more `not ok`, lost its
 # plan line, exits differently where the expected exit was 0, or is missing from RESULTS.
@@ -35,6 +36,7 @@ function valid() { return NF == 5 && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ && ($4 =
 FNR == 1 { pass++ }
 FNR == 1 && $1 == "file" { next }
 /^[[:space:]]*$/ { next }
+/^#/ { next }
 pass == 1 {
     if (!valid()) { bad(FILENAME, FNR); next }
     r_ok[$1] = $2; r_nok[$1] = $3; r_plan[$1] = $4; r_exit[$1] = $5; r_seen[$1] = 1; r_order[++rn] = $1

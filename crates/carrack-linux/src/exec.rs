@@ -184,6 +184,14 @@ pub(crate) fn exec(
         return Err(Error::Init(format!("exec: {why}")));
     }
     let child = i32::from_le_bytes(buf);
+    if let Err(reason) = crate::process::write_oom_score_adj(child, process) {
+        let _ = nix::sys::signal::kill(Pid::from_raw(child), nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(Pid::from_raw(child), None);
+        return Err(Error::Config {
+            path: "process".into(),
+            reason,
+        });
+    }
     for d in &v2 {
         let procs = d.join("cgroup.procs");
         if procs.exists() {

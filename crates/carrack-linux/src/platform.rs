@@ -362,7 +362,13 @@ impl Linux {
 
     /// `delete`; `spec` is the container's config when the caller holds it already (`run`).
     fn delete_with(&self, id: &ContainerId, force: bool, spec: Option<&Spec>) -> Result<()> {
-        let c = self.store.lock(id)?;
+        let c = match self.store.lock(id) {
+            Ok(c) => c,
+            // `delete --force` of a container that is not there has nothing left to do (runc
+            // succeeds too; podman and CRI-O clean up that way after a failed create).
+            Err(Error::NotFound(_)) if force => return Ok(()),
+            Err(e) => return Err(e),
+        };
         let s = match c.load() {
             Ok(s) => Self::refresh(&c, s),
             // A create killed before it saved anything: only the directory is left.
@@ -552,6 +558,7 @@ impl Linux {
         let persona = persona(&linux).map_err(bad)?;
         let hierarchies =
             crate::cgroups::hierarchies().map_err(io("reading the host's cgroup mounts"))?;
+        crate::mounts::preflight(spec.mounts.as_deref().unwrap_or(&[])).map_err(bad)?;
         let idmapped = crate::mounts::prepare_idmapped(&spec, &bundle).map_err(bad)?;
         let (parent_end, child_end) = sync::pair().map_err(io("socketpair"))?;
         let plan = crate::init::Plan {
@@ -650,6 +657,14 @@ impl Linux {
                          cgroups delegated to its user, and this user has none"
                     .into(),
             }));
+        }
+        if let Some(p) = process {
+            crate::process::write_oom_score_adj(first, p).map_err(|reason| {
+                undo(Error::Config {
+                    path: config_path.clone(),
+                    reason,
+                })
+            })?;
         }
         let go = if staged {
             // The first process enters the cgroups, joins, unshares and names init, its sibling.

@@ -1,5 +1,5 @@
 //! The container's process, made from the process that will exec it (init, or the child of
-//! `exec`): rlimits, oom_score_adj, cwd, user and groups, capabilities, LSM labels,
+//! `exec`): rlimits, cwd, user and groups, capabilities, LSM labels,
 //! no_new_privs, umask, the program's path, then the exec. In two steps, so that init does all
 //! of it before it waits for `start`, and only the exec (with the seccomp filter where it must
 //! come last) follows `start`: a signal sent right after `start` then meets the user's program
@@ -103,7 +103,8 @@ fn lookup(cmd: &str, env: &[String]) -> Res<CString> {
 }
 
 /// Applies `process` to this process, all but the exec. Shared by create and exec; `proc` is
-/// the host's procfs (for oom_score_adj and the LSM labels).
+/// the host's procfs (for the LSM labels). `oom_score_adj` is written by the runtime (see
+/// [`write_oom_score_adj`]).
 ///
 /// The seccomp filter goes in as runc orders it: without no_new_privs it must be loaded while
 /// the process still has CAP_SYS_ADMIN, so before the user and capability switch (the filter
@@ -120,11 +121,6 @@ pub(crate) fn prepare<'a>(
         let res = rlimit(&r.kind).ok_or_else(|| format!("unknown rlimit {}", r.kind))?;
         nix::sys::resource::setrlimit(res, r.soft, r.hard)
             .map_err(|e| format!("setrlimit {}: {e}", r.kind))?;
-    }
-    if let Some(adj) = process.oom_score_adj {
-        proc.self_path("oom_score_adj")
-            .and_then(|p| proc.write(&p, adj.to_string().as_bytes()))
-            .map_err(err("oom_score_adj"))?;
     }
     // chdir after pivot_root, and check where we are (CVE-2024-21626); before the filter, which
     // may deny getcwd.
@@ -178,7 +174,12 @@ pub(crate) fn prepare<'a>(
     if let Some(mask) = user.umask {
         nix::sys::stat::umask(Mode::from_bits_truncate(mask));
     }
-    let env: Vec<String> = process.env.clone().unwrap_or_default();
+    let mut env: Vec<String> = process.env.clone().unwrap_or_default();
+    if !env.iter().any(|e| e.starts_with("HOME=")) {
+        // As runc does (docker and ctr rely on it): HOME from the container's /etc/passwd for
+        // the process's uid, else `/`.
+        env.push(format!("HOME={}", home_of(uid)));
+    }
     let args = process.args.as_deref().unwrap_or_default();
     let Some(cmd) = args.first() else {
         return Err("process.args is empty (config.md § Process: args MUST have one entry)".into());
@@ -207,4 +208,42 @@ pub(crate) fn prepare<'a>(
         cmd: cmd.clone(),
         late: confine,
     })
+}
+
+/// The home directory of `uid` in the container's `/etc/passwd` (read now, from inside the
+/// container: a regular file only, at most 1 MiB), or `/`.
+fn home_of(uid: u32) -> String {
+    use std::io::Read;
+    let passwd = nix::fcntl::open(
+        "/etc/passwd",
+        nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_NONBLOCK | nix::fcntl::OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map(std::fs::File::from)
+    .ok()
+    .filter(|f| f.metadata().is_ok_and(|m| m.is_file()));
+    let mut text = String::new();
+    if let Some(f) = passwd {
+        let _ = f.take(1 << 20).read_to_string(&mut text);
+    }
+    text.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() >= 7 && f[2].parse::<u32>().ok() == Some(uid)).then(|| f[5].to_owned())
+        })
+        .find(|h| !h.is_empty())
+        .unwrap_or_else(|| "/".to_owned())
+}
+
+/// Writes `process.oomScoreAdj` for the process `pid`, from the runtime, through the host's
+/// procfs: the container's process may no longer be allowed to (once it is not dumpable in a
+/// user namespace, its /proc files belong to the host's root), and nothing in the container can
+/// redirect this write.
+pub(crate) fn write_oom_score_adj(pid: i32, process: &Process) -> Res<()> {
+    let Some(adj) = process.oom_score_adj else {
+        return Ok(());
+    };
+    let proc = Proc::host().map_err(err("opening the host's /proc"))?;
+    proc.write(&format!("{pid}/oom_score_adj"), adj.to_string().as_bytes())
+        .map_err(err("process.oomScoreAdj"))
 }

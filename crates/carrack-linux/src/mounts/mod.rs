@@ -61,7 +61,8 @@ pub(crate) fn mount_one(
             m.destination
         )
     };
-    check_options(m, kind, bind, &opts, idmapped.is_some()).map_err(|e| fail("options", &e))?;
+    check_options(m, kind, bind, &opts, Some(idmapped.is_some()), false)
+        .map_err(|e| fail("options", &e))?;
     let source: Option<PathBuf> = m.source.as_ref().map(|s| {
         let p = PathBuf::from(s);
         if bind && p.is_relative() {
@@ -236,27 +237,66 @@ pub(crate) fn finish(root: &File, mounts: &[Mount]) -> Result<(), String> {
 }
 
 /// Refuses what carrack cannot do as asked, before anything is mounted, naming the option.
+/// The checks of every mount that need no rootfs, made by the runtime before init is cloned:
+/// errors come back from `create` at once, and warnings go to the runtime's log (never to the
+/// container's stderr, where init's would).
+pub(crate) fn preflight(mounts: &[Mount]) -> Result<(), String> {
+    for m in mounts {
+        let kind = m.kind.as_deref().unwrap_or("");
+        let opts = options::parse(m.options.as_deref().unwrap_or(&[]));
+        let bind = opts.flags.contains(MsFlags::MS_BIND) || kind == "bind";
+        check_options(m, kind, bind, &opts, None, true).map_err(|e| {
+            format!(
+                "mount {} on {}: options: {e}",
+                m.source.as_deref().unwrap_or(kind),
+                m.destination
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// `idmapped` is whether an idmapped tree was prepared (`None`: not known yet, before the
+/// clone); `warn` logs what is ignored.
 fn check_options(
     m: &Mount,
     kind: &str,
     bind: bool,
     opts: &Options,
-    idmapped: bool,
+    idmapped: Option<bool>,
+    warn: bool,
 ) -> Result<(), String> {
     if bind && !opts.data.is_empty() {
-        return Err(format!(
-            "unknown option{} {}: not a mount option carrack knows, and a bind mount has no \
-             filesystem to take it as data",
-            if opts.data.len() == 1 { "" } else { "s" },
-            quoted(&opts.data)
-        ));
+        // A bind mount makes no filesystem, so filesystem data (`key=value`, such as the
+        // `mode=755` runtime-tools and some callers put on binds) has nothing to configure: the
+        // kernel ignores it, as runc does, and carrack says so. A bare word it does not know is
+        // a mistyped option: an error naming it.
+        let (settings, words): (Vec<&String>, Vec<&String>) =
+            opts.data.iter().partition(|o| o.contains('='));
+        if !words.is_empty() {
+            let words: Vec<String> = words.into_iter().cloned().collect();
+            return Err(format!(
+                "unknown option{} {}: not a mount option carrack knows, and a bind mount has \
+                 no filesystem to take it as data",
+                if words.len() == 1 { "" } else { "s" },
+                quoted(&words)
+            ));
+        }
+        if warn {
+            let settings: Vec<String> = settings.into_iter().cloned().collect();
+            log::warn!(
+                "mount on {}: ignoring {}: a bind mount has no filesystem to take them",
+                m.destination,
+                quoted(&settings)
+            );
+        }
     }
     if opts.copy_up && kind != "tmpfs" {
         return Err(format!(
             "tmpcopyup copies into a new tmpfs: this mount's type is {kind:?}, not \"tmpfs\""
         ));
     }
-    if idmap::wanted(m, opts) && !idmapped {
+    if idmap::wanted(m, opts) && idmapped == Some(false) {
         return Err(
             "idmapped mount (idmap, ridmap, uidMappings, gidMappings): no idmapped \
                     tree was prepared for it"

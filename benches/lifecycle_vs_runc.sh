@@ -15,6 +15,9 @@
 #                                from instead of a tmpfs
 #   CARRACK_BEFORE=PATH ...      also measure that carrack binary, as "carrack-before" (the
 #                                cost of a change, in the same run), with the ratio of the two
+#   CARRACK_RO=1 ...             also measure the same carrack binary from a read-only bind of
+#                                it, as "carrack-ro": it then needs no re-exec against
+#                                CVE-2019-5736, so the difference is what that re-exec costs
 #
 # The runtimes' state roots (--root) are on a tmpfs by default, as /run is on every systemd
 # host, where runc, crun and carrack keep them. This VM's /run is on ext4 (mounted with
@@ -46,7 +49,7 @@ mount --make-rprivate /
 umount /sys/fs/cgroup/unified 2>/dev/null || true
 
 work=$(mktemp -d /tmp/carrack-lifecycle.XXXXXX)
-trap 'umount "$work/state" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'umount "$work/state" "$work/ro" 2>/dev/null; rm -rf "$work"' EXIT
 state_fs=${STATE_FS:-tmpfs}
 case $state_fs in
     tmpfs)
@@ -72,6 +75,7 @@ one() { # NAME -> "NAME µs KiB"
     case $name in
         carrack) cmd=("$carrack" --root "$work/state/carrack" run -b "$work/bundle" "b$i") ;;
         carrack-before) cmd=("$CARRACK_BEFORE" --root "$work/state/carrack-before" run -b "$work/bundle" "b$i") ;;
+        carrack-ro) cmd=("$work/ro/carrack" --root "$work/state/carrack-ro" run -b "$work/bundle" "b$i") ;;
         runc) cmd=(runc --root "$work/state/runc" run -b "$work/bundle" "b$i") ;;
         crun) cmd=(crun --root "$work/state/crun" run -b "$work/bundle" "b$i") ;;
         floor) cmd=("$work/floor" "$work/bundle/rootfs") ;;
@@ -98,6 +102,14 @@ warm() { if [ -n "$warm_cg" ]; then echo $BASHPID >"$warm_cg/cgroup.procs"; fi; 
 
 tools=(carrack runc crun floor floor-config)
 if [ -n "${CARRACK_BEFORE:-}" ]; then tools+=(carrack-before); fi
+if [ -n "${CARRACK_RO:-}" ]; then
+    # Same binary, on a read-only mount (in this script's own mount namespace).
+    mkdir -p "$work/ro"
+    cp "$carrack" "$work/ro/carrack"
+    mount --bind "$work/ro" "$work/ro"
+    mount -o remount,bind,ro "$work/ro"
+    tools+=(carrack-ro)
+fi
 for i in $(seq 1 "$rounds"); do
     n=${#tools[@]}
     for k in $(seq 0 $((n - 1))); do
@@ -125,7 +137,7 @@ awk '
     { t[$1] = t[$1] " " $2; m[$1] = m[$1] " " $3 }
     END {
         printf "%-14s %10s %10s %10s\n", "runtime", "warm µs", "cold µs", "peak KiB"
-        nr = split("carrack runc crun floor floor-config carrack-before", rs, " ")
+        nr = split("carrack runc crun floor floor-config carrack-before carrack-ro", rs, " ")
         for (i = 1; i <= nr; i++) {
             r = rs[i]; if (!(r in t)) continue
             med[r] = median(t[r]); cold[r] = median(t["cold-" r])
@@ -133,6 +145,8 @@ awk '
         }
         if ("carrack-before" in t)
             printf "carrack / carrack-before = %.3f warm, %.3f cold\n", med["carrack"] / med["carrack-before"], cold["carrack"] / cold["carrack-before"]
+        if ("carrack-ro" in t)
+            printf "carrack - carrack-ro (the sealed re-exec) = %d µs warm, %d µs cold\n", med["carrack"] - med["carrack-ro"], cold["carrack"] - cold["carrack-ro"]
         printf "warm: carrack / crun = %.2f, / runc = %.2f, / floor = %.2f, / floor-config = %.2f; floor-config / floor = %.2f\n", med["carrack"] / med["crun"], med["carrack"] / med["runc"], med["carrack"] / med["floor"], med["carrack"] / med["floor-config"], med["floor-config"] / med["floor"]
         printf "cold: carrack / crun = %.2f, / runc = %.2f, / floor = %.2f, / floor-config = %.2f; floor-config / floor = %.2f\n", cold["carrack"] / cold["crun"], cold["carrack"] / cold["runc"], cold["carrack"] / cold["floor"], cold["carrack"] / cold["floor-config"], cold["floor-config"] / cold["floor"]
     }' "$work/samples"

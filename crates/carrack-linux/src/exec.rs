@@ -43,6 +43,7 @@ pub(crate) fn exec(
     cgroups: &[std::path::PathBuf],
     process: &Process,
     opts: &ExecOptions,
+    trampoline: Option<&OwnedFd>,
 ) -> Result<i32> {
     let mut namespaces: Vec<(CloneFlags, File)> = Vec::new();
     for n in spec
@@ -149,6 +150,7 @@ pub(crate) fn exec(
                     v1_cgroups: &v1,
                     namespaces,
                     chroot,
+                    trampoline,
                 },
                 Pipes {
                     go: go_r,
@@ -203,10 +205,22 @@ pub(crate) fn exec(
     File::from(go_w)
         .write_all(&child.to_le_bytes())
         .map_err(|e| Error::io("sync", e))?;
-    let mut report = String::new();
-    let _ = rep_r.read_to_string(&mut report);
-    if !report.is_empty() {
+    let mut said = Vec::new();
+    let _ = rep_r.read_to_end(&mut said);
+    if !said.is_empty() {
         let _ = nix::sys::wait::waitpid(Pid::from_raw(child), None);
+        let report = match crate::trampoline::report(&said) {
+            // The exec trampoline's report of a failed exec.
+            Some(e) => {
+                let program = process
+                    .args
+                    .as_ref()
+                    .and_then(|a| a.first())
+                    .map_or("", String::as_str);
+                format!("exec {program:?}: {e}")
+            }
+            None => String::from_utf8_lossy(&said).into_owned(),
+        };
         return Err(Error::Init(report));
     }
     if let Some(p) = &opts.pid_file {
@@ -245,6 +259,8 @@ struct Entry<'a> {
     v1_cgroups: &'a [std::path::PathBuf],
     namespaces: Vec<(CloneFlags, File)>,
     chroot: Option<File>,
+    /// The sealed exec trampoline, if the program must be exec'd through one.
+    trampoline: Option<&'a OwnedFd>,
 }
 
 fn middle_child(
@@ -252,6 +268,7 @@ fn middle_child(
         v1_cgroups,
         namespaces,
         chroot,
+        trampoline,
     }: Entry<'_>,
     Pipes {
         go,
@@ -309,7 +326,10 @@ fn middle_child(
                     crate::console::setup(sock, &root, false)?;
                 }
                 drop(console);
-                crate::process::prepare(process, preserve_fds, confine, proc)?.exec()
+                crate::process::prepare(process, preserve_fds, confine, proc)?.exec(
+                    Some(std::os::fd::AsFd::as_fd(&report)),
+                    trampoline.map(std::os::fd::AsFd::as_fd),
+                )
             })();
             let e = match r {
                 Ok(never) => match never {},

@@ -50,6 +50,9 @@ pub(crate) struct Plan<'a> {
     pub(crate) labels: crate::lsm::Labels,
     /// The process's capabilities, as the runtime can grant them.
     pub(crate) caps: crate::caps::Plan,
+    /// The sealed exec trampoline the program is exec'd through, if one is needed
+    /// (CVE-2019-5736, see [`crate::sealed::Plan`]).
+    pub(crate) trampoline: Option<&'a std::os::fd::OwnedFd>,
     /// `linux.seccomp`, compiled.
     pub(crate) seccomp: Option<&'a crate::seccomp::Filter>,
     /// The host's cgroup hierarchies (for cgroup mounts on v1 and hybrid hosts).
@@ -609,7 +612,7 @@ fn wait_and_exec(
         if let Some(p) = plan.persona {
             crate::sys::personality(p).map_err(err("personality"))?;
         }
-        ready.exec()
+        ready.exec(Some(w.as_fd()), plan.trampoline.map(|t| t.as_fd()))
     })();
     if let Err(e) = &r {
         let _ = w.write_all(e.as_bytes());

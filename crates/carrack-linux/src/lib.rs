@@ -31,6 +31,7 @@ mod seccomp;
 mod signals;
 mod sync;
 mod sys;
+mod trampoline;
 
 pub use caps::{capability_number, known_capabilities};
 pub use cgroups::cgroup_path;

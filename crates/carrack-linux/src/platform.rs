@@ -121,23 +121,30 @@ impl Linux {
         self
     }
 
-    /// Makes sure a container built from `spec` cannot reach this program's binary: returns
-    /// when it cannot, re-executes from a sealed view (and does not return) when allowed to,
+    /// Makes sure a container built from `spec`, running `process` (`exec`'s, else the
+    /// config's), cannot reach this program's binary (see [`crate::sealed::Plan`]): returns the
+    /// sealed exec trampoline its process must exec through, or nothing when none is needed;
+    /// re-executes from a sealed view (and does not return) when that is needed and allowed;
     /// fails otherwise.
-    fn seal(&self, spec: &Spec) -> Result<()> {
+    fn seal(
+        &self,
+        spec: &Spec,
+        process: Option<&carrack_spec::runtime::Process>,
+    ) -> Result<Option<OwnedFd>> {
         use crate::Sealing;
-        if self.sealing == Sealing::Off
-            || !crate::sealed::needed(spec)
-            || crate::sealed::running_sealed()
-        {
-            return Ok(());
+        if self.sealing == Sealing::Off {
+            return Ok(None);
         }
-        match self.sealing {
-            Sealing::ReExec => Err(Error::io(
+        match crate::sealed::plan(spec, process) {
+            crate::sealed::Plan::Nothing => Ok(None),
+            crate::sealed::Plan::Trampoline => crate::trampoline::create()
+                .map(Some)
+                .map_err(io("making the sealed exec trampoline")),
+            crate::sealed::Plan::ReExec if self.sealing == Sealing::ReExec => Err(Error::io(
                 "re-executing from a sealed view of the runtime binary",
                 crate::sealed::reexec(self.store.root()),
             )),
-            _ => Err(Error::UnsealedBinary {
+            crate::sealed::Plan::ReExec => Err(Error::UnsealedBinary {
                 binary: fs::read_link("/proc/self/exe").unwrap_or_default(),
             }),
         }
@@ -260,11 +267,12 @@ impl Linux {
         save_created: bool,
     ) -> Result<(Locked, ContainerState, Spec)> {
         let loaded = load_spec_bytes(&opts.bundle.join(CONFIG));
-        if let Ok((spec, _)) = &loaded {
-            self.seal(spec)?;
-        }
+        let trampoline = match &loaded {
+            Ok((spec, _)) => self.seal(spec, None)?,
+            Err(_) => None,
+        };
         let c = self.store.create(id)?;
-        match self.create_locked(&c, id, opts, loaded, save_created) {
+        match self.create_locked(&c, id, opts, loaded, save_created, trampoline.as_ref()) {
             Ok((s, spec)) => Ok((c, s, spec)),
             Err(e) => {
                 let _ = c.remove();
@@ -347,7 +355,7 @@ impl Linux {
         }
         let _ = fs::remove_file(&fifo);
         if until_exec {
-            wait_exec(id, &f)?;
+            wait_exec(id, &f, spec)?;
         }
         if let Some(h) = spec.hooks.as_ref().and_then(|h| h.poststart.as_deref()) {
             let mut running = s.clone();
@@ -446,6 +454,7 @@ impl Linux {
         opts: &CreateOptions,
         loaded: Result<(Spec, Vec<u8>)>,
         save_created: bool,
+        trampoline: Option<&OwnedFd>,
     ) -> Result<(ContainerState, Spec)> {
         let bundle = fs::canonicalize(&opts.bundle)
             .map_err(io(format!("bundle {}", opts.bundle.display())))?;
@@ -581,6 +590,7 @@ impl Linux {
             mount_label: linux.mount_label.as_deref(),
             labels,
             caps: crate::caps::plan(process.and_then(|p| p.capabilities.as_ref())),
+            trampoline,
             seccomp: seccomp.as_ref(),
             hierarchies: &hierarchies,
             idmapped: &idmapped,
@@ -974,7 +984,7 @@ fn write_time_offsets(linux: &carrack_spec::runtime::Linux) -> Result<()> {
 /// After `start` has read init's byte from exec.fifo: waits until no writer is left (init's end
 /// closes when it execs the program, or when it exits), and returns the error init wrote there
 /// if a startContainer hook or the exec failed.
-fn wait_exec(id: &ContainerId, f: &impl AsFd) -> Result<()> {
+fn wait_exec(id: &ContainerId, f: &impl AsFd, spec: &Spec) -> Result<()> {
     let mut said = Vec::new();
     let mut buf = [0u8; 512];
     loop {
@@ -995,13 +1005,22 @@ fn wait_exec(id: &ContainerId, f: &impl AsFd) -> Result<()> {
         }
     }
     if said.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Init(format!(
-            "container {id}: {}",
-            String::from_utf8_lossy(&said)
-        )))
+        return Ok(());
     }
+    let why = match crate::trampoline::report(&said) {
+        // The exec trampoline's report of a failed exec.
+        Some(e) => {
+            let program = spec
+                .process
+                .as_ref()
+                .and_then(|p| p.args.as_ref())
+                .and_then(|a| a.first())
+                .map_or("", String::as_str);
+            format!("exec {program:?}: {e}")
+        }
+        None => String::from_utf8_lossy(&said).into_owned(),
+    };
+    Err(Error::Init(format!("container {id}: {why}")))
 }
 
 /// Detaches every mount at or below `dir`, deepest first.
@@ -1112,8 +1131,16 @@ impl Platform for Linux {
             )
             // The lock is released here: a long exec must not block other commands.
         };
-        self.seal(&spec)?;
-        crate::exec::exec(pid, &state, &spec, &cgroups, process, opts)
+        let trampoline = self.seal(&spec, Some(process))?;
+        crate::exec::exec(
+            pid,
+            &state,
+            &spec,
+            &cgroups,
+            process,
+            opts,
+            trampoline.as_ref(),
+        )
     }
 
     fn pause(&self, id: &ContainerId) -> Result<()> {

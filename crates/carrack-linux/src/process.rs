@@ -6,6 +6,7 @@
 //! or the kernel's default for it, never a half-made process.
 
 use std::ffi::CString;
+use std::os::fd::BorrowedFd;
 use std::path::Path;
 
 use carrack_spec::runtime::{Process, RlimitType};
@@ -46,15 +47,58 @@ pub(crate) struct Ready<'a> {
     argv: Vec<CString>,
     envp: Vec<CString>,
     cmd: String,
+    /// The lowest descriptor the program is not given.
+    first_free: i32,
     /// The filter still to load (with no_new_privs: right before the exec).
     late: Confine<'a>,
 }
 
 impl Ready<'_> {
-    /// Loads the seccomp filter if it comes last, and execs; returns only on failure.
-    pub(crate) fn exec(mut self) -> Res<std::convert::Infallible> {
+    /// Loads the seccomp filter if it comes last, and execs; returns only on failure. With a
+    /// `trampoline` ([`crate::trampoline`]) the program is exec'd through it, and `report` (a
+    /// descriptor the runtime reads until it closes) is handed to it to report a failed exec;
+    /// without one, `report` just closes on exec.
+    pub(crate) fn exec(
+        mut self,
+        report: Option<BorrowedFd<'_>>,
+        trampoline: Option<BorrowedFd<'_>>,
+    ) -> Res<std::convert::Infallible> {
+        let through = match (trampoline, report) {
+            (Some(t), Some(r)) => {
+                // A descriptor of the report without close-on-exec, above the ones the program
+                // is given (the trampoline marks it close-on-exec before the program's exec).
+                let fd = nix::fcntl::fcntl(r, nix::fcntl::FcntlArg::F_DUPFD(self.first_free))
+                    .map_err(err("the exec report"))?;
+                let mut argv = Vec::with_capacity(self.argv.len() + 2);
+                argv.push(CString::new(fd.to_string()).map_err(err("the exec report"))?);
+                argv.push(self.path.clone());
+                argv.extend(self.argv.iter().cloned());
+                Some((t, argv))
+            }
+            (Some(t), None) => {
+                let mut argv = Vec::with_capacity(self.argv.len() + 2);
+                // No report: the trampoline's own stderr takes it.
+                argv.push(c"2".to_owned());
+                argv.push(self.path.clone());
+                argv.extend(self.argv.iter().cloned());
+                Some((t, argv))
+            }
+            (None, _) => None,
+        };
         self.late.load_seccomp()?;
-        let e = crate::sys::execve(&self.path, &self.argv, &self.envp);
+        let e = match through {
+            Some((t, argv)) => match nix::unistd::execveat(
+                t,
+                c"",
+                &argv,
+                &self.envp,
+                nix::fcntl::AtFlags::AT_EMPTY_PATH,
+            ) {
+                Ok(never) => match never {},
+                Err(e) => std::io::Error::from(e),
+            },
+            None => crate::sys::execve(&self.path, &self.argv, &self.envp),
+        };
         Err(format!("exec {:?}: {e}", self.cmd))
     }
 }
@@ -199,13 +243,14 @@ pub(crate) fn prepare<'a>(
         .ok()
         .and_then(|v| v.parse::<u32>().ok())
         .unwrap_or(0);
-    crate::sys::cloexec_from(3 + i32::try_from(preserve_fds + listen).unwrap_or(0))
-        .map_err(err("closing fds"))?;
+    let first_free = 3 + i32::try_from(preserve_fds + listen).unwrap_or(0);
+    crate::sys::cloexec_from(first_free).map_err(err("closing fds"))?;
     Ok(Ready {
         path,
         argv,
         envp,
         cmd: cmd.clone(),
+        first_free,
         late: confine,
     })
 }

@@ -31,7 +31,7 @@ use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 
-use carrack_spec::runtime::{IdMapping, NamespaceType, Spec};
+use carrack_spec::runtime::{Capability, IdMapping, NamespaceType, Process, Spec};
 use rustix::fs::{Mode, OFlags, SealFlags};
 use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags};
 
@@ -86,6 +86,66 @@ pub(crate) fn needed(spec: &Spec) -> bool {
     st.st_mode & 0o002 != 0
         || mapped(uid_maps, st.st_uid)
         || (st.st_mode & 0o020 != 0 && mapped(gid_maps, st.st_gid))
+}
+
+/// How a container's processes are kept from this program's binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// Nothing to do: the binary is out of their reach already.
+    Nothing,
+    /// The process execs its program through the sealed trampoline ([`crate::trampoline`]):
+    /// enough when nothing in the container can open the process's `/proc/PID/exe` before
+    /// that exec (it is not dumpable, and the container has no CAP_SYS_PTRACE over it) and
+    /// nothing but the program is exec'd from it.
+    Trampoline,
+    /// This program re-executes from a sealed view of its binary first ([`reexec`]): for a
+    /// container without a user namespace of its own whose processes hold CAP_SYS_PTRACE (they
+    /// can open `/proc/PID/exe` of a process that is not dumpable), for LSM exec labels (the
+    /// label would go to the trampoline), and for startContainer hooks (exec'd from init).
+    ReExec,
+}
+
+/// What protects the binary for a container built from `spec` that runs `process` (`exec`'s,
+/// or the config's when `None`).
+pub(crate) fn plan(spec: &Spec, process: Option<&Process>) -> Plan {
+    if !needed(spec) || running_sealed() {
+        return Plan::Nothing;
+    }
+    let own_userns = spec
+        .linux
+        .as_ref()
+        .and_then(|l| l.namespaces.as_ref())
+        .is_some_and(|n| n.iter().any(|n| n.kind == NamespaceType::User));
+    let ptrace = |p: &Process| {
+        p.capabilities.as_ref().is_some_and(|c| {
+            [
+                &c.bounding,
+                &c.effective,
+                &c.permitted,
+                &c.ambient,
+                &c.inheritable,
+            ]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|c| *c == Capability::SysPtrace)
+        })
+    };
+    let labels = |p: &Process| {
+        p.apparmor_profile.as_ref().is_some_and(|l| !l.is_empty())
+            || p.selinux_label.as_ref().is_some_and(|l| !l.is_empty())
+    };
+    let processes = spec.process.iter().chain(process);
+    let start_hooks = spec
+        .hooks
+        .as_ref()
+        .and_then(|h| h.start_container.as_ref())
+        .is_some_and(|h| !h.is_empty());
+    let full = !crate::trampoline::AVAILABLE
+        || start_hooks
+        || processes.clone().any(labels)
+        || (!own_userns && processes.clone().any(ptrace));
+    if full { Plan::ReExec } else { Plan::Trampoline }
 }
 
 /// Whether this process's binary is already out of a container's reach: on a read-only mount

@@ -276,7 +276,8 @@ fn the_probe_sees_what_the_config_says() {
     assert_eq!(r["hostname"], "probe-host\n");
     assert_eq!(r["cwd"], "/tmp");
     assert_eq!(r["oom_score_adj"], "123\n");
-    assert_eq!(r["env"], json!(["PATH=/bin", "PROBE=1"]));
+    // HOME, which the config does not set, from the rootfs's /etc/passwd (none: `/`), as runc.
+    assert_eq!(r["env"], json!(["PATH=/bin", "PROBE=1", "HOME=/"]));
     assert_eq!(
         r["fds"],
         json!(["0", "1", "2", "3"]),

@@ -1,23 +1,32 @@
 //! CVE-2019-5736: until it execs the user's program, every process carrack puts into a
 //! container (init before `start`, the process of `exec`) runs the binary of the program that
-//! created it. The container can reach that binary through `/proc/self/exe`: the program it
-//! execs may be a script whose interpreter is `/proc/self/exe` (or a symlink to it), and the
-//! kernel resolves that while the process is still carrack, so carrack's own binary then runs
-//! inside the container, dumpable, with the container's libraries and environment. A handle on
-//! `/proc/self/exe` kept from there writes the binary on the host once carrack has exited. Being
-//! non-dumpable does not help (a process may always open its own exe), nor does lacking
-//! CAP_SYS_PTRACE.
+//! created it. The container can reach that binary through `/proc/self/exe` two ways:
 //!
-//! So before it clones anything into a container, a process must run from a binary no one can
-//! write. carrack re-executes itself through an overlayfs made for the purpose: `fsopen` of an
-//! overlay whose only layers are the binary's directory and an empty one, mounted read-only and
-//! detached (it exists in no mount namespace, so no process can remount it, and an overlay
-//! without an upper layer cannot be written at all). The binary is opened through it and run
-//! with `execveat`: `/proc/self/exe` of everything carrack then clones names a file on that
-//! mount, and opening it for writing fails with EROFS. Nothing is copied (the overlay shares the
-//! page cache of the real file). Where overlayfs cannot be mounted (a kernel without it, a
-//! caller without CAP_SYS_ADMIN) the binary is copied into a sealed memfd instead
-//! (`F_SEAL_WRITE`, `F_SEAL_SHRINK`, `F_SEAL_GROW`, `F_SEAL_SEAL`), as runc 1.1 and crun do.
+//! 1. the program the process execs may be a script whose interpreter is `/proc/self/exe` (or a
+//!    symlink to it): the kernel resolves that while the process is still carrack, so carrack's
+//!    own binary runs inside the container, dumpable, with the container's libraries and
+//!    environment, and a handle on `/proc/self/exe` kept from there writes the binary on the
+//!    host once carrack has exited;
+//! 2. another process of the container opens `/proc/PID/exe` of the carrack process: refused
+//!    while that process is not dumpable, unless the container holds CAP_SYS_PTRACE in the
+//!    user namespace that owns it (no user namespace of its own).
+//!
+//! The first is closed cheaply for every container: the process execs its program through the
+//! sealed trampoline ([`crate::trampoline`], ~0.1 ms), so whatever `/proc/self/exe` resolves to
+//! during that exec is a sealed memfd that can only exec what it is told. The second, and the
+//! cases the trampoline cannot cover (LSM exec labels, which would go to the trampoline;
+//! startContainer hooks, exec'd from init), need the process itself to run from a binary no one
+//! can write ([`Plan::ReExec`]): carrack re-executes itself through an overlayfs made for the
+//! purpose — `fsopen` of an overlay whose only layers are the binary's directory and another
+//! directory, mounted read-only and detached (it exists in no mount namespace, so no process can
+//! remount it, an overlay without an upper layer cannot be written at all, and even
+//! `/proc/PID/map_files` opens it read-only). The binary is opened through it and run with
+//! `execveat`: `/proc/self/exe` of everything carrack then clones names a file on that mount,
+//! and opening it for writing fails with EROFS. Nothing is copied. Where overlayfs cannot be
+//! mounted (a kernel without it, a caller without CAP_SYS_ADMIN) the binary is copied into a
+//! sealed memfd instead (`F_SEAL_WRITE`, `F_SEAL_SHRINK`, `F_SEAL_GROW`, `F_SEAL_SEAL`), as
+//! runc 1.1 and crun do. That costs ~0.9 ms here (the start of a 12 MB program), hence only
+//! where it is needed.
 //!
 //! A binary on a read-only mount (an immutable /usr, or a process already re-executed) and one
 //! in a sealed memfd need nothing. Neither does a container with a user namespace of its own in
@@ -46,14 +55,17 @@ use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Sealing {
-    /// Re-execute the calling program through a read-only view of its binary (or a sealed
-    /// copy) before the first container process is cloned. For programs whose work starts over
-    /// cleanly from their arguments and environment, like the `carrack` binary: the calling
-    /// process is replaced.
+    /// Exec each container's program through the sealed trampoline, and where that is not
+    /// enough (a container holding CAP_SYS_PTRACE without a user namespace of its own, LSM exec
+    /// labels, startContainer hooks) re-execute the calling program through a read-only view of its
+    /// binary (or a sealed copy) before the first container process is cloned. For programs
+    /// whose work starts over cleanly from their arguments and environment, like the `carrack`
+    /// binary: the calling process is replaced then.
     ReExec,
-    /// Refuse to put a process into a container while the calling program's binary could be
-    /// written from inside it (the default: a library must not replace its caller's process).
-    /// Run the program from a read-only location, or use [`Sealing::ReExec`].
+    /// Exec each container's program through the sealed trampoline, and refuse a container
+    /// that needs more (see [`Sealing::ReExec`]) while the calling program's binary could be written
+    /// from inside it (the default: a library must not replace its caller's process). Run the
+    /// program from a read-only location, or use [`Sealing::ReExec`].
     #[default]
     Require,
     /// Do nothing: only for images and configs you trust completely. A container that runs

@@ -2,7 +2,6 @@
 //! `rt`, runs it as a container manager would, and judges by canaries outside the container.
 
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -55,15 +54,8 @@ fn exec_5736(rt: &Rt, env: &Env, name: &str, privileged: bool, terminal: bool) -
     let before = rt.binary_hash();
     let mut args = vec!["exec", "-e", "LD_PRELOAD=/evil.so"];
     let sock = env.dir.path().join(format!("{}-console.sock", rt.name));
-    let receiver = terminal.then(|| {
-        let l = std::os::unix::net::UnixListener::bind(&sock).expect("console socket");
-        std::thread::spawn(move || {
-            let (_, master) = crate::common::accept_one_fd(&l);
-            // Keep the master open a while: a hang-up would end the process early.
-            std::thread::sleep(Duration::from_secs(3));
-            drop(master);
-        })
-    });
+    // Keeps the master open a while: a hang-up would end the process early.
+    let receiver = terminal.then(|| console_receiver(&sock));
     if terminal {
         args.extend(["-t", "--console-socket", path_str(&sock)]);
     }
@@ -78,7 +70,12 @@ fn exec_5736(rt: &Rt, env: &Env, name: &str, privileged: bool, terminal: bool) -
     }
     match v {
         Verdict::Contained(d) if !o.status.success() && !d.contains("grabbed") => {
-            Verdict::Refused(format!("exec failed: {}", text(&o).trim()))
+            Verdict::Refused(format!(
+                "the script ended with {:?} without the runtime's binary running in the \
+                 container {}",
+                o.status.code(),
+                text(&o).trim()
+            ))
         }
         Verdict::Contained(d) if !d.contains("grabbed") => {
             Verdict::Contained(format!("{d}; exec said: {}", text(&o).trim()))

@@ -142,16 +142,6 @@ pub fn cve_2025_31133_dev_null_as_a_symlink(rt: &Rt, env: &Env) -> Verdict {
     judge(&[swappiness.changed()], r, "host vm.swappiness unchanged")
 }
 
-fn console_receiver(sock: &Path) -> std::thread::JoinHandle<()> {
-    let l = std::os::unix::net::UnixListener::bind(sock).expect("console socket");
-    l.set_nonblocking(false).expect("blocking");
-    std::thread::spawn(move || {
-        let (_, master) = crate::common::accept_one_fd(&l);
-        std::thread::sleep(std::time::Duration::from_secs(2));
-        drop(master);
-    })
-}
-
 // CVE-2025-52565 (runc), crun CVE-2026-88264: the image's /dev/console is a symlink (to a host
 // path here), and the runtime creates or mounts the console wherever it points.
 pub fn cve_2025_52565_dev_console_as_a_symlink(rt: &Rt, env: &Env) -> Verdict {

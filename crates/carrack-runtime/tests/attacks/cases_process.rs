@@ -275,8 +275,10 @@ pub fn container_ids_that_are_paths(rt: &Rt, env: &Env) -> Verdict {
     } else {
         Ok(())
     };
+    let own = (!rt.bin.exists())
+        .then(|| "the runtime's own directory (beside its state root) was removed".to_owned());
     judge(
-        &[outside.changed()],
+        &[outside.changed(), own],
         r,
         &format!("accepted {accepted:?}, nothing written outside the state root"),
     )

@@ -106,12 +106,12 @@ impl Rt {
     pub fn cmd(&self, args: &[&str]) -> Output {
         let out = self.dir.join("out");
         let err = self.dir.join("err");
-        let status = self
-            .command(args)
-            .stdout(std::fs::File::create(&out).expect("out"))
-            .stderr(std::fs::File::create(&err).expect("err"))
-            .status()
-            .expect("run the runtime");
+        let (Ok(o), Ok(e)) = (std::fs::File::create(&out), std::fs::File::create(&err)) else {
+            return gone(&self.dir);
+        };
+        let Ok(status) = self.command(args).stdout(o).stderr(e).status() else {
+            return gone(&self.dir);
+        };
         Output {
             status,
             stdout: std::fs::read(&out).unwrap_or_default(),
@@ -129,16 +129,21 @@ impl Rt {
         if let Some(w) = &self.wrapper {
             c.arg(w);
         }
-        let status = c
+        let (Ok(o), Ok(e)) = (std::fs::File::create(&out), std::fs::File::create(&err)) else {
+            return gone(&self.dir);
+        };
+        let Ok(status) = c
             .arg(&self.bin)
             .arg("--root")
             .arg(&self.root)
             .args(args)
             .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&out).expect("out"))
-            .stderr(std::fs::File::create(&err).expect("err"))
+            .stdout(o)
+            .stderr(e)
             .status()
-            .expect("run the runtime");
+        else {
+            return gone(&self.dir);
+        };
         Output {
             status,
             stdout: std::fs::read(&out).unwrap_or_default(),
@@ -171,9 +176,13 @@ impl Rt {
         self.cmd(&["delete", "-f", id]);
     }
 
-    /// The sha256 of the binary copy.
+    /// The sha256 of the binary copy ("gone" when something removed it).
     pub fn binary_hash(&self) -> String {
-        sha256_file(&self.bin)
+        if self.bin.exists() {
+            sha256_file(&self.bin)
+        } else {
+            "gone".into()
+        }
     }
 }
 
@@ -548,4 +557,45 @@ pub fn status_field(pid: i32, field: &str) -> Option<String> {
 /// A unique container id for `name`.
 pub fn cid(rt: &Rt, name: &str) -> String {
     format!("{}-{name}-{}", rt.name, std::process::id())
+}
+
+/// What a runtime call "returned" when the runtime's own directory (binary, wrapper) is gone:
+/// something removed files outside its state root.
+fn gone(dir: &Path) -> Output {
+    use std::os::unix::process::ExitStatusExt;
+    Output {
+        status: std::process::ExitStatus::from_raw(127 << 8),
+        stdout: Vec::new(),
+        stderr: format!("{} is gone", dir.display()).into_bytes(),
+    }
+}
+
+/// Accepts one connection and keeps the fd it carries (if any) open a while, as a console
+/// socket's owner does; never panics (the test may connect itself to let it go).
+pub fn console_receiver(sock: &Path) -> std::thread::JoinHandle<()> {
+    let l = std::os::unix::net::UnixListener::bind(sock).expect("console socket");
+    std::thread::spawn(move || {
+        let Ok((conn, _)) = l.accept() else { return };
+        let mut buf = [0u8; 4096];
+        let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+        let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+        let got = nix::sys::socket::recvmsg::<()>(
+            std::os::fd::AsRawFd::as_raw_fd(&conn),
+            &mut iov,
+            Some(&mut space),
+            nix::sys::socket::MsgFlags::empty(),
+        );
+        let mut fds = Vec::new();
+        if let Ok(msg) = got {
+            for c in msg.cmsgs().into_iter().flatten() {
+                if let nix::sys::socket::ControlMessageOwned::ScmRights(f) = c {
+                    fds.extend(f);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_secs(3));
+        for fd in fds {
+            let _ = nix::unistd::close(fd);
+        }
+    })
 }

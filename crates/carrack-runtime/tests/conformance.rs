@@ -345,3 +345,48 @@ fn start_returns_once_the_program_runs_or_with_why_it_could_not() {
     assert!(text(&o).contains("startContainer"), "{}", text(&o));
     assert!(env.carrack(&["delete", "-f", "c3"]).status.success());
 }
+
+#[test]
+fn the_default_devices_are_supplied_without_a_dev_tmpfs() {
+    // config-linux.md § Default Devices: "the runtime MUST supply these devices", whether or
+    // not the config mounts a tmpfs on /dev; an image's entry in the way (here a symlink to a
+    // host file, and a regular file) is replaced, never followed.
+    let env = Env::new();
+    let canary = env.dir.path().join("host-file");
+    std::fs::write(&canary, "host\n").expect("canary");
+    let b = env.bundle(
+        "b",
+        &["sh", "-c", "stat -c '%n %F %t:%T' /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; readlink /dev/ptmx; readlink /dev/fd"],
+        |c| {
+            c["mounts"]
+                .as_array_mut()
+                .expect("mounts")
+                .retain(|m| m["destination"] != json!("/dev"));
+        },
+    );
+    let dev = b.join("rootfs/dev");
+    std::fs::create_dir_all(dev.join("pts")).expect("dev");
+    std::os::unix::fs::symlink(&canary, dev.join("null")).expect("link");
+    std::fs::write(dev.join("zero"), "not a device").expect("file");
+    let o = env.run("c1", &b);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = stdout(&o);
+    for (name, numbers) in [
+        ("null", "1:3"),
+        ("zero", "1:5"),
+        ("full", "1:7"),
+        ("random", "1:8"),
+        ("urandom", "1:9"),
+        ("tty", "5:0"),
+    ] {
+        assert!(
+            out.contains(&format!("/dev/{name} character special file {numbers}")),
+            "{name}: {out}"
+        );
+    }
+    assert!(
+        out.contains("pts/ptmx") && out.contains("/proc/self/fd"),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(&canary).expect("canary"), "host\n");
+}

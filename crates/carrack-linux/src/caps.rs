@@ -88,11 +88,24 @@ pub(crate) struct Plan {
     ambient: u64,
 }
 
-/// This process's bounding set: what it can grant at all.
-fn own_bounding() -> u64 {
-    (0..=last_cap())
-        .filter(|c| sys::prctl_read(libc::PR_CAPBSET_READ, libc::c_ulong::from(*c)) == Some(1))
-        .fold(0u64, |m, c| m | (1 << c))
+/// Whether capability `n` is in this process's bounding set (what it can grant at all), asked
+/// of the kernel once per capability the config names, whatever the number of sets naming it.
+struct Grantable {
+    asked: u64,
+    held: u64,
+}
+
+impl Grantable {
+    fn holds(&mut self, n: u32) -> bool {
+        let bit = 1u64 << n;
+        if self.asked & bit == 0 {
+            self.asked |= bit;
+            if sys::prctl_read(libc::PR_CAPBSET_READ, libc::c_ulong::from(n)) == Some(1) {
+                self.held |= bit;
+            }
+        }
+        self.held & bit != 0
+    }
 }
 
 /// Turns the configured sets into masks. config.md § Linux Process: "Any value which cannot be
@@ -108,7 +121,7 @@ pub(crate) fn plan(caps: Option<&Capabilities>) -> Plan {
         return Plan::default();
     };
     let last = last_cap();
-    let grantable = own_bounding();
+    let mut grantable = Grantable { asked: 0, held: 0 };
     let mut unknown: Vec<String> = Vec::new();
     let mut ungranted: Vec<String> = Vec::new();
     let mut mask = |set: &str, list: Option<&Vec<Capability>>| {
@@ -116,7 +129,7 @@ pub(crate) fn plan(caps: Option<&Capabilities>) -> Plan {
         for cap in list.into_iter().flatten() {
             match capability_number(cap.as_str()).filter(|n| *n <= last) {
                 None => unknown.push(format!("{set}: {cap}")),
-                Some(n) if grantable & (1 << n) == 0 => ungranted.push(format!("{set}: {cap}")),
+                Some(n) if !grantable.holds(n) => ungranted.push(format!("{set}: {cap}")),
                 Some(n) => m |= 1 << n,
             }
         }

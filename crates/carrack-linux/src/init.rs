@@ -345,14 +345,14 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
     // descriptors are mounted) is still the host's procfs.
     let mut null = None;
     for p in linux.and_then(|l| l.masked_paths.as_deref()).unwrap_or(&[]) {
-        mask(&root, p, &mut null)?;
+        crate::paths::mask(&root, p, &mut null)?;
     }
     drop(null);
     for p in linux
         .and_then(|l| l.readonly_paths.as_deref())
         .unwrap_or(&[])
     {
-        readonly(&root, p)?;
+        crate::paths::readonly(&root, p)?;
     }
     if let Some(sock) = &plan.console {
         crate::console::setup(sock, &root, true)?;
@@ -360,7 +360,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
     if spec.root.as_ref().and_then(|r| r.readonly) == Some(true) {
         // `root` is the rootfs bound on itself: the flag goes on that mount alone (without a
         // mount namespace of its own there is no such mount; create refuses that case).
-        crate::sys::mount_setattr(root.as_raw_fd(), MOUNT_ATTR_RDONLY, 0, false)
+        crate::sys::mount_setattr(root.as_raw_fd(), crate::paths::MOUNT_ATTR_RDONLY, 0, false)
             .map_err(err("making / read-only"))?;
     }
 
@@ -371,7 +371,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
         // removes them), and the root is entered with chroot, as runc does.
         nix::unistd::chroot(".").map_err(err("chroot"))?;
     } else if plan.no_pivot {
-        hide_host_proc_and_sys(plan.rootfs)?;
+        crate::paths::hide_host_proc_and_sys(plan.rootfs)?;
         mount(Some("."), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>)
             .map_err(err("moving the rootfs to /"))?;
         nix::unistd::chroot(".").map_err(err("chroot"))?;
@@ -408,65 +408,6 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
     Ok((fifo, proc, ready))
 }
 
-const MOUNT_ATTR_RDONLY: u64 = 0x1;
-
-/// Without pivot_root the host's mounts stay in the container's mount namespace under its
-/// chroot, and a whole procfs or sysfs among them lets a process that makes a user and pid
-/// namespace of its own mount a new procfs without the container's masks and read-only
-/// /proc/sys (the kernel allows that when a full one is already mounted), then write the host's
-/// sysctls through it (runc #2647). So every full procfs and sysfs outside the rootfs is
-/// detached first (made a slave so the unmount does not propagate), or covered by a tmpfs
-/// where it cannot be.
-fn hide_host_proc_and_sys(rootfs: &Path) -> Res<()> {
-    let info = crate::procfs::read("/proc/self/mountinfo").map_err(err("mountinfo"))?;
-    let mut targets: Vec<PathBuf> = Vec::new();
-    for line in info.lines() {
-        let f: Vec<&str> = line.split(' ').collect();
-        let Some(sep) = f.iter().position(|x| *x == "-") else {
-            continue;
-        };
-        let (root, point, fstype) = (f.get(3), f.get(4), f.get(sep + 1));
-        if root != Some(&"/") || !matches!(fstype, Some(&"proc") | Some(&"sysfs")) {
-            continue;
-        }
-        let Some(point) = point.map(|p| PathBuf::from(p.replace("\\040", " "))) else {
-            continue;
-        };
-        if !point.starts_with(rootfs) {
-            targets.push(point);
-        }
-    }
-    for p in targets {
-        match mount(
-            None::<&str>,
-            &p,
-            None::<&str>,
-            MsFlags::MS_SLAVE | MsFlags::MS_REC,
-            None::<&str>,
-        ) {
-            Ok(()) => {}
-            // Gone with a parent detached before it.
-            Err(nix::Error::ENOENT) | Err(nix::Error::EINVAL) => continue,
-            Err(e) => return Err(format!("--no-pivot: hiding {}: {e}", p.display())),
-        }
-        match umount2(&p, MntFlags::MNT_DETACH) {
-            Ok(()) => {}
-            Err(nix::Error::EINVAL) | Err(nix::Error::EPERM) => {
-                mount(
-                    Some("tmpfs"),
-                    &p,
-                    Some("tmpfs"),
-                    MsFlags::empty(),
-                    None::<&str>,
-                )
-                .map_err(|e| format!("--no-pivot: covering {}: {e}", p.display()))?;
-            }
-            Err(e) => return Err(format!("--no-pivot: detaching {}: {e}", p.display())),
-        }
-    }
-    Ok(())
-}
-
 /// Whether the config has prestart or createRuntime hooks (which the runtime runs between
 /// init's mounts and its pivot_root).
 fn has_runtime_hooks(spec: &Spec) -> bool {
@@ -488,93 +429,6 @@ fn creating_state(plan: &Plan<'_>) -> carrack_spec::runtime::State {
         .and_then(|p| p.to_str().and_then(|p| p.parse().ok()));
     s.annotations = plan.spec.annotations.clone();
     s
-}
-
-/// Hides `path` (inside the rootfs `root`): the container's /dev/null bound over a file
-/// (checked to be the real 1:3 device, never followed: CVE-2025-31133), a read-only tmpfs over a
-/// directory. A path that does not exist needs no mask; one with a symlink on the way is
-/// refused, as the mask would land wherever the link points. `null` keeps the checked
-/// /dev/null for the next file.
-fn mask(root: &File, path: &str, null: &mut Option<File>) -> Res<()> {
-    let Some(target) = existing(root, path).map_err(|e| format!("masking {path}: {e}"))? else {
-        return Ok(());
-    };
-    let is_dir = target.metadata().map(|m| m.is_dir()).unwrap_or(false);
-    let tp = crate::mounts::fd_path(&target);
-    if is_dir {
-        mount(
-            Some("tmpfs"),
-            &tp,
-            Some("tmpfs"),
-            MsFlags::MS_RDONLY,
-            None::<&str>,
-        )
-        .map_err(|e| format!("masking {path}: {e}"))
-    } else {
-        let null = match null {
-            Some(n) => n,
-            None => null.insert(checked_null(root)?),
-        };
-        mount(
-            Some(&crate::mounts::fd_path(null)),
-            &tp,
-            None::<&str>,
-            MsFlags::MS_BIND,
-            None::<&str>,
-        )
-        .map_err(|e| format!("masking {path}: {e}"))
-    }
-}
-
-/// `path` inside `root` if it exists, reached through no symlink, and not a symlink itself.
-fn existing(root: &File, path: &str) -> Res<Option<File>> {
-    let found = match crate::mounts::open_existing(root, path) {
-        Ok(f) => f,
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err("a symlink on the way; refusing to follow it".into());
-        }
-        Err(e) => return Err(e.to_string()),
-    };
-    if let Some(f) = &found
-        && f.metadata().is_ok_and(|m| m.file_type().is_symlink())
-    {
-        return Err("it is a symlink; refusing to follow it".into());
-    }
-    Ok(found)
-}
-
-/// The container's /dev/null, checked to be the null device (1:3) before anything is masked
-/// with it.
-fn checked_null(root: &File) -> Res<File> {
-    let n = existing(root, "/dev/null")
-        .map_err(|e| format!("/dev/null: {e}"))?
-        .ok_or("/dev/null: missing")?;
-    let md = n.metadata().map_err(|e| format!("/dev/null: {e}"))?;
-    use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    if !md.file_type().is_char_device() || md.rdev() != nix::sys::stat::makedev(1, 3) {
-        return Err("/dev/null is not the null device (1:3); refusing to mask with it".into());
-    }
-    Ok(n)
-}
-
-fn readonly(root: &File, path: &str) -> Res<()> {
-    let Some(target) = existing(root, path).map_err(|e| format!("read-only {path}: {e}"))? else {
-        return Ok(());
-    };
-    let tp = crate::mounts::fd_path(&target);
-    mount(
-        Some(&tp),
-        &tp,
-        None::<&str>,
-        MsFlags::MS_BIND | MsFlags::MS_REC,
-        None::<&str>,
-    )
-    .map_err(|e| format!("read-only {path}: {e}"))?;
-    let top = existing(root, path)
-        .map_err(|e| format!("{path}: {e}"))?
-        .ok_or_else(|| format!("{path}: gone after binding it"))?;
-    crate::sys::mount_setattr(top.as_raw_fd(), MOUNT_ATTR_RDONLY, 0, true)
-        .map_err(|e| format!("read-only {path}: {e}"))
 }
 
 /// Blocks until `start`, then runs the startContainer hooks and execs the user's program. The

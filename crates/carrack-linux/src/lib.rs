@@ -20,6 +20,7 @@ mod handoff;
 mod init;
 mod lsm;
 mod mounts;
+mod paths;
 mod platform;
 mod platform_features;
 mod process;

@@ -336,85 +336,9 @@ fn state_root(g: &Global) -> PathBuf {
     }
 }
 
-/// Where the libraries' `log` records go: to the `--log` file in its format when one is given
-/// (containerd and podman read it), to stderr otherwise, as runc's logrus does. Warnings and
-/// errors always; debug records with `--debug`.
-struct RuntimeLog {
-    path: Option<PathBuf>,
-    format: LogFormat,
-    debug: bool,
-}
-
-impl log::Log for RuntimeLog {
-    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
-        m.level()
-            <= if self.debug {
-                log::Level::Debug
-            } else {
-                log::Level::Warn
-            }
-    }
-    fn log(&self, r: &log::Record<'_>) {
-        if !self.enabled(r.metadata()) {
-            return;
-        }
-        let level = match r.level() {
-            log::Level::Error => "error",
-            log::Level::Warn => "warning",
-            log::Level::Info => "info",
-            _ => "debug",
-        };
-        let msg = r.args().to_string();
-        match &self.path {
-            Some(p) => write_log(p, self.format, level, &msg),
-            None => {
-                let _ = writeln!(std::io::stderr(), "carrack: {level}: {msg}");
-            }
-        }
-    }
-    fn flush(&self) {}
-}
-
-/// Installs [`RuntimeLog`] for this process (once).
-fn install_log(g: &Global) {
-    static LOG: std::sync::OnceLock<RuntimeLog> = std::sync::OnceLock::new();
-    let logger = LOG.get_or_init(|| RuntimeLog {
-        path: g.log.clone(),
-        format: g.log_format,
-        debug: g.debug,
-    });
-    if log::set_logger(logger).is_ok() {
-        log::set_max_level(if g.debug {
-            log::LevelFilter::Debug
-        } else {
-            log::LevelFilter::Warn
-        });
-    }
-}
-
 fn log_line(g: &Global, level: &str, msg: &str) {
     let Some(path) = &g.log else { return };
-    write_log(path, g.log_format, level, msg);
-}
-
-fn write_log(path: &Path, format: LogFormat, level: &str, msg: &str) {
-    let line = match format {
-        LogFormat::Json => {
-            serde_json::json!({"level": level, "msg": msg, "time": carrack_spec::time::now()})
-                .to_string()
-        }
-        LogFormat::Text => format!(
-            "time=\"{}\" level={level} msg={msg:?}",
-            carrack_spec::time::now()
-        ),
-    };
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
-        let _ = writeln!(f, "{line}");
-    }
+    crate::runtime_log::write(path, g.log_format, level, msg);
 }
 
 fn fail(g: &Global, e: &dyn std::fmt::Display) -> ExitCode {
@@ -470,7 +394,7 @@ fn write_spec(bundle: &Path, rootless: bool) -> Result<(), String> {
 
 /// Runs a lifecycle command.
 pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
-    install_log(g);
+    crate::runtime_log::install(g);
     if g.debug {
         log_line(g, "debug", &format!("{cmd:?}"));
     }

@@ -9,6 +9,7 @@ mod embedded;
 mod fast_args;
 mod image;
 mod lifecycle;
+mod runtime_log;
 mod unpack;
 mod validate;
 

@@ -9,6 +9,9 @@
 //! Every runtime runs from a private copy of its binary, so an attack that succeeds damages only
 //! the copy. Needs root, gcc and busybox-static, as the lifecycle tests do.
 
+#[path = "attacks/canaries.rs"]
+#[allow(unreachable_pub)]
+mod canaries;
 #[path = "attacks/cases.rs"]
 #[allow(unreachable_pub)]
 mod cases;
@@ -19,6 +22,9 @@ mod cases_paths;
 #[allow(unreachable_pub)]
 mod cases_process;
 mod common;
+#[path = "attacks/evil.rs"]
+#[allow(unreachable_pub)]
+mod evil;
 #[path = "attacks/harness.rs"]
 #[allow(unreachable_pub)]
 mod harness;

@@ -643,21 +643,7 @@ fn rows() -> Vec<Row<Ctr>> {
                     ],
                     "cat /proc/self/uid_map; cat /proc/self/gid_map; id -u; touch /data/f",
                 )?;
-                let maps: Vec<Vec<&str>> = out
-                    .lines()
-                    .map(|l| l.split_whitespace().collect())
-                    .collect();
-                let want = vec!["0", "100000", "65536"];
-                if maps.len() != 3 || maps[0] != want || maps[1] != want || maps[2] != ["0"] {
-                    return Err(format!("uid_map, gid_map, id -u: {out:?}"));
-                }
-                use std::os::unix::fs::MetadataExt;
-                let meta = std::fs::metadata(host.join("f")).map_err(|e| e.to_string())?;
-                eq(
-                    "host owner of a file root wrote",
-                    &meta.uid().to_string(),
-                    "100000",
-                )
+                callers::userns_seen(&out, &host)
             },
         },
         Row {

@@ -1113,21 +1113,7 @@ pub fn engine_rows() -> Vec<Row<Engine>> {
                     &all,
                     "cat /proc/self/uid_map; cat /proc/self/gid_map; id -u; touch /data/f",
                 )?;
-                let maps: Vec<Vec<&str>> = out
-                    .lines()
-                    .map(|l| l.split_whitespace().collect())
-                    .collect();
-                let want = vec!["0", "100000", "65536"];
-                if maps.len() != 3 || maps[0] != want || maps[1] != want || maps[2] != ["0"] {
-                    return Err(format!("uid_map, gid_map, id -u: {out:?}"));
-                }
-                let meta = std::fs::metadata(host.join("f")).map_err(|err| err.to_string())?;
-                use std::os::unix::fs::MetadataExt;
-                eq(
-                    "host owner of a file root wrote",
-                    &meta.uid().to_string(),
-                    "100000",
-                )
+                userns_seen(&out, &host)
             },
         },
         Row {
@@ -1244,4 +1230,25 @@ pub fn engine_rows() -> Vec<Row<Engine>> {
             },
         },
     ]
+}
+
+/// Judges the user-namespace rows: the process printed its uid_map, gid_map and `id -u` (both
+/// maps `0 100000 65536`, uid 0) and, as root inside, wrote `f` in the host directory `host`,
+/// which the host sees owned by 100000.
+pub fn userns_seen(out: &str, host: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let maps: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let want = vec!["0", "100000", "65536"];
+    if maps.len() != 3 || maps[0] != want || maps[1] != want || maps[2] != ["0"] {
+        return Err(format!("uid_map, gid_map, id -u: {out:?}"));
+    }
+    let meta = std::fs::metadata(host.join("f")).map_err(|err| err.to_string())?;
+    eq(
+        "host owner of a file root wrote",
+        &meta.uid().to_string(),
+        "100000",
+    )
 }

@@ -1,0 +1,367 @@
+//! [`Linux`]: the lifecycle (create, start, state, kill, delete, pause, resume, ps) over the
+//! state store.
+
+use std::fs;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+use carrack_platform::{
+    ContainerId, ContainerState, CreateOptions, Error, KillOptions, Locked, Platform, Result, Store,
+};
+use carrack_spec::Document;
+use carrack_spec::runtime::{Features, Spec, Status};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde::{Deserialize, Serialize};
+
+mod checks;
+mod create;
+mod lifecycle;
+
+pub(crate) use checks::confinement;
+
+const FIFO: &str = "exec.fifo";
+/// Every status with a process to act on.
+const LIVE: [Status; 4] = [
+    Status::Creating,
+    Status::Created,
+    Status::Running,
+    Status::Paused,
+];
+const CONFIG: &str = "config.json";
+
+/// What the Linux backend keeps in a container's state besides runc's fields.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Backend {
+    /// Start time of init (ticks after boot), to tell it from a process reusing its pid.
+    start_time: u64,
+    /// The container's cgroup directories.
+    cgroups: Vec<PathBuf>,
+}
+
+/// The Linux platform over a state store.
+///
+/// ```no_run
+/// use carrack_platform::{ContainerId, CreateOptions, Platform};
+/// let linux = carrack_linux::Linux::new("/run/carrack")?;
+/// let id = ContainerId::new("web")?;
+/// linux.create(&id, &CreateOptions::new("/srv/bundle"))?;
+/// linux.start(&id)?;
+/// # Ok::<(), carrack_platform::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Linux {
+    store: Store,
+    sealing: crate::Sealing,
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+    let what = what.into();
+    move |e| Error::io(what, e)
+}
+
+fn backend(state: &ContainerState) -> Backend {
+    serde_json::from_value(state.backend.clone()).unwrap_or_default()
+}
+
+fn load_spec(path: &Path) -> Result<Spec> {
+    load_spec_bytes(path).map(|(spec, _)| spec)
+}
+
+/// The config at `path`, parsed, with the bytes it was parsed from.
+fn load_spec_bytes(path: &Path) -> Result<(Spec, Vec<u8>)> {
+    let bytes = fs::read(path).map_err(|e| Error::Config {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let spec = Spec::from_slice(&bytes).map_err(|e| Error::Config {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok((spec, bytes))
+}
+
+impl Linux {
+    /// The Linux platform with its state under `root` (created if missing).
+    pub fn new(root: impl Into<PathBuf>) -> Result<Self> {
+        Ok(Self {
+            store: Store::open(root)?,
+            sealing: crate::Sealing::default(),
+        })
+    }
+
+    /// How `create`, `run` and `exec` keep the calling program's binary out of the
+    /// container's reach (CVE-2019-5736); [`Sealing::Require`] by default.
+    ///
+    /// ```no_run
+    /// use carrack_linux::{Linux, Sealing};
+    /// let linux = Linux::new("/run/carrack")?.with_sealing(Sealing::ReExec);
+    /// # Ok::<(), carrack_platform::Error>(())
+    /// ```
+    ///
+    /// [`Sealing::Require`]: crate::Sealing::Require
+    #[must_use]
+    pub fn with_sealing(mut self, sealing: crate::Sealing) -> Self {
+        self.sealing = sealing;
+        self
+    }
+
+    /// Makes sure a container built from `spec`, running `process` (`exec`'s, else the
+    /// config's), cannot reach this program's binary (see [`crate::sealed::Plan`]): returns the
+    /// sealed exec trampoline its process must exec through, or nothing when none is needed;
+    /// re-executes from a sealed view (and does not return) when that is needed and allowed;
+    /// fails otherwise.
+    fn seal(
+        &self,
+        spec: &Spec,
+        process: Option<&carrack_spec::runtime::Process>,
+    ) -> Result<Option<OwnedFd>> {
+        use crate::Sealing;
+        if self.sealing == Sealing::Off {
+            return Ok(None);
+        }
+        match crate::sealed::plan(spec, process) {
+            crate::sealed::Plan::Nothing => Ok(None),
+            crate::sealed::Plan::Trampoline => crate::trampoline::create()
+                .map(Some)
+                .map_err(io("making the sealed exec trampoline")),
+            crate::sealed::Plan::ReExec if self.sealing == Sealing::ReExec => Err(Error::io(
+                "re-executing from a sealed view of the runtime binary",
+                crate::sealed::reexec(self.store.root()),
+            )),
+            crate::sealed::Plan::ReExec => Err(Error::UnsealedBinary {
+                binary: fs::read_link("/proc/self/exe").unwrap_or_default(),
+            }),
+        }
+    }
+
+    /// The state store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The container's cgroup statistics in runc's `events --stats` shape.
+    pub fn stats(&self, id: &ContainerId) -> Result<serde_json::Value> {
+        let (_lock, s) = self.current(id)?;
+        Self::expect(id, &s, &LIVE)?;
+        Ok(crate::resources::stats(&backend(&s).cgroups))
+    }
+
+    /// How many of the container's processes the OOM killer has killed so far (`None` when it
+    /// has no memory cgroup); `events` reports an `oom` event whenever this grows.
+    ///
+    /// ```no_run
+    /// # use carrack_platform::ContainerId;
+    /// let linux = carrack_linux::Linux::new("/run/carrack")?;
+    /// let kills = linux.oom_kills(&ContainerId::new("web")?)?;
+    /// # Ok::<(), carrack_platform::Error>(())
+    /// ```
+    pub fn oom_kills(&self, id: &ContainerId) -> Result<Option<u64>> {
+        let (_lock, s) = self.current(id)?;
+        Self::expect(id, &s, &LIVE)?;
+        Ok(crate::resources::oom_kills(&backend(&s).cgroups))
+    }
+
+    /// The process of a container's config.json (the base `exec` starts from).
+    pub fn config_process(&self, id: &ContainerId) -> Result<carrack_spec::runtime::Process> {
+        let c = self.store.lock(id)?;
+        load_spec(&c.path().join(CONFIG))?
+            .process
+            .ok_or(Error::Unsupported("a container without a process"))
+    }
+
+    /// The container, locked, with its state as of now.
+    fn current(&self, id: &ContainerId) -> Result<(Locked, ContainerState)> {
+        let c = self.store.lock(id)?;
+        let s = Self::refresh(&c, c.load()?);
+        Ok((c, s))
+    }
+
+    /// Fails with "container not running" unless the container is in one of `ok`.
+    fn expect(id: &ContainerId, s: &ContainerState, ok: &[Status]) -> Result<()> {
+        if ok.contains(&s.status) {
+            return Ok(());
+        }
+        Err(Error::NotRunning {
+            id: id.to_string(),
+            status: s.status.to_string(),
+        })
+    }
+
+    /// The status `state` reports now: stopped once init is gone, created while it waits on
+    /// exec.fifo, paused when frozen, running otherwise.
+    fn refresh(c: &Locked, mut s: ContainerState) -> ContainerState {
+        let b = backend(&s);
+        let pid = i32::try_from(s.pid).unwrap_or(0);
+        s.status = if !crate::procfs::alive(pid, b.start_time) {
+            s.pid = 0;
+            Status::Stopped
+        } else if s.status == Status::Creating {
+            Status::Creating
+        } else if c.path().join(FIFO).exists() {
+            Status::Created
+        } else if crate::cgroups::is_frozen(&b.cgroups) {
+            Status::Paused
+        } else {
+            Status::Running
+        };
+        s
+    }
+
+    /// Creates, starts and (unless `detach`) waits for the container, returning the exit status
+    /// of its process (128 + signal when killed) and deleting it afterwards, as `runc run` does.
+    pub fn run(&self, id: &ContainerId, opts: &CreateOptions, detach: bool) -> Result<i32> {
+        // One command keeps what `create` made: the lock until the process is started, and the
+        // state and config in memory, so `start` and `delete` need not read them back. The state
+        // is saved as created only after the start (nobody can read it while the lock is held),
+        // where the save overlaps the container's start instead of delaying it.
+        let (c, state, spec) = self.create_kept(id, opts, false)?;
+        if let Err(e) = self
+            .start_locked(id, &c, &state, Some(&spec), false)
+            .and_then(|()| c.save(&state))
+        {
+            drop(c);
+            let _ = self.delete(id, true);
+            return Err(e);
+        }
+        // Released while the container runs: `kill`, `state` and `ps` must get through.
+        drop(c);
+        if detach {
+            return Ok(0);
+        }
+        let pid = Pid::from_raw(i32::try_from(state.pid).unwrap_or(0));
+        let code = loop {
+            match nix::sys::wait::waitpid(pid, None) {
+                Ok(nix::sys::wait::WaitStatus::Exited(_, c)) => break c,
+                Ok(nix::sys::wait::WaitStatus::Signaled(_, s, _)) => break 128 + s as i32,
+                Ok(_) => continue,
+                Err(nix::Error::EINTR) => continue,
+                Err(e) => return Err(Error::io("waiting for the container", e.into())),
+            }
+        };
+        self.delete_with(id, true, Some(&spec))?;
+        Ok(code)
+    }
+}
+
+impl Platform for Linux {
+    fn features(&self) -> Features {
+        crate::platform_features::features()
+    }
+
+    fn create(&self, id: &ContainerId, opts: &CreateOptions) -> Result<ContainerState> {
+        self.create_kept(id, opts, true).map(|(_, s, _)| s)
+    }
+
+    fn start(&self, id: &ContainerId) -> Result<()> {
+        let (c, s) = self.current(id)?;
+        self.start_locked(id, &c, &s, None, true)
+    }
+
+    fn state(&self, id: &ContainerId) -> Result<ContainerState> {
+        let c = self.store.lock(id)?;
+        Ok(Self::refresh(&c, c.load()?))
+    }
+
+    fn list(&self) -> Result<Vec<ContainerState>> {
+        let mut out = Vec::new();
+        for id in self.store.ids()? {
+            if let Ok(c) = self.store.lock(&id)
+                && let Ok(s) = c.load()
+            {
+                out.push(Self::refresh(&c, s));
+            }
+        }
+        Ok(out)
+    }
+
+    fn kill(&self, id: &ContainerId, signal: i32, opts: KillOptions) -> Result<()> {
+        let (_lock, s) = self.current(id)?;
+        Self::expect(id, &s, &LIVE)?;
+        let sig = Signal::try_from(signal).map_err(|_| Error::UnknownSignal(signal.to_string()))?;
+        let b = backend(&s);
+        if opts.all {
+            for p in crate::cgroups::pids(&b.cgroups) {
+                let _ = kill(Pid::from_raw(p), sig);
+            }
+            return Ok(());
+        }
+        match kill(Pid::from_raw(i32::try_from(s.pid).unwrap_or(0)), sig) {
+            Ok(()) => Ok(()),
+            Err(nix::Error::ESRCH) => Err(Error::NoSuchProcess(id.to_string())),
+            Err(e) => Err(Error::io("kill", e.into())),
+        }
+    }
+
+    fn delete(&self, id: &ContainerId, force: bool) -> Result<()> {
+        self.delete_with(id, force, None)
+    }
+
+    fn exec(
+        &self,
+        id: &ContainerId,
+        process: &carrack_spec::runtime::Process,
+        opts: &carrack_platform::ExecOptions,
+    ) -> Result<i32> {
+        let (pid, state, spec, cgroups) = {
+            let (c, s) = self.current(id)?;
+            Self::expect(id, &s, &[Status::Running, Status::Created])?;
+            let spec = load_spec(&c.path().join(CONFIG))?;
+            (
+                i32::try_from(s.pid).unwrap_or(0),
+                s.oci(),
+                spec,
+                backend(&s).cgroups,
+            )
+            // The lock is released here: a long exec must not block other commands.
+        };
+        let trampoline = self.seal(&spec, Some(process))?;
+        crate::exec::exec(
+            pid,
+            &state,
+            &spec,
+            &cgroups,
+            process,
+            opts,
+            trampoline.as_ref(),
+        )
+    }
+
+    fn pause(&self, id: &ContainerId) -> Result<()> {
+        let (_lock, s) = self.current(id)?;
+        Self::expect(id, &s, &[Status::Running])?;
+        crate::cgroups::freeze(&backend(&s).cgroups, true).map_err(io("freezing"))
+    }
+
+    fn resume(&self, id: &ContainerId) -> Result<()> {
+        let (_lock, s) = self.current(id)?;
+        if s.status != Status::Paused {
+            return Err(Error::BadStatus {
+                id: id.to_string(),
+                status: s.status.to_string(),
+                op: "resume it (it is not paused)",
+            });
+        }
+        crate::cgroups::freeze(&backend(&s).cgroups, false).map_err(io("thawing"))
+    }
+
+    fn update(&self, id: &ContainerId, resources: &carrack_spec::runtime::Resources) -> Result<()> {
+        let (_lock, s) = self.current(id)?;
+        Self::expect(id, &s, &LIVE)?;
+        crate::resources::apply(&backend(&s).cgroups, resources, &[]).map_err(|reason| {
+            Error::Config {
+                path: "--resources".into(),
+                reason,
+            }
+        })
+    }
+
+    fn ps(&self, id: &ContainerId) -> Result<Vec<u32>> {
+        let c = self.store.lock(id)?;
+        let s = c.load()?;
+        Ok(crate::cgroups::pids(&backend(&s).cgroups)
+            .into_iter()
+            .filter_map(|p| u32::try_from(p).ok())
+            .collect())
+    }
+}

@@ -103,21 +103,56 @@ impl Ctr {
         let o = self.sh(rt, name, opts, script);
         ok(&format!("ctr run {} sh -c {script:?}", opts.join(" ")), &o)
     }
-    /// The same, under a pseudo-terminal (ctr -t needs its stdin to be one): script(1).
+    /// The same, under a pseudo-terminal of the test's own (ctr -t needs its stdin to be one).
+    ///
+    /// Not script(1): with its stdin at EOF, script writes the terminal's EOF character, and
+    /// whether ctr reads it before it puts the terminal in raw mode is a race (seen on a fresh CI
+    /// machine: ctr hung until killed, under runc as under carrack). Here nothing is ever written
+    /// to the terminal, it has a real size, and the test reads it until ctr is gone.
     fn under_pty(&self, args: &[&str]) -> Output {
-        let mut line = format!(
-            "timeout -s KILL 120 nsenter -t {} -m ctr -a {} -n {NS}",
-            self.daemon.pid(),
-            self.sock.display()
-        );
-        for a in args {
-            line.push_str(&format!(" '{}'", a.replace('\'', "'\\''")));
+        let size = nix::pty::Winsize {
+            ws_row: 24,
+            ws_col: 80,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let pty = nix::pty::openpty(Some(&size), None).expect("openpty");
+        let slave = std::fs::File::from(pty.slave);
+        let mut c = self.cmd(args);
+        c.stdin(slave.try_clone().expect("dup"))
+            .stdout(slave.try_clone().expect("dup"))
+            .stderr(slave);
+        let mut child = c.spawn().expect("nsenter (util-linux) and ctr are needed");
+        // The slave's copies in this process went with `c`; reading the master ends in EIO once
+        // ctr and everything it started have closed theirs.
+        drop(c);
+        let mut master = std::fs::File::from(pty.master);
+        let reader = std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                match std::io::Read::read(&mut master, &mut buf) {
+                    Ok(0) | Err(_) => break out,
+                    Ok(n) => out.extend_from_slice(&buf[..n]),
+                }
+            }
+        });
+        let status = child.wait().expect("wait");
+        // A process ctr left holding the terminal must not hold the test: give it a moment.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !reader.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
         }
-        Command::new("script")
-            .args(["-qec", &line, "/dev/null"])
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("script (bsdutils) is needed: {e}"))
+        let stdout = if reader.is_finished() {
+            reader.join().unwrap_or_default()
+        } else {
+            b"(the terminal was still open 5 s after ctr exited)".to_vec()
+        };
+        Output {
+            status,
+            stdout,
+            stderr: Vec::new(),
+        }
     }
     /// Kills and deletes the task and the container `name`, if there.
     fn remove(&self, name: &str) {
@@ -474,7 +509,9 @@ fn rows() -> Vec<Row<Ctr>> {
                     .map(str::to_owned),
                 );
                 let a: Vec<&str> = a.iter().map(String::as_str).collect();
-                let out = ok("ctr run -t", &c.under_pty(&a))?;
+                let o = c.under_pty(&a);
+                c.remove(n);
+                let out = ok("ctr run -t", &o)?;
                 contains("run -t: tty", &out, "/dev/pts/")?;
                 contains("run -t: stty", &out, "sized")
             },

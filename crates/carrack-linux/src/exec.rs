@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 
-use carrack_platform::{Error, ExecOptions, Result};
+use carrack_platform::{Error, ExecOptions, Exit, Result};
 use carrack_spec::runtime::{NamespaceType, Process, Spec};
 use nix::sched::CloneFlags;
 use nix::unistd::Pid;
@@ -44,7 +44,7 @@ pub(crate) fn exec(
     process: &Process,
     opts: &ExecOptions,
     trampoline: Option<&OwnedFd>,
-) -> Result<i32> {
+) -> Result<Exit> {
     let mut namespaces: Vec<(CloneFlags, File)> = Vec::new();
     for n in spec
         .linux
@@ -229,20 +229,17 @@ pub(crate) fn exec(
             .and_then(|()| std::fs::rename(&tmp, p))
             .map_err(|e| Error::io(format!("pid file {}", p.display()), e))?;
     }
-    if let Some(sock) = &opts.pidfd_socket {
+    if let Some(sock) = &opts.linux.pidfd_socket {
         crate::handoff::send_pidfd(sock, child).map_err(Error::Init)?;
     }
     if opts.detach {
-        return Ok(0);
+        return Ok(Exit::Started {
+            pid: u32::try_from(child).unwrap_or(0),
+        });
     }
-    loop {
-        match nix::sys::wait::waitpid(Pid::from_raw(child), None) {
-            Ok(nix::sys::wait::WaitStatus::Exited(_, c)) => return Ok(c),
-            Ok(nix::sys::wait::WaitStatus::Signaled(_, s, _)) => return Ok(128 + s as i32),
-            Ok(_) | Err(nix::Error::EINTR) => {}
-            Err(e) => return Err(Error::io("waiting for the exec'd process", e.into())),
-        }
-    }
+    crate::wait::exit_code(child)
+        .map(Exit::Code)
+        .map_err(|e| Error::io("waiting for the exec'd process", e))
 }
 
 /// The child's ends: `go` (pid from the parent once it may run), `report` (errors before exec),

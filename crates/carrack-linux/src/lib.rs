@@ -33,10 +33,11 @@ mod signals;
 mod sync;
 mod sys;
 mod trampoline;
+mod wait;
 
 pub use caps::{capability_number, known_capabilities};
 pub use cgroups::cgroup_path;
 pub use platform::Linux;
 pub use platform_features::features;
 pub use sealed::Sealing;
-pub use signals::parse_signal;
+pub use signals::signal_number;

@@ -1,21 +1,35 @@
 //! What every carrack platform backend shares: the [`Platform`] trait the `carrack` runtime
-//! drives, validated [`ContainerId`]s, the [`Store`] of container state under `--root` (a
-//! directory per container, atomic writes, a lock per container), the [`hooks`] runner, and
+//! drives and its written contract ([`contract`] tests it against any backend), validated
+//! [`ContainerId`]s, named [`Signal`]s each backend maps, the [`Store`] of container state
+//! under `--root` (a directory per container, atomic writes, a lock per container, on every
+//! OS), the [`hooks`] runner, the process an `exec` runs ([`ExecOverrides`]), [`events`], and
 //! typed [`Error`]s whose messages carry the phrases runc's callers match on.
 
+pub mod contract;
 mod error;
+pub mod events;
+mod exec_process;
+pub mod fake;
 pub mod hooks;
 mod id;
 mod options;
 mod platform;
+mod resources;
+mod signal;
 mod state;
-#[cfg(unix)]
+mod stats;
 mod store;
 
 pub use error::{Error, Result};
+pub use events::Event;
+pub use exec_process::ExecOverrides;
 pub use id::ContainerId;
-pub use options::{CreateOptions, ExecOptions, KillOptions};
+pub use options::{
+    CreateOptions, ExecOptions, Exit, KillOptions, LinuxCreateOptions, LinuxExecOptions, RunOptions,
+};
 pub use platform::Platform;
+pub use resources::{Resources, ResourcesKind};
+pub use signal::{Signal, SignalName};
 pub use state::{ContainerState, rfc3339_nano};
-#[cfg(unix)]
+pub use stats::Stats;
 pub use store::{Locked, Store};

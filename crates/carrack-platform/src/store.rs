@@ -1,14 +1,14 @@
 //! The state store under `--root`: one directory per container holding `state.json` (replaced
 //! atomically) and whatever the backend keeps there. Every command on a container holds an
-//! exclusive `flock` on its directory, so commands on one id serialise and commands on
-//! different ids do not wait for each other.
+//! exclusive lock on its directory (`flock` on Unix, `LockFileEx` on Windows, through
+//! [`std::fs::File::lock`]), so commands on one id serialise and commands on different ids do
+//! not wait for each other.
 
 use std::fs::{self, File};
 use std::io::Write;
+#[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-
-use nix::fcntl::{Flock, FlockArg};
 
 use crate::error::{Error, Result};
 use crate::id::ContainerId;
@@ -39,27 +39,46 @@ pub struct Store {
 /// One container's directory, locked for as long as this lives.
 #[derive(Debug)]
 pub struct Locked {
-    _lock: Flock<File>,
+    /// Held for the lock (on Unix also lent out as a descriptor).
+    #[cfg_attr(not(unix), allow(dead_code))]
+    lock: File,
     path: PathBuf,
     id: ContainerId,
 }
 
-fn lock_dir(path: &Path) -> std::io::Result<Flock<File>> {
-    let dir = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_DIRECTORY | nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
-        .open(path)?;
-    Flock::lock(dir, FlockArg::LockExclusive).map_err(|(_, e)| std::io::Error::from(e))
+/// Opens a container's directory (never through a symlink, on Unix) and locks it exclusively.
+fn lock_dir(path: &Path) -> std::io::Result<File> {
+    let mut o = fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    o.custom_flags(nix::libc::O_DIRECTORY | nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC);
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt as _;
+        // FILE_FLAG_BACKUP_SEMANTICS: the flag CreateFileW needs to open a directory.
+        o.custom_flags(0x0200_0000);
+    }
+    let dir = o.open(path)?;
+    dir.lock()?;
+    Ok(dir)
+}
+
+/// A directory of `mode` (Unix permission bits; ignored elsewhere).
+fn make_dir(path: &Path, mode: u32, recursive: bool) -> std::io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(recursive);
+    #[cfg(unix)]
+    b.mode(mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    b.create(path)
 }
 
 impl Store {
     /// Opens (creating, mode 0700) the store at `root`.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
         let root = root.into();
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&root)
+        make_dir(&root, 0o700, true)
             .map_err(|e| Error::io(format!("creating state root {}", root.display()), e))?;
         Ok(Self { root })
     }
@@ -72,7 +91,7 @@ impl Store {
     /// Makes the directory of a new container, locked; fails if the id exists.
     pub fn create(&self, id: &ContainerId) -> Result<Locked> {
         let path = self.root.join(id.as_str());
-        match fs::DirBuilder::new().mode(0o711).create(&path) {
+        match make_dir(&path, 0o711, false) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 return Err(Error::Exists(id.to_string()));
@@ -82,7 +101,7 @@ impl Store {
         let lock =
             lock_dir(&path).map_err(|e| Error::io(format!("locking {}", path.display()), e))?;
         Ok(Locked {
-            _lock: lock,
+            lock,
             path,
             id: id.clone(),
         })
@@ -103,7 +122,7 @@ impl Store {
             return Err(Error::NotFound(id.to_string()));
         }
         Ok(Locked {
-            _lock: lock,
+            lock,
             path,
             id: id.clone(),
         })
@@ -124,12 +143,34 @@ impl Store {
         out.sort();
         Ok(out)
     }
+
+    /// Who owns a container's directory, by user name where the host knows one (what `runc
+    /// list` shows as OWNER); empty when it cannot be told.
+    pub fn owner(&self, id: &ContainerId) -> String {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let Ok(md) = fs::metadata(self.root.join(id.as_str())) else {
+                return String::new();
+            };
+            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(md.uid()))
+                .ok()
+                .flatten()
+                .map_or_else(|| md.uid().to_string(), |u| u.name)
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = id;
+            String::new()
+        }
+    }
 }
 
+#[cfg(unix)]
 impl std::os::fd::AsRawFd for Locked {
     /// The lock's descriptor (a child process that must not keep the lock closes it).
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self._lock.as_raw_fd()
+        self.lock.as_raw_fd()
     }
 }
 
@@ -171,12 +212,11 @@ impl Locked {
             reason: e.to_string(),
         })?;
         let write = || -> std::io::Result<()> {
-            let mut f = fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)?;
+            let mut o = fs::OpenOptions::new();
+            o.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            o.mode(0o600);
+            let mut f = o.open(&tmp)?;
             f.write_all(&bytes)?;
             drop(f);
             replace(&tmp, &path)

@@ -47,7 +47,7 @@ pub(crate) fn documents() -> Vec<Embedded> {
         bytes: state.to_vec(),
     });
     // What carrack's own Linux backend reports.
-    let features = carrack_linux::features();
+    let features = crate::host::features();
     out.push(Embedded {
         name: "features",
         bytes: features.to_vec(),

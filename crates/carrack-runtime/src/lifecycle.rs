@@ -6,8 +6,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use carrack_linux::Linux;
-use carrack_platform::{ContainerId, CreateOptions, KillOptions, Platform};
+use carrack_platform::{
+    ContainerId, CreateOptions, Event, ExecOverrides, KillOptions, Platform, Resources, RunOptions,
+    Signal,
+};
 use carrack_spec::Document;
 use carrack_spec::runtime::Spec;
 
@@ -128,88 +130,41 @@ pub(crate) struct ExecArgs {
     args: Vec<String>,
 }
 
+/// The process `exec` runs: `--process`'s JSON as it is, or the container's own process with
+/// the command line's overrides.
 fn exec_process(
-    linux: &Linux,
+    p: &dyn Platform,
     a: &ExecArgs,
 ) -> Result<carrack_spec::runtime::Process, carrack_platform::Error> {
     let bad = |reason: String| carrack_platform::Error::Config {
         path: a.process.clone().unwrap_or_else(|| PathBuf::from("exec")),
         reason,
     };
-    let mut p = match &a.process {
+    let (base, args, terminal) = match &a.process {
         Some(f) => {
             let bytes = std::fs::read(f).map_err(|e| bad(e.to_string()))?;
-            serde_json::from_slice::<carrack_spec::runtime::Process>(&bytes)
-                .map_err(|e| bad(e.to_string()))?
+            let p = serde_json::from_slice::<carrack_spec::runtime::Process>(&bytes)
+                .map_err(|e| bad(e.to_string()))?;
+            (p, Vec::new(), None)
         }
         None => {
             if a.args.is_empty() {
                 return Err(bad("a command or --process is needed".into()));
             }
-            let mut p = linux.config_process(&id(&a.id)?)?;
-            p.args = Some(a.args.clone());
-            p.terminal = Some(a.tty);
-            p
+            (p.process(&id(&a.id)?)?, a.args.clone(), Some(a.tty))
         }
     };
-    if let Some(cwd) = &a.cwd {
-        p.cwd.clone_from(cwd);
-    }
-    if !a.env.is_empty() {
-        let mut env = p.env.take().unwrap_or_default();
-        for e in &a.env {
-            let key = e.split('=').next().unwrap_or(e);
-            env.retain(|x| x.split('=').next() != Some(key));
-            env.push(e.clone());
-        }
-        p.env = Some(env);
-    }
-    if let Some(u) = &a.user {
-        let (uid, gid) = u
-            .split_once(':')
-            .map_or((u.as_str(), None), |(x, y)| (x, Some(y)));
-        let mut user = p.user.take().unwrap_or_default();
-        user.uid = Some(
-            uid.parse()
-                .map_err(|_| bad(format!("--user {u}: not UID[:GID]")))?,
-        );
-        if let Some(g) = gid {
-            user.gid = Some(
-                g.parse()
-                    .map_err(|_| bad(format!("--user {u}: not UID[:GID]")))?,
-            );
-        }
-        p.user = Some(user);
-    }
-    if !a.additional_gids.is_empty() {
-        let mut user = p.user.take().unwrap_or_default();
-        user.additional_gids = Some(a.additional_gids.clone());
-        p.user = Some(user);
-    }
-    if let Some(l) = &a.process_label {
-        p.selinux_label = Some(l.clone());
-    }
-    if let Some(a) = &a.apparmor {
-        p.apparmor_profile = Some(a.clone());
-    }
-    if !a.caps.is_empty() {
-        let mut caps = p.capabilities.take().unwrap_or_default();
-        for c in &a.caps {
-            let c: carrack_spec::runtime::Capability =
-                c.parse().map_err(|_| bad(format!("--cap {c}")))?;
-            for set in [&mut caps.bounding, &mut caps.effective, &mut caps.permitted] {
-                let list = set.get_or_insert_with(Vec::new);
-                if !list.contains(&c) {
-                    list.push(c.clone());
-                }
-            }
-        }
-        p.capabilities = Some(caps);
-    }
-    if a.no_new_privs {
-        p.no_new_privileges = Some(true);
-    }
-    Ok(p)
+    let mut o = ExecOverrides::new(args);
+    o.terminal = terminal;
+    o.cwd.clone_from(&a.cwd);
+    o.env.clone_from(&a.env);
+    o.user.clone_from(&a.user);
+    o.additional_gids.clone_from(&a.additional_gids);
+    o.caps.clone_from(&a.caps);
+    o.no_new_privileges = a.no_new_privs;
+    o.selinux_label.clone_from(&a.process_label);
+    o.apparmor_profile.clone_from(&a.apparmor);
+    o.apply(base)
 }
 
 /// Lifecycle commands.
@@ -362,9 +317,9 @@ fn create_options(a: &CreateArgs) -> CreateOptions {
     o.pid_file = a.pid_file.as_deref().map(absolute);
     o.console_socket.clone_from(&a.console_socket);
     o.preserve_fds = a.preserve_fds;
-    o.no_pivot = a.no_pivot;
-    o.no_new_keyring = a.no_new_keyring;
-    o.pidfd_socket.clone_from(&a.pidfd_socket);
+    o.linux.no_pivot = a.no_pivot;
+    o.linux.no_new_keyring = a.no_new_keyring;
+    o.linux.pidfd_socket.clone_from(&a.pidfd_socket);
     o
 }
 
@@ -404,209 +359,157 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
             Err(e) => fail(g, &e),
         };
     }
-    // The binary re-executes itself from a sealed view before it clones anything into a
-    // container that could otherwise reach it (CVE-2019-5736).
-    let linux =
-        match Linux::new(state_root(g)).map(|l| l.with_sealing(carrack_linux::Sealing::ReExec)) {
-            Ok(l) => l,
-            Err(e) => return fail(g, &e),
-        };
-    let r: Result<ExitCode, carrack_platform::Error> =
-        (|| {
-            match cmd {
-                Command::Create(a) => {
-                    linux.create(&id(&a.id)?, &create_options(&a))?;
-                }
-                Command::Start { id: i } => linux.start(&id(&i)?)?,
-                Command::Run {
-                    create,
-                    detach,
-                    keep,
-                } => {
-                    let i = id(&create.id)?;
-                    let opts = create_options(&create);
-                    if keep && !detach {
-                        linux.create(&i, &opts)?;
-                        linux.start(&i)?;
-                        let s = linux.state(&i)?;
-                        let pid = nix::unistd::Pid::from_raw(i32::try_from(s.pid).unwrap_or(0));
-                        let code = match nix::sys::wait::waitpid(pid, None) {
-                            Ok(nix::sys::wait::WaitStatus::Exited(_, c)) => c,
-                            Ok(nix::sys::wait::WaitStatus::Signaled(_, s, _)) => 128 + s as i32,
-                            _ => 1,
-                        };
-                        return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+    let platform = match crate::host::platform(state_root(g)) {
+        Ok(p) => p,
+        Err(e) => return fail(g, &e),
+    };
+    let linux: &dyn Platform = platform.as_ref();
+    let r: Result<ExitCode, carrack_platform::Error> = (|| {
+        match cmd {
+            Command::Create(a) => {
+                linux.create(&id(&a.id)?, &create_options(&a))?;
+            }
+            Command::Start { id: i } => linux.start(&id(&i)?)?,
+            Command::Run {
+                create,
+                detach,
+                keep,
+            } => {
+                let mut run = RunOptions::default();
+                run.detach = detach;
+                run.keep = keep;
+                let exit = linux.run(&id(&create.id)?, &create_options(&create), run)?;
+                return Ok(ExitCode::from(u8::try_from(exit.code()).unwrap_or(1)));
+            }
+            Command::State { id: i } => println!("{}", linux.state(&id(&i)?)?.to_runc_json()),
+            Command::Kill { all, id: i, signal } => {
+                let sig: Signal = signal.parse()?;
+                let mut o = KillOptions::default();
+                o.all = all;
+                linux.kill(&id(&i)?, sig, o)?;
+            }
+            Command::Delete { force, id: i } => linux.delete(&id(&i)?, force)?,
+            Command::List { format, quiet } => {
+                let all = linux.list()?;
+                if quiet {
+                    for s in &all {
+                        println!("{}", s.id);
                     }
-                    let code = linux.run(&i, &opts, detach)?;
-                    return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
-                }
-                Command::State { id: i } => println!("{}", linux.state(&id(&i)?)?.to_runc_json()),
-                Command::Kill { all, id: i, signal } => {
-                    let sig = carrack_linux::parse_signal(&signal)
-                        .ok_or_else(|| carrack_platform::Error::UnknownSignal(signal.clone()))?;
-                    let mut o = KillOptions::default();
-                    o.all = all;
-                    linux.kill(&id(&i)?, sig, o)?;
-                }
-                Command::Delete { force, id: i } => linux.delete(&id(&i)?, force)?,
-                Command::List { format, quiet } => {
-                    let mut all = linux.list()?;
-                    for s in &mut all {
-                        s.owner = owner_name(linux.store().root(), &s.id);
-                    }
-                    if quiet {
-                        for s in &all {
-                            println!("{}", s.id);
-                        }
-                    } else if format == "json" {
-                        let rows: Vec<serde_json::Value> = all
-                            .iter()
-                            .map(|s| serde_json::from_str(&s.to_runc_json()).unwrap_or_default())
-                            .collect();
-                        println!("{}", serde_json::to_string(&rows).unwrap_or_default());
-                    } else {
+                } else if format == "json" {
+                    let rows: Vec<serde_json::Value> = all
+                        .iter()
+                        .map(|s| serde_json::from_str(&s.to_runc_json()).unwrap_or_default())
+                        .collect();
+                    println!("{}", serde_json::to_string(&rows).unwrap_or_default());
+                } else {
+                    println!(
+                        "{:<20} {:<8} {:<10} {:<40} {:<32} OWNER",
+                        "ID", "PID", "STATUS", "BUNDLE", "CREATED"
+                    );
+                    for s in &all {
                         println!(
-                            "{:<20} {:<8} {:<10} {:<40} {:<32} OWNER",
-                            "ID", "PID", "STATUS", "BUNDLE", "CREATED"
+                            "{:<20} {:<8} {:<10} {:<40} {:<32} {}",
+                            s.id,
+                            s.pid,
+                            s.status.to_string(),
+                            s.bundle,
+                            s.created,
+                            s.owner
                         );
-                        for s in &all {
-                            println!(
-                                "{:<20} {:<8} {:<10} {:<40} {:<32} {}",
-                                s.id,
-                                s.pid,
-                                s.status.to_string(),
-                                s.bundle,
-                                s.created,
-                                s.owner
-                            );
-                        }
                     }
                 }
-                Command::Ps {
-                    format,
-                    id: i,
-                    ps_args,
-                } => {
-                    let pids = linux.ps(&id(&i)?)?;
-                    if format == "json" {
-                        println!("{}", serde_json::to_string(&pids).unwrap_or_default());
+            }
+            Command::Ps {
+                format,
+                id: i,
+                ps_args,
+            } => {
+                let pids = linux.ps(&id(&i)?)?;
+                if format == "json" {
+                    println!("{}", serde_json::to_string(&pids).unwrap_or_default());
+                } else {
+                    let mut cmd = std::process::Command::new("ps");
+                    cmd.args(if ps_args.is_empty() {
+                        vec!["-ef".to_owned()]
                     } else {
-                        let mut cmd = std::process::Command::new("ps");
-                        cmd.args(if ps_args.is_empty() {
-                            vec!["-ef".to_owned()]
-                        } else {
-                            ps_args
-                        });
-                        let out = cmd
-                            .output()
-                            .map_err(|e| carrack_platform::Error::io("ps", e))?;
-                        let text = String::from_utf8_lossy(&out.stdout);
-                        let mut lines = text.lines();
-                        if let Some(h) = lines.next() {
-                            println!("{h}");
-                            let col = h.split_whitespace().position(|c| c == "PID").unwrap_or(1);
-                            for l in lines {
-                                let p = l
-                                    .split_whitespace()
-                                    .nth(col)
-                                    .and_then(|p| p.parse::<u32>().ok());
-                                if p.is_some_and(|p| pids.contains(&p)) {
-                                    println!("{l}");
-                                }
+                        ps_args
+                    });
+                    let out = cmd
+                        .output()
+                        .map_err(|e| carrack_platform::Error::io("ps", e))?;
+                    let text = String::from_utf8_lossy(&out.stdout);
+                    let mut lines = text.lines();
+                    if let Some(h) = lines.next() {
+                        println!("{h}");
+                        let col = h.split_whitespace().position(|c| c == "PID").unwrap_or(1);
+                        for l in lines {
+                            let p = l
+                                .split_whitespace()
+                                .nth(col)
+                                .and_then(|p| p.parse::<u32>().ok());
+                            if p.is_some_and(|p| pids.contains(&p)) {
+                                println!("{l}");
                             }
                         }
                     }
                 }
-                Command::Exec(a) => {
-                    let process = exec_process(&linux, &a)?;
-                    let mut o = carrack_platform::ExecOptions::default();
-                    o.detach = a.detach;
-                    o.pid_file = a.pid_file.as_deref().map(absolute);
-                    o.console_socket.clone_from(&a.console_socket);
-                    o.preserve_fds = a.preserve_fds;
-                    o.pidfd_socket.clone_from(&a.pidfd_socket);
-                    let code = linux.exec(&id(&a.id)?, &process, &o)?;
-                    return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
-                }
-                Command::Update { resources, id: i } => {
-                    let bytes = if resources.as_os_str() == "-" {
-                        let mut v = Vec::new();
-                        std::io::Read::read_to_end(&mut std::io::stdin(), &mut v).map_err(|e| {
-                            carrack_platform::Error::io("reading --resources from stdin", e)
-                        })?;
-                        v
-                    } else {
-                        std::fs::read(&resources).map_err(|e| {
-                            carrack_platform::Error::io(format!("{}", resources.display()), e)
-                        })?
-                    };
-                    let r: carrack_spec::runtime::Resources = serde_json::from_slice(&bytes)
-                        .map_err(|e| carrack_platform::Error::Config {
-                            path: resources.clone(),
-                            reason: e.to_string(),
-                        })?;
-                    linux.update(&id(&i)?, &r)?;
-                }
-                Command::Events {
-                    stats,
-                    interval,
-                    id: i,
-                } => {
-                    let i = id(&i)?;
-                    let secs: f64 = interval.trim_end_matches('s').parse().unwrap_or(5.0);
-                    let every = std::time::Duration::from_secs_f64(secs.max(0.1));
-                    if stats {
-                        let data = linux.stats(&i)?;
-                        println!(
-                            "{}",
-                            serde_json::json!({"type": "stats", "id": i.as_str(), "data": data})
-                        );
-                        return Ok(ExitCode::SUCCESS);
-                    }
-                    // Streaming, as runc: stats every interval, an `oom` event as soon as the OOM
-                    // killer strikes (its counter is polled every 100 ms), until the container stops.
-                    let mut ooms = linux.oom_kills(&i)?;
-                    let mut next = std::time::Instant::now();
-                    loop {
-                        if std::time::Instant::now() >= next {
-                            let Ok(data) = linux.stats(&i) else { break };
-                            println!(
-                                "{}",
-                                serde_json::json!({"type": "stats", "id": i.as_str(), "data": data})
-                            );
-                            next += every;
-                        }
-                        let Ok(now) = linux.oom_kills(&i) else { break };
-                        if now > ooms {
-                            println!("{}", serde_json::json!({"type": "oom", "id": i.as_str()}));
-                        }
-                        ooms = now;
-                        use std::io::Write as _;
-                        let _ = std::io::stdout().flush();
-                        std::thread::sleep(std::time::Duration::from_millis(100));
-                    }
-                }
-                Command::Pause { id: i } => linux.pause(&id(&i)?)?,
-                Command::Resume { id: i } => linux.resume(&id(&i)?)?,
-                Command::Features => println!("{}", linux.features().to_string_pretty()),
-                Command::Spec { .. } => {}
             }
-            Ok(ExitCode::SUCCESS)
-        })();
+            Command::Exec(a) => {
+                let process = exec_process(linux, &a)?;
+                let mut o = carrack_platform::ExecOptions::default();
+                o.detach = a.detach;
+                o.pid_file = a.pid_file.as_deref().map(absolute);
+                o.console_socket.clone_from(&a.console_socket);
+                o.preserve_fds = a.preserve_fds;
+                o.linux.pidfd_socket.clone_from(&a.pidfd_socket);
+                let exit = linux.exec(&id(&a.id)?, &process, &o)?;
+                return Ok(ExitCode::from(u8::try_from(exit.code()).unwrap_or(1)));
+            }
+            Command::Update { resources, id: i } => {
+                let bytes = if resources.as_os_str() == "-" {
+                    let mut v = Vec::new();
+                    std::io::Read::read_to_end(&mut std::io::stdin(), &mut v).map_err(|e| {
+                        carrack_platform::Error::io("reading --resources from stdin", e)
+                    })?;
+                    v
+                } else {
+                    std::fs::read(&resources).map_err(|e| {
+                        carrack_platform::Error::io(format!("{}", resources.display()), e)
+                    })?
+                };
+                let r = Resources::from_json(linux.resources_kind(), &bytes, &resources)?;
+                linux.update(&id(&i)?, &r)?;
+            }
+            Command::Events {
+                stats,
+                interval,
+                id: i,
+            } => {
+                let i = id(&i)?;
+                let secs: f64 = interval.trim_end_matches('s').parse().unwrap_or(5.0);
+                let every = std::time::Duration::from_secs_f64(secs.max(0.1));
+                if stats {
+                    let e = Event::Stats(linux.stats(&i)?);
+                    println!("{}", e.to_runc_json(&i));
+                    return Ok(ExitCode::SUCCESS);
+                }
+                // Streaming, as runc: stats every interval, an `oom` event as soon as the OOM
+                // killer strikes (its counter is polled every 100 ms), until the container stops.
+                let poll = std::time::Duration::from_millis(100);
+                carrack_platform::events::watch(linux, &i, every, poll, |e| {
+                    let mut out = std::io::stdout().lock();
+                    writeln!(out, "{}", e.to_runc_json(&i)).is_ok() && out.flush().is_ok()
+                })?;
+            }
+            Command::Pause { id: i } => linux.pause(&id(&i)?)?,
+            Command::Resume { id: i } => linux.resume(&id(&i)?)?,
+            Command::Features => println!("{}", linux.features().to_string_pretty()),
+            Command::Spec { .. } => {}
+        }
+        Ok(ExitCode::SUCCESS)
+    })();
     match r {
         Ok(c) => c,
         Err(e) => fail(g, &e),
     }
-}
-
-/// The user name owning a container's state directory (what `runc list` shows).
-fn owner_name(root: &Path, id: &str) -> String {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(md) = std::fs::metadata(root.join(id)) else {
-        return String::new();
-    };
-    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(md.uid()))
-        .ok()
-        .flatten()
-        .map_or_else(|| md.uid().to_string(), |u| u.name)
 }

@@ -7,6 +7,7 @@
 mod detect;
 mod embedded;
 mod fast_args;
+mod host;
 mod image;
 mod lifecycle;
 mod runtime_log;

@@ -175,8 +175,8 @@ impl Linux {
             fifo: fifo.clone(),
             console,
             preserve_fds: opts.preserve_fds,
-            no_pivot: opts.no_pivot,
-            no_new_keyring: opts.no_new_keyring,
+            no_pivot: opts.linux.no_pivot,
+            no_new_keyring: opts.linux.no_new_keyring,
             new_userns,
             new_cgroupns,
             unshare,
@@ -389,7 +389,7 @@ impl Linux {
                 .and_then(|()| fs::rename(&tmp, p))
                 .map_err(|e| undo(Error::io(format!("pid file {}", p.display()), e)))?;
         }
-        if let Some(sock) = &opts.pidfd_socket {
+        if let Some(sock) = &opts.linux.pidfd_socket {
             crate::handoff::send_pidfd(sock, pid).map_err(|e| undo(Error::Init(e)))?;
         }
         Ok((state, spec))

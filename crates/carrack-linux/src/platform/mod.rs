@@ -6,7 +6,8 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
 use carrack_platform::{
-    ContainerId, ContainerState, CreateOptions, Error, KillOptions, Locked, Platform, Result, Store,
+    ContainerId, ContainerState, CreateOptions, Error, Exit, KillOptions, Locked, Platform,
+    Resources, ResourcesKind, Result, RunOptions, Signal as PlatformSignal, Stats, Store,
 };
 use carrack_spec::Document;
 use carrack_spec::runtime::{Features, Spec, Status};
@@ -140,36 +141,6 @@ impl Linux {
         &self.store
     }
 
-    /// The container's cgroup statistics in runc's `events --stats` shape.
-    pub fn stats(&self, id: &ContainerId) -> Result<serde_json::Value> {
-        let (_lock, s) = self.current(id)?;
-        Self::expect(id, &s, &LIVE)?;
-        Ok(crate::resources::stats(&backend(&s).cgroups))
-    }
-
-    /// How many of the container's processes the OOM killer has killed so far (`None` when it
-    /// has no memory cgroup); `events` reports an `oom` event whenever this grows.
-    ///
-    /// ```no_run
-    /// # use carrack_platform::ContainerId;
-    /// let linux = carrack_linux::Linux::new("/run/carrack")?;
-    /// let kills = linux.oom_kills(&ContainerId::new("web")?)?;
-    /// # Ok::<(), carrack_platform::Error>(())
-    /// ```
-    pub fn oom_kills(&self, id: &ContainerId) -> Result<Option<u64>> {
-        let (_lock, s) = self.current(id)?;
-        Self::expect(id, &s, &LIVE)?;
-        Ok(crate::resources::oom_kills(&backend(&s).cgroups))
-    }
-
-    /// The process of a container's config.json (the base `exec` starts from).
-    pub fn config_process(&self, id: &ContainerId) -> Result<carrack_spec::runtime::Process> {
-        let c = self.store.lock(id)?;
-        load_spec(&c.path().join(CONFIG))?
-            .process
-            .ok_or(Error::Unsupported("a container without a process"))
-    }
-
     /// The container, locked, with its state as of now.
     fn current(&self, id: &ContainerId) -> Result<(Locked, ContainerState)> {
         let c = self.store.lock(id)?;
@@ -207,10 +178,30 @@ impl Linux {
         };
         s
     }
+}
 
-    /// Creates, starts and (unless `detach`) waits for the container, returning the exit status
-    /// of its process (128 + signal when killed) and deleting it afterwards, as `runc run` does.
-    pub fn run(&self, id: &ContainerId, opts: &CreateOptions, detach: bool) -> Result<i32> {
+impl Platform for Linux {
+    fn features(&self) -> Features {
+        crate::platform_features::features()
+    }
+
+    fn resources_kind(&self) -> ResourcesKind {
+        ResourcesKind::Linux
+    }
+
+    fn create(&self, id: &ContainerId, opts: &CreateOptions) -> Result<ContainerState> {
+        self.create_kept(id, opts, true).map(|(_, s, _)| s)
+    }
+
+    fn start(&self, id: &ContainerId) -> Result<()> {
+        let (c, s) = self.current(id)?;
+        self.start_locked(id, &c, &s, None, true)
+    }
+
+    /// Creates, starts and (unless detached) waits for the container as `runc run` does: the
+    /// exit status of its process (128 + signal when killed), deleting it afterwards unless
+    /// `keep`.
+    fn run(&self, id: &ContainerId, opts: &CreateOptions, run: RunOptions) -> Result<Exit> {
         // One command keeps what `create` made: the lock until the process is started, and the
         // state and config in memory, so `start` and `delete` need not read them back. The state
         // is saved as created only after the start (nobody can read it while the lock is held),
@@ -226,36 +217,16 @@ impl Linux {
         }
         // Released while the container runs: `kill`, `state` and `ps` must get through.
         drop(c);
-        if detach {
-            return Ok(0);
+        if run.detach {
+            return Ok(Exit::Started { pid: state.pid });
         }
-        let pid = Pid::from_raw(i32::try_from(state.pid).unwrap_or(0));
-        let code = loop {
-            match nix::sys::wait::waitpid(pid, None) {
-                Ok(nix::sys::wait::WaitStatus::Exited(_, c)) => break c,
-                Ok(nix::sys::wait::WaitStatus::Signaled(_, s, _)) => break 128 + s as i32,
-                Ok(_) => continue,
-                Err(nix::Error::EINTR) => continue,
-                Err(e) => return Err(Error::io("waiting for the container", e.into())),
-            }
-        };
-        self.delete_with(id, true, Some(&spec))?;
-        Ok(code)
-    }
-}
-
-impl Platform for Linux {
-    fn features(&self) -> Features {
-        crate::platform_features::features()
-    }
-
-    fn create(&self, id: &ContainerId, opts: &CreateOptions) -> Result<ContainerState> {
-        self.create_kept(id, opts, true).map(|(_, s, _)| s)
-    }
-
-    fn start(&self, id: &ContainerId) -> Result<()> {
-        let (c, s) = self.current(id)?;
-        self.start_locked(id, &c, &s, None, true)
+        let pid = i32::try_from(state.pid).unwrap_or(0);
+        let code =
+            crate::wait::exit_code(pid).map_err(|e| Error::io("waiting for the container", e))?;
+        if !run.keep {
+            self.delete_with(id, true, Some(&spec))?;
+        }
+        Ok(Exit::Code(code))
     }
 
     fn state(&self, id: &ContainerId) -> Result<ContainerState> {
@@ -269,16 +240,20 @@ impl Platform for Linux {
             if let Ok(c) = self.store.lock(&id)
                 && let Ok(s) = c.load()
             {
-                out.push(Self::refresh(&c, s));
+                let mut s = Self::refresh(&c, s);
+                s.owner = self.store.owner(&id);
+                out.push(s);
             }
         }
         Ok(out)
     }
 
-    fn kill(&self, id: &ContainerId, signal: i32, opts: KillOptions) -> Result<()> {
+    fn kill(&self, id: &ContainerId, signal: PlatformSignal, opts: KillOptions) -> Result<()> {
+        let sig = crate::signals::signal_number(signal)
+            .and_then(|n| Signal::try_from(n).ok())
+            .ok_or_else(|| Error::UnknownSignal(signal.to_string()))?;
         let (_lock, s) = self.current(id)?;
         Self::expect(id, &s, &LIVE)?;
-        let sig = Signal::try_from(signal).map_err(|_| Error::UnknownSignal(signal.to_string()))?;
         let b = backend(&s);
         if opts.all {
             for p in crate::cgroups::pids(&b.cgroups) {
@@ -302,7 +277,7 @@ impl Platform for Linux {
         id: &ContainerId,
         process: &carrack_spec::runtime::Process,
         opts: &carrack_platform::ExecOptions,
-    ) -> Result<i32> {
+    ) -> Result<Exit> {
         let (pid, state, spec, cgroups) = {
             let (c, s) = self.current(id)?;
             Self::expect(id, &s, &[Status::Running, Status::Created])?;
@@ -345,7 +320,18 @@ impl Platform for Linux {
         crate::cgroups::freeze(&backend(&s).cgroups, false).map_err(io("thawing"))
     }
 
-    fn update(&self, id: &ContainerId, resources: &carrack_spec::runtime::Resources) -> Result<()> {
+    fn process(&self, id: &ContainerId) -> Result<carrack_spec::runtime::Process> {
+        // The config as create saved it: later edits of the bundle's must not count.
+        let c = self.store.lock(id)?;
+        load_spec(&c.path().join(CONFIG))?
+            .process
+            .ok_or(Error::Unsupported("exec in a container without a process"))
+    }
+
+    fn update(&self, id: &ContainerId, resources: &Resources) -> Result<()> {
+        let Resources::Linux(resources) = resources else {
+            return Err(Error::Unsupported("update with another OS's resources"));
+        };
         let (_lock, s) = self.current(id)?;
         Self::expect(id, &s, &LIVE)?;
         crate::resources::apply(&backend(&s).cgroups, resources, &[]).map_err(|reason| {
@@ -354,6 +340,20 @@ impl Platform for Linux {
                 reason,
             }
         })
+    }
+
+    fn stats(&self, id: &ContainerId) -> Result<Stats> {
+        let (_lock, s) = self.current(id)?;
+        Self::expect(id, &s, &LIVE)?;
+        Ok(Stats(crate::resources::stats(&backend(&s).cgroups)))
+    }
+
+    /// How many of the container's processes the OOM killer has killed so far (`None` when it
+    /// has no memory cgroup).
+    fn oom_kills(&self, id: &ContainerId) -> Result<Option<u64>> {
+        let (_lock, s) = self.current(id)?;
+        Self::expect(id, &s, &LIVE)?;
+        Ok(crate::resources::oom_kills(&backend(&s).cgroups))
     }
 
     fn ps(&self, id: &ContainerId) -> Result<Vec<u32>> {

@@ -25,7 +25,6 @@ mod image;
 mod limits;
 mod pipeline;
 mod progress;
-mod root;
 mod tree;
 mod xattrs;
 

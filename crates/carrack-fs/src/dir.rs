@@ -12,6 +12,10 @@ use rustix::io::{Errno, retry_on_intr};
 
 use crate::error::{Error, Result, os};
 
+const ELOOP: i32 = Errno::LOOP.raw_os_error();
+const ENOTDIR: i32 = Errno::NOTDIR.raw_os_error();
+const ENOENT: i32 = Errno::NOENT.raw_os_error();
+
 /// What a directory entry is, as `lstat` says (a symlink is never followed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -57,7 +61,7 @@ pub struct FileInfo {
 /// std::os::unix::fs::symlink("/", dir.path().join("l"))?;
 /// assert_eq!(carrack_fs::info_at(&d, "l")?.map(|i| i.kind), Some(carrack_fs::FileKind::Symlink));
 /// assert_eq!(carrack_fs::info_at(&d, "missing")?, None);
-/// # Ok::<(), carrack_fs::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn info_at(dir: impl AsFd, name: impl AsRef<Path>) -> Result<Option<FileInfo>> {
     let name = name.as_ref();
@@ -189,7 +193,7 @@ pub fn unlink_at(dir: impl AsFd, name: impl AsRef<Path>) -> Result<()> {
 /// std::fs::write(dir.path().join("a"), b"")?;
 /// let names = carrack_fs::list(carrack_fs::open_dir(dir.path())?)?;
 /// assert_eq!(names, vec![std::ffi::OsString::from("a")]);
-/// # Ok::<(), carrack_fs::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn list(dir: impl AsFd) -> Result<Vec<OsString>> {
     Ok(read(dir.as_fd(), Path::new("."))?
@@ -245,27 +249,46 @@ fn read(dir: BorrowedFd<'_>, path: &Path) -> Result<Vec<(OsString, Option<FileKi
 /// std::os::unix::fs::symlink("/etc", dir.path().join("t/sub/etc"))?;
 /// carrack_fs::remove_tree(carrack_fs::open_dir(dir.path())?, "t")?;
 /// assert!(!dir.path().join("t").exists() && std::path::Path::new("/etc").exists());
-/// # Ok::<(), carrack_fs::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn remove_tree(dir: impl AsFd, name: impl AsRef<Path>) -> Result<()> {
     let name = name.as_ref();
-    remove_in(dir.as_fd(), name.as_os_str(), name)
+    remove_in(dir.as_fd(), name.as_os_str(), name, None)
 }
 
-fn remove_in(dir: BorrowedFd<'_>, name: &OsStr, path: &Path) -> Result<()> {
-    let Some(info) = info_at(dir, name).map_err(|e| rename_path(e, path))? else {
-        return Ok(());
+/// Removes `name` in `dir`; `hint` is its type as the directory listing said it (saving a
+/// `stat` per entry), checked by the removal itself: a directory swapped for something else, or
+/// the other way round, is looked at again.
+fn remove_in(dir: BorrowedFd<'_>, name: &OsStr, path: &Path, hint: Option<FileKind>) -> Result<()> {
+    let kind = match hint {
+        Some(k) => k,
+        None => match info_at(dir, name).map_err(|e| rename_path(e, path))? {
+            Some(info) => info.kind,
+            None => return Ok(()),
+        },
     };
-    if info.kind == FileKind::Dir {
-        let sub = open_dir_at(dir, name).map_err(|e| rename_path(e, path))?;
-        for (child, _) in read(sub.as_fd(), path)? {
-            remove_in(sub.as_fd(), &child, &path.join(&child))?;
+    if kind == FileKind::Dir {
+        let sub = match open_dir_at(dir, name) {
+            Ok(sub) => sub,
+            // No longer a directory (ELOOP: a symlink now) or gone: look again.
+            Err(e)
+                if hint.is_some() && matches!(e.raw_os_error(), Some(ELOOP | ENOTDIR | ENOENT)) =>
+            {
+                return remove_in(dir, name, path, None);
+            }
+            Err(e) => return Err(rename_path(e, path)),
+        };
+        for (child, kind) in read(sub.as_fd(), path)? {
+            remove_in(sub.as_fd(), &child, &path.join(&child), kind)?;
         }
         retry_on_intr(|| rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR))
             .map_err(os("unlinkat", path))
     } else {
-        retry_on_intr(|| rustix::fs::unlinkat(dir, name, AtFlags::empty()))
-            .map_err(os("unlinkat", path))
+        match retry_on_intr(|| rustix::fs::unlinkat(dir, name, AtFlags::empty())) {
+            // A directory now, or gone: look again.
+            Err(Errno::ISDIR | Errno::NOENT) if hint.is_some() => remove_in(dir, name, path, None),
+            r => r.map_err(os("unlinkat", path)),
+        }
     }
 }
 
@@ -308,7 +331,7 @@ pub struct WalkEntry<'a> {
 ///     Ok::<(), carrack_fs::Error>(())
 /// })?;
 /// assert_eq!(seen.len(), 3); // t, t/a, t/a/up (not followed)
-/// # Ok::<(), carrack_fs::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn walk<E>(
     dir: impl AsFd,

@@ -38,7 +38,7 @@ const MAX_AGAIN: u32 = 128;
 /// // Missing directories are made on the way, inside the root.
 /// InRoot::new().create_dirs().open(&root, "up/a/b")?;
 /// assert!(dir.path().join("a/b").is_dir());
-/// # Ok::<(), carrack_fs::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 #[must_use]
@@ -308,7 +308,7 @@ fn clean_bytes(path: &[u8]) -> Vec<u8> {
 /// let root = carrack_fs::open_dir(dir.path())?;
 /// let bytes = carrack_fs::read_in_root(&root, "p", 4)?;
 /// assert_eq!(bytes.as_deref(), Some(&b"root"[..]));
-/// # Ok::<(), carrack_fs::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_in_root(root: impl AsFd, path: impl AsRef<Path>, max: u64) -> Result<Option<Vec<u8>>> {
     let path = path.as_ref();

@@ -15,6 +15,7 @@ use carrack_fs::{InRoot, open_dir};
 
 const ELOOP: i32 = 40;
 const ENOENT: i32 = 2;
+const ENOTDIR: i32 = 20;
 
 /// A root and, beside it, an "outside" directory with a canary file that must never change.
 struct Fixture {
@@ -272,30 +273,66 @@ fn remove_tree_does_not_follow_symlinks_out() {
     carrack_fs::remove_tree(f.root_fd(), "t").unwrap();
 }
 
-/// A directory of the tree swapped for a symlink to the outside while it is removed: the
-/// removal may fail, but never empties the outside.
+/// Directories of the tree swapped for symlinks to the outside, over and over, while the tree
+/// is removed: the removal may fail, but never empties the outside.
 #[test]
 fn remove_tree_racing_a_swap_stays_inside() {
     let f = Fixture::new();
-    for round in 0..200 {
-        let t = f.root.join("t");
-        fs::create_dir_all(t.join("sub")).unwrap();
-        for i in 0..20 {
-            fs::write(t.join(format!("sub/{i}")), b"x").unwrap();
+    let t = f.root.join("t");
+    for round in 0..20 {
+        for d in 0..20 {
+            fs::create_dir_all(t.join(format!("sub{d}"))).unwrap();
+            for i in 0..50 {
+                fs::write(t.join(format!("sub{d}/{i}")), b"x").unwrap();
+            }
         }
+        let stop = Arc::new(AtomicBool::new(false));
         let swapper = {
-            let (t, outside) = (t.clone(), f.outside.clone());
+            let (t, outside, stop) = (t.clone(), f.outside.clone(), stop.clone());
             std::thread::spawn(move || {
-                let _ = fs::rename(t.join("sub"), t.join("sub-moved"));
-                let _ = symlink(&outside, t.join("sub"));
+                while !stop.load(Ordering::Relaxed) {
+                    for d in 0..20 {
+                        let (sub, moved) = (t.join(format!("sub{d}")), t.join(format!("m{d}")));
+                        if fs::rename(&sub, &moved).is_ok() {
+                            let _ = symlink(&outside, &sub);
+                            let _ = fs::remove_file(&sub);
+                            let _ = fs::rename(&moved, &sub);
+                        }
+                    }
+                }
             })
         };
         let _ = carrack_fs::remove_tree(f.root_fd(), "t");
+        stop.store(true, Ordering::Relaxed);
         swapper.join().unwrap();
-        let _ = carrack_fs::remove_tree(f.root_fd(), "t");
-        assert!(!t.exists(), "round {round}");
         f.assert_outside_untouched();
+        carrack_fs::remove_tree(f.root_fd(), "t").unwrap();
+        assert!(!t.exists(), "round {round}");
     }
+}
+
+/// `walk` opens a directory only after its visitor returned: a visitor (standing in for any
+/// other process) that swaps the directory for a symlink to the outside right then makes the
+/// walk fail rather than descend outside.
+#[test]
+fn walk_does_not_descend_into_a_directory_swapped_for_a_symlink() {
+    let f = Fixture::new();
+    let t = f.root.join("t");
+    fs::create_dir_all(t.join("sub")).unwrap();
+    let mut seen = Vec::new();
+    let r = carrack_fs::walk(f.root_fd(), "t", &mut |e: &carrack_fs::WalkEntry<'_>| {
+        seen.push(e.path.to_path_buf());
+        if e.path == Path::new("t/sub") {
+            fs::rename(t.join("sub"), t.join("moved")).unwrap();
+            symlink(&f.outside, t.join("sub")).unwrap();
+        }
+        Ok::<(), carrack_fs::Error>(())
+    });
+    // O_DIRECTORY | O_NOFOLLOW on a symlink: ENOTDIR (ELOOP on some kernels).
+    let e = r.unwrap_err();
+    assert!(matches!(e.raw_os_error(), Some(ENOTDIR | ELOOP)), "{e}");
+    assert!(!seen.iter().any(|p| p.ends_with("canary")), "{seen:?}");
+    f.assert_outside_untouched();
 }
 
 #[test]

@@ -364,4 +364,22 @@ fn replace_leaves_no_temporary_file_on_failure() {
         .write(f.root.join("by-path"), b"four")
         .unwrap();
     assert_eq!(fs::read(f.root.join("by-path")).unwrap(), b"four");
+    // By exchange (first with nothing to exchange with), unsynced, as a state store would.
+    let fast = carrack_fs::Replace::new().sync(false).exchange(true);
+    for (i, bytes) in [&b"five"[..], b"six"].into_iter().enumerate() {
+        fast.write(f.root.join("exchanged"), bytes).unwrap();
+        fast.write_at(&root, "exchanged-at", bytes).unwrap();
+        assert_eq!(fs::read(f.root.join("exchanged")).unwrap(), bytes, "{i}");
+        assert_eq!(fs::read(f.root.join("exchanged-at")).unwrap(), bytes, "{i}");
+    }
+    let mut names: Vec<_> = fs::read_dir(&f.root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["busy", "by-path", "exchanged", "exchanged-at", "state"],
+        "no temporary file left"
+    );
 }

@@ -7,7 +7,6 @@ use carrack_spec::image::{Algorithm, Digest};
 use sha2::Digest as _;
 
 use crate::error::{Error, Result};
-use crate::fsutil;
 
 /// A running hash of one of the algorithms this crate computes.
 #[derive(Clone)]
@@ -63,8 +62,8 @@ pub struct BlobWriter {
 impl BlobWriter {
     pub(crate) fn new(dir: File, dir_name: String, alg: Algorithm, writers: File) -> Result<Self> {
         let hasher = Hasher::new(alg).ok_or(Error::UnsupportedAlgorithm(alg.as_str()))?;
-        let temp = fsutil::temp_name(".tmp-");
-        let file = fsutil::create_new(&dir, &temp, 0o644)
+        let temp = carrack_fs::temp_name(".tmp-");
+        let file = carrack_fs::create_new(&dir, &temp, 0o644)
             .map_err(|e| Error::io(format!("{dir_name}/{temp}"), e))?;
         Ok(Self {
             dir,
@@ -105,20 +104,21 @@ impl BlobWriter {
             .ok_or_else(|| Error::io(&self.temp, io::Error::other("already finished")))?;
         let digest = self.hasher.clone().finish();
         let path = format!("{}/{}", self.dir_name, digest.encoded());
-        if fsutil::exists(&self.dir, digest.encoded())
+        if carrack_fs::info_at(&self.dir, digest.encoded())
             .map_err(|e| Error::io(&path, e))?
             .is_some()
         {
             drop(file);
-            let _ = fsutil::unlink(&self.dir, &self.temp);
-            if let Ok(existing) = fsutil::open_file(&self.dir, digest.encoded()) {
+            let _ = carrack_fs::unlink_at(&self.dir, &self.temp);
+            if let Ok(existing) = carrack_fs::open_file_at(&self.dir, digest.encoded()) {
                 let _ = existing.set_modified(std::time::SystemTime::now());
             }
             return Ok((digest, self.size));
         }
         file.sync_all().map_err(|e| Error::io(&path, e))?;
         drop(file);
-        fsutil::rename(&self.dir, &self.temp, digest.encoded()).map_err(|e| Error::io(&path, e))?;
+        carrack_fs::rename_at(&self.dir, &self.temp, digest.encoded())
+            .map_err(|e| Error::io(&path, e))?;
         self.dir
             .sync_all()
             .map_err(|e| Error::io(&self.dir_name, e))?;
@@ -146,7 +146,7 @@ impl Write for BlobWriter {
 impl Drop for BlobWriter {
     fn drop(&mut self) {
         if self.file.take().is_some() {
-            let _ = fsutil::unlink(&self.dir, &self.temp);
+            let _ = carrack_fs::unlink_at(&self.dir, &self.temp);
         }
     }
 }

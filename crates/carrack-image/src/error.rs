@@ -135,10 +135,10 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: impl Into<std::io::Error>) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            source: source.into(),
         }
     }
 }

@@ -11,7 +11,6 @@ use carrack_spec::image::{
 
 use crate::blob::{BlobWriter, VerifiedReader, read_all};
 use crate::error::{Error, Result};
-use crate::fsutil;
 
 /// The largest manifest, index or configuration read as JSON, as registries cap them.
 pub const MAX_DOCUMENT_SIZE: u64 = 4 << 20;
@@ -46,7 +45,7 @@ impl Layout {
     /// `blobs/`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let root = fsutil::open_root(&path).map_err(|e| Error::io(&path, e))?;
+        let root = carrack_fs::open_dir(&path).map_err(|e| Error::io(&path, e))?;
         let layout = Self { path, root };
         let version = layout.read_small("oci-layout")?;
         let version = ImageLayout::from_slice(&version).map_err(|source| Error::Parse {
@@ -59,13 +58,13 @@ impl Layout {
                 found: version.image_layout_version,
             });
         }
-        fsutil::open_file(&layout.root, "index.json").map_err(|e| Error::NotALayout {
+        carrack_fs::open_file_at(&layout.root, "index.json").map_err(|e| Error::NotALayout {
             path: layout.path.clone(),
-            reason: format!("index.json: {e}"),
+            reason: format!("index.json: {}", std::io::Error::from(e)),
         })?;
-        fsutil::open_dir(&layout.root, "blobs").map_err(|e| Error::NotALayout {
+        carrack_fs::open_dir_at(&layout.root, "blobs").map_err(|e| Error::NotALayout {
             path: layout.path.clone(),
-            reason: format!("blobs/: {e}"),
+            reason: format!("blobs/: {}", std::io::Error::from(e)),
         })?;
         Ok(layout)
     }
@@ -75,16 +74,16 @@ impl Layout {
     pub fn create(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
-        let root = fsutil::open_root(&path).map_err(|e| Error::io(&path, e))?;
+        let root = carrack_fs::open_dir(&path).map_err(|e| Error::io(&path, e))?;
         let layout = Self { path, root };
-        fsutil::ensure_dir(&layout.root, "blobs").map_err(|e| Error::io("blobs", e))?;
-        if fsutil::exists(&layout.root, "oci-layout")
+        carrack_fs::ensure_dir(&layout.root, "blobs", 0o755).map_err(|e| Error::io("blobs", e))?;
+        if carrack_fs::info_at(&layout.root, "oci-layout")
             .map_err(|e| Error::io("oci-layout", e))?
             .is_none()
         {
             layout.write_atomic("oci-layout", &ImageLayout::new().to_vec())?;
         }
-        if fsutil::exists(&layout.root, "index.json")
+        if carrack_fs::info_at(&layout.root, "index.json")
             .map_err(|e| Error::io("index.json", e))?
             .is_none()
         {
@@ -99,9 +98,9 @@ impl Layout {
     }
 
     fn read_small(&self, name: &str) -> Result<Vec<u8>> {
-        let file = fsutil::open_file(&self.root, name).map_err(|e| Error::NotALayout {
+        let file = carrack_fs::open_file_at(&self.root, name).map_err(|e| Error::NotALayout {
             path: self.path.clone(),
-            reason: format!("{name}: {e}"),
+            reason: format!("{name}: {}", std::io::Error::from(e)),
         })?;
         let mut bytes = Vec::new();
         file.take(MAX_DOCUMENT_SIZE + 1)
@@ -116,28 +115,22 @@ impl Layout {
         Ok(bytes)
     }
 
-    /// Writes `name` in the layout root atomically: a temporary file, synced, renamed over it.
+    /// Writes `name` in the layout root atomically: a temporary file, synced, renamed over it,
+    /// the directory synced.
     fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        let temp = fsutil::temp_name(&format!(".{name}.tmp-"));
-        let mut file =
-            fsutil::create_new(&self.root, &temp, 0o644).map_err(|e| Error::io(&temp, e))?;
-        let result = file
-            .write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .and_then(|()| fsutil::rename(&self.root, &temp, name));
-        if let Err(e) = result {
-            let _ = fsutil::unlink(&self.root, &temp);
-            return Err(Error::io(name, e));
-        }
-        self.root.sync_all().map_err(|e| Error::io(&self.path, e))
+        carrack_fs::Replace::new()
+            .mode(0o644)
+            .write_at(&self.root, name, bytes)
+            .map_err(|e| Error::io(name, e))
     }
 
     fn blob_dir(&self, alg: &str, create: bool) -> Result<Option<File>> {
-        let blobs = fsutil::open_dir(&self.root, "blobs").map_err(|e| Error::io("blobs", e))?;
+        let blobs =
+            carrack_fs::open_dir_at(&self.root, "blobs").map_err(|e| Error::io("blobs", e))?;
         let dir = if create {
-            fsutil::ensure_dir(&blobs, alg)
+            carrack_fs::ensure_dir(&blobs, alg, 0o755)
         } else {
-            fsutil::open_dir(&blobs, alg)
+            carrack_fs::open_dir_at(&blobs, alg)
         };
         match dir {
             Ok(d) => Ok(Some(d)),
@@ -155,18 +148,18 @@ impl Layout {
         let Some(dir) = self.blob_dir(digest.algorithm(), false)? else {
             return Ok(None);
         };
-        match fsutil::exists(&dir, digest.encoded())
+        match carrack_fs::info_at(&dir, digest.encoded())
             .map_err(|e| Error::io(Self::blob_path(digest), e))?
         {
-            Some(st) => Ok(Some(u64::try_from(st.st_size).unwrap_or(0))),
+            Some(info) => Ok(Some(info.size)),
             None => Ok(None),
         }
     }
 
     /// Starts writing a blob hashed with `alg` (sha256 or sha512).
     pub fn blob_writer(&self, alg: Algorithm) -> Result<BlobWriter> {
-        let writers =
-            fsutil::open_lock(&self.root, WRITERS_LOCK).map_err(|e| Error::io(WRITERS_LOCK, e))?;
+        let writers = carrack_fs::open_or_create(&self.root, WRITERS_LOCK, 0o644)
+            .map_err(|e| Error::io(WRITERS_LOCK, e))?;
         writers
             .lock_shared()
             .map_err(|e| Error::io(WRITERS_LOCK, e))?;
@@ -206,7 +199,7 @@ impl Layout {
             .ok_or_else(|| Error::Missing {
                 digest: digest.clone(),
             })?;
-        let file = match fsutil::open_file(&dir, digest.encoded()) {
+        let file = match carrack_fs::open_file_at(&dir, digest.encoded()) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::Missing {
@@ -290,8 +283,8 @@ impl Layout {
     /// concurrent updates (from any process) serialise, and readers see the old or the new
     /// index, never a part of one.
     pub fn update_index<R>(&self, change: impl FnOnce(&mut ImageIndex) -> Result<R>) -> Result<R> {
-        let lock =
-            fsutil::open_lock(&self.root, INDEX_LOCK).map_err(|e| Error::io(INDEX_LOCK, e))?;
+        let lock = carrack_fs::open_or_create(&self.root, INDEX_LOCK, 0o644)
+            .map_err(|e| Error::io(INDEX_LOCK, e))?;
         lock.lock().map_err(|e| Error::io(INDEX_LOCK, e))?;
         let mut index = self.index()?;
         let out = change(&mut index)?;
@@ -357,37 +350,40 @@ impl Layout {
 
     /// Holds the writers lock exclusively (garbage collection), waiting for blob writers.
     pub(crate) fn lock_writers_exclusive(&self) -> Result<File> {
-        let lock =
-            fsutil::open_lock(&self.root, WRITERS_LOCK).map_err(|e| Error::io(WRITERS_LOCK, e))?;
+        let lock = carrack_fs::open_or_create(&self.root, WRITERS_LOCK, 0o644)
+            .map_err(|e| Error::io(WRITERS_LOCK, e))?;
         lock.lock().map_err(|e| Error::io(WRITERS_LOCK, e))?;
         Ok(lock)
     }
 
     /// Holds the index lock exclusively.
     pub(crate) fn lock_index(&self) -> Result<File> {
-        let lock =
-            fsutil::open_lock(&self.root, INDEX_LOCK).map_err(|e| Error::io(INDEX_LOCK, e))?;
+        let lock = carrack_fs::open_or_create(&self.root, INDEX_LOCK, 0o644)
+            .map_err(|e| Error::io(INDEX_LOCK, e))?;
         lock.lock().map_err(|e| Error::io(INDEX_LOCK, e))?;
         Ok(lock)
     }
 
     /// The names under `blobs/`: `(algorithm, encoded)` pairs, plus names that are not valid.
     pub(crate) fn list_blobs(&self) -> Result<(Vec<Digest>, Vec<String>)> {
-        let blobs = fsutil::open_dir(&self.root, "blobs").map_err(|e| Error::io("blobs", e))?;
+        let blobs =
+            carrack_fs::open_dir_at(&self.root, "blobs").map_err(|e| Error::io("blobs", e))?;
         let mut good = Vec::new();
         let mut bad = Vec::new();
-        for alg in fsutil::list(&blobs).map_err(|e| Error::io("blobs", e))? {
+        for alg in utf8(carrack_fs::list(&blobs).map_err(|e| Error::io("blobs", e))?) {
             if alg.starts_with('.') {
                 continue;
             }
-            let dir = match fsutil::open_dir(&blobs, &alg) {
+            let dir = match carrack_fs::open_dir_at(&blobs, &alg) {
                 Ok(d) => d,
                 Err(_) => {
                     bad.push(format!("blobs/{alg}"));
                     continue;
                 }
             };
-            for name in fsutil::list(&dir).map_err(|e| Error::io(format!("blobs/{alg}"), e))? {
+            for name in
+                utf8(carrack_fs::list(&dir).map_err(|e| Error::io(format!("blobs/{alg}"), e))?)
+            {
                 if name.starts_with(".tmp-") {
                     continue;
                 }
@@ -404,7 +400,7 @@ impl Layout {
     /// Removes a blob (garbage collection).
     pub(crate) fn remove_blob(&self, digest: &Digest) -> Result<()> {
         if let Some(dir) = self.blob_dir(digest.algorithm(), false)? {
-            fsutil::unlink(&dir, digest.encoded())
+            carrack_fs::unlink_at(&dir, digest.encoded())
                 .map_err(|e| Error::io(Self::blob_path(digest), e))?;
         }
         Ok(())
@@ -415,11 +411,16 @@ impl Layout {
         let Some(dir) = self.blob_dir(digest.algorithm(), false)? else {
             return Ok(None);
         };
-        match fsutil::open_file(&dir, digest.encoded()) {
+        match carrack_fs::open_file_at(&dir, digest.encoded()) {
             Ok(f) => Ok(f.metadata().and_then(|m| m.modified()).ok()),
             Err(_) => Ok(None),
         }
     }
+}
+
+/// The names that are UTF-8: a digest's parts always are, so no other name is a blob.
+fn utf8(names: Vec<std::ffi::OsString>) -> impl Iterator<Item = String> {
+    names.into_iter().filter_map(|n| n.into_string().ok())
 }
 
 /// The tag of an `index.json` entry.

@@ -39,7 +39,6 @@ mod archive;
 mod blob;
 mod convert;
 mod error;
-mod fsutil;
 mod layout;
 pub mod reference;
 mod resolve;

@@ -12,7 +12,6 @@ use carrack_spec::runtime::Spec;
 use crate::apply::{ApplyOptions, LayerStats};
 use crate::error::UnpackError;
 use crate::image::unpack;
-use crate::root::Root;
 use crate::tree::{Tree, TreeError};
 
 /// The file, beside `rootfs/`, that records the unpacked tree.
@@ -108,11 +107,11 @@ pub fn bundle(
         let config: ImageConfiguration = layout
             .read_document(&image.manifest.config)
             .map_err(UnpackError::from)?;
-        let root = Root::open(&rootfs).map_err(io_at(&rootfs))?;
+        let root =
+            carrack_fs::open_dir(&rootfs).map_err(|e| io_at(&rootfs)(std::io::Error::from(e)))?;
         let read = |p: &str| -> Result<String, BundleError> {
-            Ok(root
-                .read_file(p, 1 << 20)
-                .map_err(io_at(&rootfs.join(p)))?
+            Ok(carrack_fs::read_in_root(&root, p, 1 << 20)
+                .map_err(|e| io_at(&rootfs.join(p))(std::io::Error::from(e)))?
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default())
         };

@@ -10,8 +10,24 @@
 //! [`unpack`] applies an image's layers from a layout (tar, gzip or zstd, as the media type
 //! says) with every blob verified against its descriptor and every uncompressed stream against
 //! its diff_id, in a staging directory renamed into place only on success. [`apply_layer`]
-//! applies one uncompressed tar. Limits, rootless mapping, xattrs, diffing and bundles are still
-//! to come.
+//! applies one uncompressed tar. Around them:
+//!
+//! * [`Limits`] bound total and per-entry bytes, entries, name length and the compression
+//!   ratio, checked while the stream is read ([`LimitExceeded`] names the one hit);
+//!   [`Progress`] reports entries and bytes as they go.
+//! * Rootless unpacking ([`ApplyOptions::rootless`], owners mapped through an [`IdMap`]):
+//!   device nodes become empty placeholders, owners and xattrs the caller may not set are
+//!   skipped and counted, read-only directories get their modes at the end.
+//! * xattrs from PAX `SCHILY.xattr.*` records are set after the owner, so
+//!   `security.capability` survives.
+//! * The other direction: [`Tree`] records an unpacked rootfs, [`diff`] finds what changed
+//!   against a [`Base`] (a directory or a recorded tree), [`write_layer`] writes that as a
+//!   reproducible layer.md changeset, and [`commit`] adds it to a layout as a new image.
+//! * [`bundle`] turns an image into an OCI runtime bundle (`rootfs/`, a `config.json` converted
+//!   from the image configuration, and the [`TREE_FILE`] record), as `umoci unpack` does.
+//!
+//! The safe-path primitives underneath (open inside the root, list, remove a tree) are
+//! [`carrack_fs`]'s.
 
 #![cfg(target_os = "linux")]
 
@@ -25,7 +41,6 @@ mod image;
 mod limits;
 mod pipeline;
 mod progress;
-mod root;
 mod tree;
 mod xattrs;
 

@@ -435,3 +435,29 @@ fn modes_are_exact_whatever_the_umask() {
         );
     }
 }
+
+/// A name that is not UTF-8 (no layer can write one: entry names must be UTF-8, but the root
+/// may hold one already) is still hidden by an opaque whiteout and removed with a directory
+/// that an entry replaces.
+#[test]
+fn names_that_are_not_utf8_are_whited_out_and_replaced_too() {
+    use std::os::unix::ffi::OsStrExt;
+    let root = tempfile::tempdir().expect("tmp");
+    let r = root.path();
+    let odd = std::ffi::OsStr::from_bytes(b"odd-\xff");
+    std::fs::create_dir_all(r.join("opaque")).expect("mkdir");
+    std::fs::write(r.join("opaque").join(odd), b"lower").expect("write");
+    std::fs::write(r.join("opaque/plain"), b"lower").expect("write");
+    std::fs::create_dir_all(r.join("replaced")).expect("mkdir");
+    std::fs::write(r.join("replaced").join(odd), b"lower").expect("write");
+    let layer = Layer::new()
+        .file("opaque/.wh..wh..opq", b"")
+        .file("replaced", b"now a file");
+    let stats = apply(r, layer).expect("apply");
+    assert_eq!(stats.whiteouts, 2);
+    assert_eq!(std::fs::read_dir(r.join("opaque")).expect("ls").count(), 0);
+    assert_eq!(
+        std::fs::read(r.join("replaced")).expect("read"),
+        b"now a file"
+    );
+}

@@ -282,7 +282,7 @@ fn middle_child(
     proc: &crate::procfs::Proc,
 ) -> i32 {
     let mut report = File::from(report);
-    if let Err(e) = crate::cgroups::enter_self(v1_cgroups) {
+    if let Err(e) = carrack_cgroups::enter_self(v1_cgroups) {
         let _ = write!(report, "joining the container's cgroup: {e}");
         return 1;
     }

@@ -9,6 +9,7 @@ mod id;
 mod options;
 mod platform;
 mod state;
+mod stats;
 #[cfg(unix)]
 mod store;
 
@@ -17,5 +18,9 @@ pub use id::ContainerId;
 pub use options::{CreateOptions, ExecOptions, KillOptions};
 pub use platform::Platform;
 pub use state::{ContainerState, rfc3339_nano};
+pub use stats::{
+    Blkio, BlkioEntry, CmtNumaNodeStats, Cpu, CpuSet, CpuUsage, Hugetlb, IntelRdt, L3CacheInfo,
+    MbmNumaNodeStats, MemBwInfo, Memory, MemoryEntry, NetworkInterface, Pids, Stats, Throttling,
+};
 #[cfg(unix)]
 pub use store::{Locked, Store};

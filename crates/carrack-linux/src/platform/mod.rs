@@ -60,6 +60,12 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::io(what, e)
 }
 
+/// A cgroup error as an I/O one (its message names the file, its kind is the errno's).
+fn cgroup(what: impl Into<String>) -> impl FnOnce(carrack_cgroups::Error) -> Error {
+    let what = what.into();
+    move |e| Error::io(what, e.into())
+}
+
 fn backend(state: &ContainerState) -> Backend {
     serde_json::from_value(state.backend.clone()).unwrap_or_default()
 }
@@ -141,10 +147,10 @@ impl Linux {
     }
 
     /// The container's cgroup statistics in runc's `events --stats` shape.
-    pub fn stats(&self, id: &ContainerId) -> Result<serde_json::Value> {
+    pub fn stats(&self, id: &ContainerId) -> Result<carrack_platform::Stats> {
         let (_lock, s) = self.current(id)?;
         Self::expect(id, &s, &LIVE)?;
-        Ok(crate::resources::stats(&backend(&s).cgroups))
+        Ok(carrack_cgroups::stats(&backend(&s).cgroups))
     }
 
     /// How many of the container's processes the OOM killer has killed so far (`None` when it
@@ -159,7 +165,7 @@ impl Linux {
     pub fn oom_kills(&self, id: &ContainerId) -> Result<Option<u64>> {
         let (_lock, s) = self.current(id)?;
         Self::expect(id, &s, &LIVE)?;
-        Ok(crate::resources::oom_kills(&backend(&s).cgroups))
+        Ok(carrack_cgroups::oom_kills(&backend(&s).cgroups))
     }
 
     /// The process of a container's config.json (the base `exec` starts from).
@@ -200,7 +206,7 @@ impl Linux {
             Status::Creating
         } else if c.path().join(FIFO).exists() {
             Status::Created
-        } else if crate::cgroups::is_frozen(&b.cgroups) {
+        } else if carrack_cgroups::is_frozen(&b.cgroups) {
             Status::Paused
         } else {
             Status::Running
@@ -281,7 +287,7 @@ impl Platform for Linux {
         let sig = Signal::try_from(signal).map_err(|_| Error::UnknownSignal(signal.to_string()))?;
         let b = backend(&s);
         if opts.all {
-            for p in crate::cgroups::pids(&b.cgroups) {
+            for p in carrack_cgroups::pids(&b.cgroups) {
                 let _ = kill(Pid::from_raw(p), sig);
             }
             return Ok(());
@@ -330,7 +336,7 @@ impl Platform for Linux {
     fn pause(&self, id: &ContainerId) -> Result<()> {
         let (_lock, s) = self.current(id)?;
         Self::expect(id, &s, &[Status::Running])?;
-        crate::cgroups::freeze(&backend(&s).cgroups, true).map_err(io("freezing"))
+        carrack_cgroups::freeze(&backend(&s).cgroups, true).map_err(cgroup("freezing"))
     }
 
     fn resume(&self, id: &ContainerId) -> Result<()> {
@@ -342,16 +348,16 @@ impl Platform for Linux {
                 op: "resume it (it is not paused)",
             });
         }
-        crate::cgroups::freeze(&backend(&s).cgroups, false).map_err(io("thawing"))
+        carrack_cgroups::freeze(&backend(&s).cgroups, false).map_err(cgroup("thawing"))
     }
 
     fn update(&self, id: &ContainerId, resources: &carrack_spec::runtime::Resources) -> Result<()> {
         let (_lock, s) = self.current(id)?;
         Self::expect(id, &s, &LIVE)?;
-        crate::resources::apply(&backend(&s).cgroups, resources, &[]).map_err(|reason| {
+        carrack_cgroups::apply(&backend(&s).cgroups, resources, &[]).map_err(|reason| {
             Error::Config {
                 path: "--resources".into(),
-                reason,
+                reason: reason.to_string(),
             }
         })
     }
@@ -359,7 +365,7 @@ impl Platform for Linux {
     fn ps(&self, id: &ContainerId) -> Result<Vec<u32>> {
         let c = self.store.lock(id)?;
         let s = c.load()?;
-        Ok(crate::cgroups::pids(&backend(&s).cgroups)
+        Ok(carrack_cgroups::pids(&backend(&s).cgroups)
             .into_iter()
             .filter_map(|p| u32::try_from(p).ok())
             .collect())

@@ -9,6 +9,7 @@ mod bpf;
 mod program;
 #[cfg(test)]
 mod tests;
+mod v1;
 
 use std::fs;
 use std::path::Path;
@@ -16,6 +17,7 @@ use std::path::Path;
 use carrack_spec::runtime::{Device, DeviceCgroup};
 
 pub use program::{BpfInsn, program};
+pub use v1::Exceptions;
 
 use crate::{Error, Result, RuleError};
 

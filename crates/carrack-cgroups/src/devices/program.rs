@@ -1,6 +1,7 @@
-//! The cgroup v2 device program: [`Rule`]s compiled to eBPF (`BPF_PROG_TYPE_CGROUP_DEVICE`).
+//! The cgroup v2 device program: [`Rule`]s compiled to eBPF (`BPF_PROG_TYPE_CGROUP_DEVICE`),
+//! through v1's reduction of them ([`Exceptions`]).
 
-use super::Rule;
+use super::{Exceptions, Rule};
 
 /// One eBPF instruction (`struct bpf_insn`), as the kernel takes it.
 #[repr(C)]
@@ -50,17 +51,16 @@ fn insn(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> BpfInsn {
 
 /// The program for `rules` (registers: r2 type, r3 access, r4 major, r5 minor).
 ///
-/// It has v1's meaning for the rule lists runtimes write (a deny-all, then allows): rules are
-/// tried last to first, and the first whose type, major and minor match decides, an allow rule
-/// when its access covers the whole request, a deny rule when the request asks for any of its
-/// access; nothing matching means deny. Where rules split one device's access between them
-/// (`allow c 1:3 r` then `allow c 1:3 w`, asked for `rw`) v1's exception lists merge them and
-/// this program does not: it refuses, never allows more than v1 (the tests list the cases).
+/// It means what `rules` mean on cgroup v1, as runc's program does: the rules are first reduced
+/// to v1's default and exceptions ([`Exceptions`]), starting from deny; then an exception under
+/// a deny default allows a request whose type, major and minor it names and whose access it
+/// covers, one under an allow default denies a request asking for any of its access, and the
+/// default decides the rest.
 ///
 /// ```
 /// use carrack_cgroups::devices::{Rule, program};
 /// let p = program(&[Rule::parse(false, "a *:* rwm")?, Rule::parse(true, "c 1:3 rwm")?]);
-/// // 6 to load the context, 5 for `c 1:3 rwm`, 2 for the deny-all that ends it.
+/// // 6 to load the context, 5 for `c 1:3 rwm`, 2 for the default.
 /// assert_eq!(p.len(), 13);
 /// # Ok::<(), carrack_cgroups::RuleError>(())
 /// ```
@@ -74,7 +74,8 @@ pub fn program(rules: &[Rule]) -> Vec<BpfInsn> {
         insn(LDX_MEM_W, 4, 1, 4, 0),
         insn(LDX_MEM_W, 5, 1, 8, 0),
     ];
-    for r in rules.iter().rev() {
+    let v1 = Exceptions::of(rules);
+    for r in &v1.exceptions {
         let mut block = Vec::new();
         if let Some(k) = r.kind {
             // BPF_DEVCG_DEV_BLOCK 1, BPF_DEVCG_DEV_CHAR 2.
@@ -100,12 +101,8 @@ pub fn program(rules: &[Rule]) -> Vec<BpfInsn> {
         }
         block.push(insn(ALU64_MOV_K, 0, 0, 0, i32::from(r.allow)));
         block.push(insn(EXIT, 0, 0, 0, 0));
-        // A rule with no condition decides everything: what follows would be unreachable,
-        // which the verifier refuses.
-        if block.len() == 2 {
-            p.extend(block);
-            return p;
-        }
+        // Exceptions always name a type, so no block decides everything (code after one
+        // would be unreachable, which the verifier refuses).
         // Every jump goes to the end of this block (the next rule).
         let len = block.len();
         for (i, b) in block.iter_mut().enumerate() {
@@ -115,7 +112,7 @@ pub fn program(rules: &[Rule]) -> Vec<BpfInsn> {
         }
         p.extend(block);
     }
-    p.push(insn(ALU64_MOV_K, 0, 0, 0, 0));
+    p.push(insn(ALU64_MOV_K, 0, 0, 0, i32::from(v1.default_allow)));
     p.push(insn(EXIT, 0, 0, 0, 0));
     p
 }

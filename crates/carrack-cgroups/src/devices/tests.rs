@@ -1,6 +1,6 @@
-//! The device program run without root, in the `rbpf` crate's eBPF interpreter, against an
-//! emulation of cgroup v1's devices controller (security/device_cgroup.c): rule by rule, and
-//! over every request of a grid of devices and accesses.
+//! The device program run without root, in the `rbpf` crate's eBPF interpreter: rule by rule
+//! against cgroup v1's devices controller semantics (security/device_cgroup.c), written out by
+//! hand, and against [`Exceptions`] over every request of a grid of devices and accesses.
 
 use super::program::{EXIT, JEQ_K, JNE_K, JNE_X};
 use super::*;
@@ -29,70 +29,6 @@ fn run(rules: &[Rule], kind: char, major: u32, minor: u32, access: u32) -> bool 
     }
 }
 
-/// cgroup v1's devices controller: a default (allow or deny) and a list of exceptions.
-#[derive(Default)]
-struct V1 {
-    default_allow: bool,
-    exceptions: Vec<Rule>,
-}
-
-impl V1 {
-    /// What writing `r` to devices.allow or devices.deny does.
-    fn write(&mut self, r: &Rule) {
-        if r.kind.is_none() {
-            // `a` resets: a new default, no exceptions (whatever follows the `a`).
-            self.default_allow = r.allow;
-            self.exceptions.clear();
-        } else if r.allow == self.default_allow {
-            // Same as the default: take the access off the identical exception.
-            self.exceptions.retain_mut(|e| {
-                if (e.kind, e.major, e.minor) == (r.kind, r.major, r.minor) {
-                    e.access &= !r.access;
-                }
-                e.access != 0
-            });
-        } else if let Some(e) = self
-            .exceptions
-            .iter_mut()
-            .find(|e| (e.kind, e.major, e.minor) == (r.kind, r.major, r.minor))
-        {
-            e.access |= r.access;
-        } else {
-            self.exceptions.push(r.clone());
-        }
-    }
-
-    fn allows(&self, kind: char, major: u32, minor: u32, access: u32) -> bool {
-        let matches = |e: &&Rule| {
-            e.kind == Some(kind)
-                && e.major.is_none_or(|m| m == major)
-                && e.minor.is_none_or(|m| m == minor)
-        };
-        if self.default_allow {
-            // Denied when an exception covers any of the access asked for.
-            !self
-                .exceptions
-                .iter()
-                .filter(matches)
-                .any(|e| e.access & access != 0)
-        } else {
-            // Allowed when one exception covers all of it.
-            self.exceptions
-                .iter()
-                .filter(matches)
-                .any(|e| access & !e.access == 0)
-        }
-    }
-
-    fn of(rules: &[Rule]) -> Self {
-        let mut v1 = Self::default();
-        for r in rules {
-            v1.write(r);
-        }
-        v1
-    }
-}
-
 fn rules(lines: &[(bool, &str)]) -> Vec<Rule> {
     lines
         .iter()
@@ -113,7 +49,7 @@ fn grid() -> impl Iterator<Item = (char, u32, u32, u32)> {
 
 /// Where the program and v1 differ on `rules`.
 fn differences(rules: &[Rule]) -> Vec<String> {
-    let v1 = V1::of(rules);
+    let v1 = Exceptions::of(rules);
     grid()
         .filter(|&(k, ma, mi, a)| run(rules, k, ma, mi, a) != v1.allows(k, ma, mi, a))
         .map(|(k, ma, mi, a)| {
@@ -244,42 +180,66 @@ fn runtimes_rule_lists_agree_with_v1_on_every_request() {
 }
 
 #[test]
-fn where_rules_split_an_access_the_program_refuses_what_v1_allows() {
-    // v1 merges the two allows into one `rw` exception; the program looks at one rule at a
-    // time. It never allows more than v1: every difference is a refusal.
+fn split_and_partial_rules_mean_what_v1_makes_of_them() {
+    // v1 merges the two allows into one `rw` exception.
     let rs = rules(&[(false, "a *:* rwm"), (true, "c 1:3 r"), (true, "c 1:3 w")]);
-    assert_eq!(differences(&rs), ["c 1:3 access 6: v1 allows"]);
-    // v1 takes `w` off the exception that `allow c 1:3 w` put back ... and the deny rule
-    // still matches in the program.
+    assert!(run(&rs, 'c', 1, 3, R | W));
+    assert!(!run(&rs, 'c', 1, 3, M));
+    // Under an allow default, an allow takes the access off the deny exception: all allowed.
     let rs = rules(&[(true, "a *:* rwm"), (false, "c 1:3 w"), (true, "c 1:3 w")]);
-    let d = differences(&rs);
-    assert!(
-        !d.is_empty() && d.iter().all(|d| d.ends_with("v1 allows")),
-        "{d:?}"
-    );
-    // Taking part of an allow away: v1 keeps `rm`; the program refuses anything with `w`.
+    assert!(run(&rs, 'c', 1, 3, R | W));
+    // Taking part of an allow away: v1 keeps `rm`.
     let rs = rules(&[
         (false, "a *:* rwm"),
         (true, "c 1:3 rwm"),
         (false, "c 1:3 w"),
     ]);
-    assert_eq!(differences(&rs), Vec::<String>::new());
+    assert!(run(&rs, 'c', 1, 3, R | M));
+    assert!(!run(&rs, 'c', 1, 3, R | W));
+    // A deny of something no exception names exactly changes nothing under a deny default
+    // (v1 matches exceptions to remove by identity, not by range).
+    let rs = rules(&[
+        (false, "a *:* rwm"),
+        (true, "c 1:* rwm"),
+        (false, "c 1:3 rwm"),
+    ]);
+    assert!(run(&rs, 'c', 1, 3, R));
+    // A later `a` rule starts over, whatever its numbers and access.
+    let rs = rules(&[(true, "c 1:3 rwm"), (false, "a 1:3 r")]);
+    assert!(!run(&rs, 'c', 1, 3, R));
+    let rs = rules(&[(false, "a *:* rwm"), (true, "a *:* m")]);
+    assert!(run(&rs, 'b', 8, 0, R | W));
+    for rs in [
+        rules(&[(false, "a *:* rwm"), (true, "c 1:3 r"), (true, "c 1:3 w")]),
+        rules(&[(true, "a *:* rwm"), (false, "c 1:3 w"), (true, "c 1:3 w")]),
+        rules(&[
+            (false, "a *:* rwm"),
+            (true, "c 1:* rwm"),
+            (false, "c 1:3 rwm"),
+        ]),
+    ] {
+        assert_eq!(differences(&rs), Vec::<String>::new(), "{rs:?}");
+    }
 }
 
 #[test]
-fn jumps_land_on_the_next_rule() {
-    let rs = rules(&[(true, "b 8:* m"), (false, "a *:* rwm"), (false, "c 1:3 w")]);
+fn jumps_land_on_the_next_exception() {
+    let rs = rules(&[(false, "a *:* rwm"), (true, "c 1:3 rw"), (true, "b 8:* m")]);
     let p = program(&rs);
-    // prologue 6, rule "c 1:3 w": type, 3 access, major, minor, mov, exit = 8, deny-all: 2
-    // and nothing after it (unreachable).
-    assert_eq!(p.len(), 6 + 8 + 2);
+    // prologue 6; `c 1:3 rw`: type, 3 access, major, minor, mov, exit = 8; `b 8:* m`: 7; the
+    // default: 2.
+    assert_eq!(p.len(), 6 + 8 + 7 + 2);
     assert_eq!(p.last().map(|i| i.code), Some(EXIT));
     for (i, ins) in p.iter().enumerate() {
         if matches!(ins.code, JNE_K | JNE_X | JEQ_K) {
             let target = i as i64 + 1 + i64::from(ins.off);
-            assert_eq!(target, 14, "jump at {i} goes to the next rule");
+            let next = if i < 14 { 14 } else { 21 };
+            assert_eq!(target, next, "jump at {i} goes to the next exception");
         }
     }
+    // Nothing but resets: the default alone.
+    assert_eq!(program(&rules(&[(true, "a *:* rwm")])).len(), 6 + 2);
+    assert!(run(&rules(&[(true, "a *:* rwm")]), 'b', 8, 0, R));
 }
 
 /// The program loaded into the kernel and attached to a real cgroup2 directory (the unified

@@ -130,11 +130,28 @@ fn read_stats(d: &Dirs<'_>) -> Stats {
 fn v1(d: &Dirs<'_>, s: &mut Stats) {
     let num = |f: &str| d.read(f).and_then(|t| number_or_max(&t));
     s.cpu.usage.total = num("cpuacct.usage").unwrap_or(0);
-    if let Some(t) = d.read("cpuacct.usage_percpu") {
-        s.cpu.usage.percpu = t
-            .split_whitespace()
-            .filter_map(|v| v.parse().ok())
-            .collect();
+    let list = |f: &str| -> Vec<u64> {
+        d.read(f)
+            .map(|t| {
+                t.split_whitespace()
+                    .filter_map(|v| v.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    s.cpu.usage.percpu = list("cpuacct.usage_percpu");
+    s.cpu.usage.percpu_kernel = list("cpuacct.usage_percpu_sys");
+    s.cpu.usage.percpu_user = list("cpuacct.usage_percpu_user");
+    if let Some(t) = d.read("cpuacct.stat") {
+        // In USER_HZ ticks, which the kernel fixes at 100 a second for user space.
+        const NS_PER_TICK: u64 = 1_000_000_000 / 100;
+        for (k, v) in flat_keyed(&t) {
+            match k {
+                "user" => s.cpu.usage.user = v * NS_PER_TICK,
+                "system" => s.cpu.usage.kernel = v * NS_PER_TICK,
+                _ => {}
+            }
+        }
     }
     if let Some(t) = d.read("cpu.stat") {
         for (k, v) in flat_keyed(&t) {
@@ -376,6 +393,8 @@ mod tests {
         w("pids.max", "max\n");
         w("cpuacct.usage", "6565813\n");
         w("cpuacct.usage_percpu", "5648536 917277 \n");
+        w("cpuacct.usage_percpu_sys", "0 0\n");
+        w("cpuacct.stat", "user 3\nsystem 1\n");
         w(
             "memory.oom_control",
             "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n",
@@ -388,6 +407,12 @@ mod tests {
         assert_eq!((s.memory.cache, s.memory.raw.len()), (5, 2));
         assert_eq!((s.pids.current, s.pids.limit), (5, 0));
         assert_eq!(s.cpu.usage.percpu, [5648536, 917277]);
+        assert_eq!(s.cpu.usage.percpu_kernel, [0, 0]);
+        assert!(s.cpu.usage.percpu_user.is_empty());
+        assert_eq!(
+            (s.cpu.usage.user, s.cpu.usage.kernel),
+            (30_000_000, 10_000_000)
+        );
         let d = Dirs::of_version(&dirs, false);
         assert_eq!(
             d.read("memory.oom_control")

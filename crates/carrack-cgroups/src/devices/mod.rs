@@ -256,6 +256,12 @@ pub fn attach(dir: &Path, rules: &[Rule]) -> Result<()> {
 }
 
 /// The ids of the device programs attached to the cgroup2 directory `dir`.
+///
+/// ```no_run
+/// let ids = carrack_cgroups::devices::attached(std::path::Path::new("/sys/fs/cgroup/carrack/web"))?;
+/// assert!(ids.len() <= 1, "attach replaces, never adds");
+/// # Ok::<(), carrack_cgroups::Error>(())
+/// ```
 pub fn attached(dir: &Path) -> Result<Vec<u32>> {
     use std::os::fd::AsRawFd;
     let cgroup = fs::File::open(dir).map_err(Error::io(dir))?;

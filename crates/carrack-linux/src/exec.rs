@@ -130,7 +130,7 @@ pub(crate) fn exec(
     };
     crate::sys::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0).map_err(|e| Error::io("subreaper", e))?;
     // The v1 cgroups (those with a `tasks` file) the middle process enters itself before it
-    // forks the process, which so starts in them (see cgroups::join for why); the cgroup2 one
+    // forks the process, which so starts in them (see carrack_cgroups::join for why); the cgroup2 one
     // this process joins the new process to below.
     let (v1, v2): (Vec<_>, Vec<_>) = cgroups
         .iter()
@@ -279,7 +279,7 @@ fn middle_child(
     proc: &crate::procfs::Proc,
 ) -> i32 {
     let mut report = File::from(report);
-    if let Err(e) = crate::cgroups::enter_self(v1_cgroups) {
+    if let Err(e) = carrack_cgroups::enter_self(v1_cgroups) {
         let _ = write!(report, "joining the container's cgroup: {e}");
         return 1;
     }

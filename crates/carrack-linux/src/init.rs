@@ -56,7 +56,7 @@ pub(crate) struct Plan<'a> {
     /// `linux.seccomp`, compiled.
     pub(crate) seccomp: Option<&'a crate::seccomp::Filter>,
     /// The host's cgroup hierarchies (for cgroup mounts on v1 and hybrid hosts).
-    pub(crate) hierarchies: &'a [crate::cgroups::Hierarchy],
+    pub(crate) hierarchies: &'a [carrack_cgroups::Hierarchy],
     /// The idmapped trees of `spec.mounts`, by index (see `mounts::prepare_idmapped`).
     pub(crate) idmapped: &'a [Option<OwnedFd>],
 }
@@ -91,7 +91,7 @@ pub(crate) fn run_staged(plan: Plan<'_>, chan: Channel) -> ! {
     let joined = (|| -> Res<()> {
         match chan.recv().map_err(err("sync"))? {
             Some(Msg::Go(v1)) => {
-                crate::cgroups::enter_self(&v1).map_err(err("joining the container's cgroup"))?
+                carrack_cgroups::enter_self(&v1).map_err(err("joining the container's cgroup"))?
             }
             Some(Msg::Error(e)) => return Err(e),
             other => return Err(format!("sync: expected go, got {other:?}")),
@@ -193,7 +193,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
                 // The id maps are written: see platform.rs where the clone returns.
                 crate::sys::prctl(libc::PR_SET_DUMPABLE, 0, 0).map_err(err("PR_SET_DUMPABLE"))?;
             }
-            crate::cgroups::enter_self(&v1).map_err(err("joining the container's cgroup"))?
+            carrack_cgroups::enter_self(&v1).map_err(err("joining the container's cgroup"))?
         }
         Some(Msg::Error(e)) => return Err(e),
         other => return Err(format!("sync: expected go, got {other:?}")),

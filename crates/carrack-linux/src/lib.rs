@@ -11,9 +11,7 @@
 #![cfg(target_os = "linux")]
 
 mod caps;
-mod cgroups;
 mod console;
-mod device_filter;
 mod devices;
 mod exec;
 mod handoff;
@@ -25,7 +23,6 @@ mod platform;
 mod platform_features;
 mod process;
 mod procfs;
-mod resources;
 mod sealed;
 #[cfg_attr(not(feature = "seccomp"), path = "seccomp_off.rs")]
 mod seccomp;
@@ -36,7 +33,7 @@ mod trampoline;
 mod wait;
 
 pub use caps::{capability_number, known_capabilities};
-pub use cgroups::cgroup_path;
+pub use carrack_cgroups::cgroup_path;
 pub use platform::Linux;
 pub use platform_features::features;
 pub use sealed::Sealing;

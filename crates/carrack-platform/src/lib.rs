@@ -31,5 +31,8 @@ pub use platform::Platform;
 pub use resources::{Resources, ResourcesKind};
 pub use signal::{Signal, SignalName};
 pub use state::{ContainerState, rfc3339_nano};
-pub use stats::Stats;
+pub use stats::{
+    Blkio, BlkioEntry, CmtNumaNodeStats, Cpu, CpuSet, CpuUsage, Hugetlb, IntelRdt, L3CacheInfo,
+    MbmNumaNodeStats, MemBwInfo, Memory, MemoryEntry, NetworkInterface, Pids, Stats, Throttling,
+};
 pub use store::{Locked, Store};

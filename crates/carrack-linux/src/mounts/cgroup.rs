@@ -19,7 +19,7 @@ pub(crate) struct CgroupView<'a> {
     /// Init's /proc/self/cgroup as the host sees it (read before any cgroup namespace).
     pub(crate) own: &'a str,
     /// The hierarchies mounted under /sys/fs/cgroup.
-    pub(crate) hierarchies: &'a [crate::cgroups::Hierarchy],
+    pub(crate) hierarchies: &'a [carrack_cgroups::Hierarchy],
 }
 
 /// The container's view of cgroups: cgroup2 on a v2 host (the cgroup namespace roots it); on
@@ -34,7 +34,7 @@ pub(crate) fn mount_cgroup(
     view: &CgroupView<'_>,
 ) -> io::Result<()> {
     let flags = opts.flags & !(MsFlags::MS_BIND | MsFlags::MS_REC);
-    if crate::cgroups::is_v2_host() {
+    if carrack_cgroups::is_v2_host() {
         let data = opts.data.join(",");
         mount(
             Some("cgroup"),

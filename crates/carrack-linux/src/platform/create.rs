@@ -17,7 +17,7 @@ use crate::sync::{self, Msg};
 use crate::sys::{Cloned, clone_process};
 
 use super::checks::{check_sysctls, confinement, has_limits, persona};
-use super::{Backend, CONFIG, FIFO, Linux, io, load_spec_bytes};
+use super::{Backend, CONFIG, FIFO, Linux, cgroup, io, load_spec_bytes};
 
 impl Linux {
     /// `create`, keeping the lock, the state and the config for `run`; `save_created` false
@@ -163,7 +163,7 @@ impl Linux {
         check_sysctls(&linux).map_err(bad)?;
         let persona = persona(&linux).map_err(bad)?;
         let hierarchies =
-            crate::cgroups::hierarchies().map_err(io("reading the host's cgroup mounts"))?;
+            carrack_cgroups::hierarchies().map_err(cgroup("reading the host's cgroup mounts"))?;
         crate::mounts::preflight(spec.mounts.as_deref().unwrap_or(&[])).map_err(bad)?;
         let idmapped = crate::mounts::prepare_idmapped(&spec, &bundle).map_err(bad)?;
         let (parent_end, child_end) = sync::pair().map_err(io("socketpair"))?;
@@ -240,21 +240,21 @@ impl Linux {
                 )
             })
             .map_err(|e| fail(Error::io("creating exec.fifo", e.into())))?;
-        let crate::cgroups::Placement {
+        let carrack_cgroups::Placement {
             dirs: cgroups,
             v1: enter_v1,
             skipped,
-        } = crate::cgroups::join(
+        } = carrack_cgroups::join(
             &hierarchies,
-            &crate::cgroups::cgroup_path(linux.cgroups_path.as_deref(), id.as_str()),
+            &carrack_cgroups::cgroup_path(linux.cgroups_path.as_deref(), id.as_str()),
             first,
         )
-        .map_err(|e| fail(Error::io("joining the container's cgroup", e)))?;
+        .map_err(|e| fail(cgroup("joining the container's cgroup")(e)))?;
         // From here on a failure stops init and removes its cgroups; `create` then removes the
         // container's directory.
         let undo = |e: Error| {
             let e = fail(e);
-            let _ = crate::cgroups::remove(&cgroups);
+            let _ = carrack_cgroups::remove(&cgroups);
             e
         };
         if skipped && linux.resources.as_ref().is_some_and(has_limits) {
@@ -330,25 +330,23 @@ impl Linux {
             }
             r
         });
-        let resource_error = |reason: String| {
+        let resource_error = |e: carrack_cgroups::Error| {
             undo(Error::Config {
                 path: config_path.clone(),
-                reason,
+                reason: e.to_string(),
             })
         };
         if let Some(r) = &resources {
-            crate::resources::apply_limits(&cgroups, r).map_err(resource_error)?;
+            carrack_cgroups::apply_limits(&cgroups, r).map_err(resource_error)?;
         }
         // The device rules go in once init has made its device nodes: when it asks for the
         // hooks (which run with every limit in place) or says it is ready.
         let mut device_rules = resources.as_ref();
         let mut apply_devices = || match device_rules.take() {
-            Some(r) => crate::resources::apply_devices(
-                &cgroups,
-                r,
-                linux.devices.as_deref().unwrap_or(&[]),
-            )
-            .map_err(resource_error),
+            Some(r) => {
+                carrack_cgroups::apply_devices(&cgroups, r, linux.devices.as_deref().unwrap_or(&[]))
+                    .map_err(resource_error)
+            }
             None => Ok(()),
         };
         loop {

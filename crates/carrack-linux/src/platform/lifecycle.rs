@@ -10,7 +10,7 @@ use carrack_spec::runtime::{NamespaceType, Spec, Status};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use super::{CONFIG, FIFO, Linux, backend, io, load_spec};
+use super::{CONFIG, FIFO, Linux, backend, cgroup, io, load_spec};
 
 impl Linux {
     /// `start` on the locked container `c` in state `s`; `spec` is its config when the caller
@@ -132,8 +132,8 @@ impl Linux {
                 let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
             }
             _ if force => {
-                let _ = crate::cgroups::freeze(&b.cgroups, false);
-                for p in crate::cgroups::pids(&b.cgroups) {
+                let _ = carrack_cgroups::freeze(&b.cgroups, false);
+                for p in carrack_cgroups::pids(&b.cgroups) {
                     let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
                 }
                 let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
@@ -152,10 +152,10 @@ impl Linux {
             )));
         }
         // Processes left in the cgroup (no pid namespace) go too.
-        for p in crate::cgroups::pids(&b.cgroups) {
+        for p in carrack_cgroups::pids(&b.cgroups) {
             let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
         }
-        crate::cgroups::remove(&b.cgroups).map_err(io("removing the container's cgroups"))?;
+        carrack_cgroups::remove(&b.cgroups).map_err(cgroup("removing the container's cgroups"))?;
         let loaded = match spec {
             Some(_) => None,
             None => load_spec(&c.path().join(CONFIG)).ok(),

@@ -61,6 +61,12 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::io(what, e)
 }
 
+/// A cgroup error as an I/O one (its message names the file, its kind is the errno's).
+fn cgroup(what: impl Into<String>) -> impl FnOnce(carrack_cgroups::Error) -> Error {
+    let what = what.into();
+    move |e| Error::io(what, e.into())
+}
+
 fn backend(state: &ContainerState) -> Backend {
     serde_json::from_value(state.backend.clone()).unwrap_or_default()
 }
@@ -171,7 +177,7 @@ impl Linux {
             Status::Creating
         } else if c.path().join(FIFO).exists() {
             Status::Created
-        } else if crate::cgroups::is_frozen(&b.cgroups) {
+        } else if carrack_cgroups::is_frozen(&b.cgroups) {
             Status::Paused
         } else {
             Status::Running
@@ -256,7 +262,7 @@ impl Platform for Linux {
         Self::expect(id, &s, &LIVE)?;
         let b = backend(&s);
         if opts.all {
-            for p in crate::cgroups::pids(&b.cgroups) {
+            for p in carrack_cgroups::pids(&b.cgroups) {
                 let _ = kill(Pid::from_raw(p), sig);
             }
             return Ok(());
@@ -305,7 +311,7 @@ impl Platform for Linux {
     fn pause(&self, id: &ContainerId) -> Result<()> {
         let (_lock, s) = self.current(id)?;
         Self::expect(id, &s, &[Status::Running])?;
-        crate::cgroups::freeze(&backend(&s).cgroups, true).map_err(io("freezing"))
+        carrack_cgroups::freeze(&backend(&s).cgroups, true).map_err(cgroup("freezing"))
     }
 
     fn resume(&self, id: &ContainerId) -> Result<()> {
@@ -317,7 +323,7 @@ impl Platform for Linux {
                 op: "resume it (it is not paused)",
             });
         }
-        crate::cgroups::freeze(&backend(&s).cgroups, false).map_err(io("thawing"))
+        carrack_cgroups::freeze(&backend(&s).cgroups, false).map_err(cgroup("thawing"))
     }
 
     fn process(&self, id: &ContainerId) -> Result<carrack_spec::runtime::Process> {
@@ -334,10 +340,10 @@ impl Platform for Linux {
         };
         let (_lock, s) = self.current(id)?;
         Self::expect(id, &s, &LIVE)?;
-        crate::resources::apply(&backend(&s).cgroups, resources, &[]).map_err(|reason| {
+        carrack_cgroups::apply(&backend(&s).cgroups, resources, &[]).map_err(|reason| {
             Error::Config {
                 path: "--resources".into(),
-                reason,
+                reason: reason.to_string(),
             }
         })
     }
@@ -345,7 +351,7 @@ impl Platform for Linux {
     fn stats(&self, id: &ContainerId) -> Result<Stats> {
         let (_lock, s) = self.current(id)?;
         Self::expect(id, &s, &LIVE)?;
-        Ok(Stats(crate::resources::stats(&backend(&s).cgroups)))
+        Ok(carrack_cgroups::stats(&backend(&s).cgroups))
     }
 
     /// How many of the container's processes the OOM killer has killed so far (`None` when it
@@ -353,13 +359,13 @@ impl Platform for Linux {
     fn oom_kills(&self, id: &ContainerId) -> Result<Option<u64>> {
         let (_lock, s) = self.current(id)?;
         Self::expect(id, &s, &LIVE)?;
-        Ok(crate::resources::oom_kills(&backend(&s).cgroups))
+        Ok(carrack_cgroups::oom_kills(&backend(&s).cgroups))
     }
 
     fn ps(&self, id: &ContainerId) -> Result<Vec<u32>> {
         let c = self.store.lock(id)?;
         let s = c.load()?;
-        Ok(crate::cgroups::pids(&backend(&s).cgroups)
+        Ok(carrack_cgroups::pids(&backend(&s).cgroups)
             .into_iter()
             .filter_map(|p| u32::try_from(p).ok())
             .collect())

@@ -20,7 +20,7 @@ use crate::stats::Stats;
 #[non_exhaustive]
 pub enum Event {
     /// The container's resource usage now.
-    Stats(Stats),
+    Stats(Box<Stats>),
     /// The OOM killer killed a process of the container.
     Oom,
 }
@@ -82,7 +82,7 @@ pub fn watch(
             let Ok(stats) = p.stats(id) else {
                 return Ok(());
             };
-            if !emit(&Event::Stats(stats)) {
+            if !emit(&Event::Stats(Box::new(stats))) {
                 return Ok(());
             }
             next += every;

@@ -489,7 +489,7 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
                 let secs: f64 = interval.trim_end_matches('s').parse().unwrap_or(5.0);
                 let every = std::time::Duration::from_secs_f64(secs.max(0.1));
                 if stats {
-                    let e = Event::Stats(linux.stats(&i)?);
+                    let e = Event::Stats(Box::new(linux.stats(&i)?));
                     println!("{}", e.to_runc_json(&i));
                     return Ok(ExitCode::SUCCESS);
                 }

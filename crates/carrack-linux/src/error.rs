@@ -38,7 +38,7 @@ pub enum Error {
         reason: String,
     },
     /// A system call or file operation failed.
-    #[error("{}{what}: {source}", Prefix(.at))]
+    #[error("{}{what}: {}", Prefix(.at), Cause(.source))]
     Sys {
         /// The JSON pointer of the config field it was done for, if any.
         at: Option<String>,
@@ -92,6 +92,25 @@ impl fmt::Display for Prefix<'_> {
             None => Ok(()),
         }
     }
+}
+
+/// An `io::Error` with its errno's name first, when it has one, as carrack always wrote them:
+/// `ENOENT: No such file or directory (os error 2)`.
+struct Cause<'a>(&'a io::Error);
+
+impl fmt::Display for Cause<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.raw_os_error().and_then(errno_name) {
+            Some(name) => write!(f, "{name}: {}", self.0),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+/// The name of errno `n` (`ENOENT`), if it has one.
+fn errno_name(n: i32) -> Option<String> {
+    let e = nix::errno::Errno::from_raw(n);
+    (e != nix::errno::Errno::UnknownErrno).then(|| format!("{e:?}"))
 }
 
 impl Error {
@@ -186,13 +205,20 @@ impl Error {
                 path: config.to_path_buf(),
                 reason: self.to_string(),
             },
-            Self::Sys { at, what, source } => P::Io {
-                what: match at {
+            Self::Sys { at, what, source } => {
+                // As this error displays itself: the errno's name before the io::Error's text.
+                let mut what = match at {
                     Some(at) => format!("{at}: {what}"),
                     None => what,
-                },
-                source,
-            },
+                };
+                if let Some(name) = source.raw_os_error().and_then(errno_name) {
+                    what = format!("{what}: {name}");
+                }
+                if init {
+                    what = format!("container init: {what}");
+                }
+                P::Io { what, source }
+            }
             Self::Hook(e) => *e,
             Self::MultiThreaded { .. } => P::Unsupported(MULTI_THREADED),
             other => P::Init(other.to_string()),
@@ -373,14 +399,18 @@ mod tests {
         assert_eq!(back.pointer(), Some("/mounts/2"));
         assert_eq!(back.errno(), Some(libc::ENOENT));
         assert_eq!(back.to_string(), e.to_string());
-        assert!(
-            back.to_string()
-                .starts_with("/mounts/2: mount tmpfs on /data: No such file or directory"),
-            "{back}"
+        assert_eq!(
+            back.to_string(),
+            "/mounts/2: mount tmpfs on /data: ENOENT: No such file or directory (os error 2)"
         );
         let p = back.into_platform(Path::new("/b/config.json"), true);
         assert!(matches!(&p, carrack_platform::Error::Io { source, .. }
             if source.raw_os_error() == Some(libc::ENOENT)));
+        assert_eq!(
+            p.to_string(),
+            "container init: /mounts/2: mount tmpfs on /data: ENOENT: No such file or directory \
+             (os error 2)"
+        );
     }
 
     #[test]

@@ -227,7 +227,10 @@ fn wait_exec(id: &ContainerId, f: &impl AsFd, spec: &Spec, config: &Path) -> Res
     // Named after the container, as runc names it.
     Err(match why.into_platform(config, true) {
         Error::Io { what, source } => Error::Io {
-            what: format!("container {id}: {what}"),
+            what: match what.strip_prefix("container init: ") {
+                Some(what) => format!("container init: container {id}: {what}"),
+                None => format!("container {id}: {what}"),
+            },
             source,
         },
         Error::Init(why) => Error::Init(format!("container {id}: {why}")),

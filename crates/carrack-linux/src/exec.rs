@@ -10,24 +10,23 @@ use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 
 use carrack_platform::{Error, ExecOptions, Exit, Result};
-use carrack_spec::runtime::{NamespaceType, Process, Spec};
+use carrack_spec::runtime::{Process, Spec};
 use nix::sched::CloneFlags;
 use nix::unistd::Pid;
 
-use crate::sys::{Cloned, clone_process};
+use crate::error::Report;
+use crate::sys::Cloned;
 
-fn proc_ns(t: &NamespaceType) -> Option<(&'static str, CloneFlags)> {
-    Some(match t {
-        NamespaceType::User => ("user", CloneFlags::CLONE_NEWUSER),
-        NamespaceType::Ipc => ("ipc", CloneFlags::CLONE_NEWIPC),
-        NamespaceType::Uts => ("uts", CloneFlags::CLONE_NEWUTS),
-        NamespaceType::Network => ("net", CloneFlags::CLONE_NEWNET),
-        NamespaceType::Cgroup => ("cgroup", CloneFlags::CLONE_NEWCGROUP),
-        NamespaceType::Time => ("time", CloneFlags::from_bits_retain(libc::CLONE_NEWTIME)),
-        NamespaceType::Mount => ("mnt", CloneFlags::CLONE_NEWNS),
-        NamespaceType::Pid => ("pid", CloneFlags::CLONE_NEWPID),
-        _ => return None,
-    })
+/// Errors of `exec` name its process's fields (`/process/...`), not a config file's.
+const PROCESS: &str = "process";
+
+fn bad(e: crate::Error) -> Error {
+    e.into_platform(std::path::Path::new(PROCESS), false)
+}
+
+/// Writes `e` to the report pipe, for the runtime to read back with its errno and pointer.
+fn send_report(to: &mut File, e: &crate::Error) {
+    let _ = to.write_all(&Report::from(e).to_bytes());
 }
 
 fn os(what: &str) -> impl FnOnce(nix::Error) -> Error + '_ {
@@ -53,7 +52,7 @@ pub(crate) fn exec(
         .into_iter()
         .flatten()
     {
-        let Some((name, flag)) = proc_ns(&n.kind) else {
+        let Some((name, flag)) = crate::namespaces::proc_name(&n.kind) else {
             continue;
         };
         let path = format!("/proc/{pid}/ns/{name}");
@@ -66,19 +65,13 @@ pub(crate) fn exec(
         CloneFlags::CLONE_NEWPID => 2,
         _ => 1,
     });
-    let (labels, seccomp) =
-        crate::platform::confinement(spec, process, std::path::Path::new("process"))?;
+    let (labels, seccomp) = crate::confine::check(spec, process).map_err(bad)?;
     let listener = match &seccomp {
-        Some(f) => {
-            crate::seccomp::Listener::connect(f, state.clone()).map_err(|reason| Error::Config {
-                path: "config.json".into(),
-                reason,
-            })?
-        }
+        Some(f) => crate::confine::seccomp::Listener::connect(f, state.clone()).map_err(bad)?,
         None => None,
     };
     let confine = crate::process::Confine {
-        caps: crate::caps::plan(process.capabilities.as_ref()),
+        caps: crate::process::caps::plan(process.capabilities.as_ref()),
         labels,
         seccomp: seccomp.as_ref(),
         listener,
@@ -136,8 +129,8 @@ pub(crate) fn exec(
         .iter()
         .cloned()
         .partition(|d| d.join("tasks").exists());
-    let middle = match clone_process(0).map_err(|e| Error::io("fork", e))? {
-        Cloned::Child => {
+    let middle = match crate::spawn::clone_checked("exec", 0).map_err(bad)? {
+        Cloned::Child(single) => {
             // Joining a running container: its processes must not reach this binary through
             // /proc/PID/exe before the exec (CVE-2019-5736). execve makes the process dumpable
             // again for its own binary.
@@ -151,6 +144,7 @@ pub(crate) fn exec(
                     namespaces,
                     chroot,
                     trampoline,
+                    single,
                 },
                 Pipes {
                     go: go_r,
@@ -178,21 +172,20 @@ pub(crate) fn exec(
     let mut rep_r = File::from(rep_r);
     if got.is_err() {
         // The middle process said why it stopped, or at least that it did.
-        let mut why = String::new();
-        let _ = rep_r.read_to_string(&mut why);
+        let mut why = Vec::new();
+        let _ = rep_r.read_to_end(&mut why);
         if why.is_empty() {
-            why = "could not enter the container's namespaces".into();
+            return Err(Error::Init(
+                "exec: could not enter the container's namespaces".into(),
+            ));
         }
-        return Err(Error::Init(format!("exec: {why}")));
+        return Err(from_child(&why));
     }
     let child = i32::from_le_bytes(buf);
-    if let Err(reason) = crate::process::write_oom_score_adj(child, process) {
+    if let Err(e) = crate::process::write_oom_score_adj(child, process) {
         let _ = nix::sys::signal::kill(Pid::from_raw(child), nix::sys::signal::Signal::SIGKILL);
         let _ = nix::sys::wait::waitpid(Pid::from_raw(child), None);
-        return Err(Error::Config {
-            path: "process".into(),
-            reason,
-        });
+        return Err(bad(e));
     }
     for d in &v2 {
         let procs = d.join("cgroup.procs");
@@ -209,7 +202,7 @@ pub(crate) fn exec(
     let _ = rep_r.read_to_end(&mut said);
     if !said.is_empty() {
         let _ = nix::sys::wait::waitpid(Pid::from_raw(child), None);
-        let report = match crate::trampoline::report(&said) {
+        return Err(match crate::spawn::trampoline::report(&said) {
             // The exec trampoline's report of a failed exec.
             Some(e) => {
                 let program = process
@@ -217,11 +210,14 @@ pub(crate) fn exec(
                     .as_ref()
                     .and_then(|a| a.first())
                     .map_or("", String::as_str);
-                format!("exec {program:?}: {e}")
+                bad(crate::Error::sys_at(
+                    "/process/args/0",
+                    format!("exec {program:?}"),
+                    e,
+                ))
             }
-            None => String::from_utf8_lossy(&said).into_owned(),
-        };
-        return Err(Error::Init(report));
+            None => from_child(&said),
+        });
     }
     if let Some(p) = &opts.pid_file {
         let tmp = p.with_extension("carrack-tmp");
@@ -230,7 +226,7 @@ pub(crate) fn exec(
             .map_err(|e| Error::io(format!("pid file {}", p.display()), e))?;
     }
     if let Some(sock) = &opts.linux.pidfd_socket {
-        crate::handoff::send_pidfd(sock, child).map_err(Error::Init)?;
+        crate::spawn::handoff::send_pidfd(sock, child).map_err(bad)?;
     }
     if opts.detach {
         return Ok(Exit::Started {
@@ -258,6 +254,8 @@ struct Entry<'a> {
     chroot: Option<File>,
     /// The sealed exec trampoline, if the program must be exec'd through one.
     trampoline: Option<&'a OwnedFd>,
+    /// The middle process is the child of a clone, with a single thread.
+    single: crate::sys::SingleThreaded,
 }
 
 fn middle_child(
@@ -266,6 +264,7 @@ fn middle_child(
         namespaces,
         chroot,
         trampoline,
+        single,
     }: Entry<'_>,
     Pipes {
         go,
@@ -278,14 +277,17 @@ fn middle_child(
     mut confine: crate::process::Confine<'_>,
     proc: &crate::procfs::Proc,
 ) -> i32 {
-    let mut report = File::from(report);
+    let mut out = File::from(report);
     if let Err(e) = carrack_cgroups::enter_self(v1_cgroups) {
-        let _ = write!(report, "joining the container's cgroup: {e}");
+        send_report(
+            &mut out,
+            &crate::Error::sys("joining the container's cgroup", e),
+        );
         return 1;
     }
     for (flag, f) in &namespaces {
         if let Err(e) = nix::sched::setns(f, *flag) {
-            let _ = write!(report, "setns {flag:?}: {e}");
+            send_report(&mut out, &crate::Error::sys(format!("setns {flag:?}"), e));
             return 1;
         }
     }
@@ -295,12 +297,16 @@ fn middle_child(
             .and_then(|()| nix::unistd::chroot("."))
             .and_then(|()| nix::unistd::chdir("/"));
         if let Err(e) = entered {
-            let _ = write!(report, "entering the container's root: {e}");
+            send_report(
+                &mut out,
+                &crate::Error::sys("entering the container's root", e),
+            );
             return 1;
         }
     }
-    match clone_process(0) {
-        Ok(Cloned::Child) => {
+    // /proc is the container's by now: the proof of a single thread came with the clone.
+    match crate::sys::clone(&single, 0) {
+        Ok(Cloned::Child(_)) => {
             drop(pid_out);
             let mut go = File::from(go);
             let mut b = [0u8; 4];
@@ -308,7 +314,7 @@ fn middle_child(
                 std::process::exit(1);
             }
             confine.pid = i32::from_le_bytes(b);
-            let r = (|| -> std::result::Result<std::convert::Infallible, String> {
+            let r = (|| -> crate::Result<std::convert::Infallible> {
                 if let Some(sock) = &console {
                     // setns into the mount namespace made its root this process's root.
                     let root = nix::fcntl::open(
@@ -319,12 +325,12 @@ fn middle_child(
                         nix::sys::stat::Mode::empty(),
                     )
                     .map(File::from)
-                    .map_err(|e| format!("/: {e}"))?;
-                    crate::console::setup(sock, &root, false)?;
+                    .map_err(|e| crate::Error::sys("/", e))?;
+                    crate::dev::console::setup(sock, &root, false)?;
                 }
                 drop(console);
                 crate::process::prepare(process, preserve_fds, confine, proc)?.exec(
-                    Some(std::os::fd::AsFd::as_fd(&report)),
+                    Some(std::os::fd::AsFd::as_fd(&out)),
                     trampoline.map(std::os::fd::AsFd::as_fd),
                 )
             })();
@@ -332,7 +338,7 @@ fn middle_child(
                 Ok(never) => match never {},
                 Err(e) => e,
             };
-            let _ = report.write_all(e.as_bytes());
+            send_report(&mut out, &e);
             std::process::exit(127)
         }
         Ok(Cloned::Parent(child)) => {
@@ -340,8 +346,17 @@ fn middle_child(
             0
         }
         Err(e) => {
-            let _ = write!(report, "fork inside the pid namespace: {e}");
+            send_report(
+                &mut out,
+                &crate::Error::sys("fork inside the pid namespace", e),
+            );
             1
         }
     }
+}
+
+/// What the process (or the middle one) reported before it could exec, as the runtime reports
+/// it.
+fn from_child(bytes: &[u8]) -> Error {
+    crate::Error::from(Report::from_bytes(bytes)).into_platform(std::path::Path::new(PROCESS), true)
 }

@@ -8,15 +8,15 @@ use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use carrack_spec::runtime::{NamespaceType, RootfsPropagation, Spec};
+use carrack_spec::runtime::{NamespaceType, Spec};
 use nix::fcntl::OFlag;
-use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sched::CloneFlags;
 use nix::sys::stat::Mode;
 
+use crate::error::{Error, Report, Result as Res};
 use crate::process::{Confine, Ready};
 use crate::procfs::Proc;
-use crate::sync::{Channel, Msg};
+use crate::spawn::sync::{Channel, Msg};
 
 /// What init needs, prepared by the parent before the clone.
 pub(crate) struct Plan<'a> {
@@ -42,19 +42,20 @@ pub(crate) struct Plan<'a> {
     pub(crate) mount_namespace: bool,
     /// `linux.personality`, as personality(2) takes it.
     pub(crate) persona: Option<libc::c_ulong>,
-    /// Namespaces to join by path (user first), other than pid (joined by the parent).
-    pub(crate) join: Vec<(CloneFlags, PathBuf)>,
+    /// Namespaces to join by path (user first), other than pid (joined by the parent), with
+    /// their index in `linux.namespaces`.
+    pub(crate) join: Vec<crate::namespaces::Join>,
     /// `linux.mountLabel`, checked against the host.
     pub(crate) mount_label: Option<&'a str>,
     /// The process's LSM labels, checked against the host.
-    pub(crate) labels: crate::lsm::Labels,
+    pub(crate) labels: crate::confine::lsm::Labels,
     /// The process's capabilities, as the runtime can grant them.
-    pub(crate) caps: crate::caps::Plan,
+    pub(crate) caps: crate::process::caps::Plan,
     /// The sealed exec trampoline the program is exec'd through, if one is needed
-    /// (CVE-2019-5736, see [`crate::sealed::Plan`]).
+    /// (CVE-2019-5736, see [`crate::spawn::sealed::Plan`]).
     pub(crate) trampoline: Option<&'a std::os::fd::OwnedFd>,
     /// `linux.seccomp`, compiled.
-    pub(crate) seccomp: Option<&'a crate::seccomp::Filter>,
+    pub(crate) seccomp: Option<&'a crate::confine::seccomp::Filter>,
     /// The host's cgroup hierarchies (for cgroup mounts on v1 and hybrid hosts).
     pub(crate) hierarchies: &'a [carrack_cgroups::Hierarchy],
     /// The idmapped trees of `spec.mounts`, by index (see `mounts::prepare_idmapped`).
@@ -71,14 +72,24 @@ impl Plan<'_> {
     fn joins_user_namespace(&self) -> bool {
         self.join
             .iter()
-            .any(|(kind, _)| *kind == CloneFlags::CLONE_NEWUSER)
+            .any(|(kind, _, _)| *kind == CloneFlags::CLONE_NEWUSER)
     }
 }
 
-type Res<T> = Result<T, String>;
+fn err<E: Into<std::io::Error>>(what: &str) -> impl Fn(E) -> Error + '_ {
+    move |e| Error::sys(what, e)
+}
 
-fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> String + '_ {
-    move |e| format!("{what}: {e}")
+fn err_at<'a, E: Into<std::io::Error>>(at: &'a str, what: &'a str) -> impl Fn(E) -> Error + 'a {
+    move |e| Error::sys_at(at, what, e)
+}
+
+/// What the parent sent instead of the message init waits for.
+fn unexpected(wanted: &str, got: Option<Msg>) -> Error {
+    match got {
+        Some(Msg::Error(e)) => Error::from(e),
+        other => Error::Protocol(format!("sync: expected {wanted}, got {other:?}")),
+    }
 }
 
 /// The first step of a two-step start, for a new pid namespace in a user namespace joined by
@@ -87,54 +98,36 @@ fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> String + '_ {
 /// `Go`, enters the cgroups, joins and unshares every namespace, then clones init into the new
 /// pid namespace as its own sibling (CLONE_PARENT: `carrack` stays init's parent and can wait
 /// for it), sends init's pid and exits. Never returns.
-pub(crate) fn run_staged(plan: Plan<'_>, chan: Channel) -> ! {
+pub(crate) fn run_staged(plan: Plan<'_>, chan: Channel, single: &crate::sys::SingleThreaded) -> ! {
     let joined = (|| -> Res<()> {
         match chan.recv().map_err(err("sync"))? {
             Some(Msg::Go(v1)) => {
                 carrack_cgroups::enter_self(&v1).map_err(err("joining the container's cgroup"))?
             }
-            Some(Msg::Error(e)) => return Err(e),
-            other => return Err(format!("sync: expected go, got {other:?}")),
+            other => return Err(unexpected("go", other)),
         }
-        join_namespaces(&plan.join)?;
+        crate::namespaces::join(&plan.join)?;
         nix::sched::unshare(plan.unshare | CloneFlags::CLONE_NEWPID)
             .map_err(err("unshare namespaces"))
     })();
     let failure = match joined {
-        Ok(()) => match crate::sys::clone_process(libc::CLONE_PARENT) {
-            Ok(crate::sys::Cloned::Child) => run(plan, chan),
+        // This process is the child of a clone (`single` says so): /proc may be the
+        // container's by now, and the thread count is not read again.
+        Ok(()) => match crate::sys::clone(single, libc::CLONE_PARENT) {
+            Ok(crate::sys::Cloned::Child(_)) => run(plan, chan),
             Ok(crate::sys::Cloned::Parent(pid)) => {
                 let _ = chan.send(&Msg::Pid(pid));
                 None
             }
-            Err(e) => Some(format!("clone: {e}")),
+            Err(e) => Some(Error::sys("clone", e)),
         },
         Err(e) => Some(e),
     };
     if let Some(e) = failure {
-        let _ = chan.send(&Msg::Error(e));
+        let _ = chan.send(&Msg::Error(Report::from(&e)));
         std::process::exit(1)
     }
     std::process::exit(0)
-}
-
-/// Opens every namespace in `join` first, as runc does (once in another user namespace init
-/// may no longer open the /proc/PID/ns files of a process that is not dumpable), then joins
-/// them in order, the user namespace first.
-fn join_namespaces(join: &[(CloneFlags, PathBuf)]) -> Res<()> {
-    let files = join
-        .iter()
-        .map(|(kind, path)| {
-            File::open(path)
-                .map(|f| (*kind, path, f))
-                .map_err(|e| format!("namespace {}: {e}", path.display()))
-        })
-        .collect::<Res<Vec<_>>>()?;
-    for (kind, path, f) in &files {
-        nix::sched::setns(f.as_fd(), *kind)
-            .map_err(|e| format!("setns {}: {e}", path.display()))?;
-    }
-    Ok(())
 }
 
 /// Runs init; never returns.
@@ -144,8 +137,10 @@ pub(crate) fn run(plan: Plan<'_>, chan: Channel) -> ! {
             let code = match wait_and_exec(&plan, fifo, proc, ready) {
                 Ok(never) => match never {},
                 Err(e) => {
+                    // Only `run` gets here with nobody reading the report on exec.fifo; what
+                    // runc prints then (on the runtime's stderr, the container's too).
                     let _ = writeln!(std::io::stderr(), "carrack init: {e}");
-                    if e.contains("No such file") || e.contains("not found") {
+                    if crate::process::missing_program(&e) {
                         127
                     } else {
                         126
@@ -155,20 +150,10 @@ pub(crate) fn run(plan: Plan<'_>, chan: Channel) -> ! {
             std::process::exit(code)
         }
         Err(e) => {
-            let _ = chan.send(&Msg::Error(e));
+            let _ = chan.send(&Msg::Error(Report::from(&e)));
             std::process::exit(1)
         }
     }
-}
-
-fn open_dir(path: &Path) -> Res<File> {
-    nix::fcntl::open(
-        path,
-        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )
-    .map(File::from)
-    .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Everything up to the handshake; returns the fifo handle, the host /proc to reopen it by and
@@ -195,8 +180,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
             }
             carrack_cgroups::enter_self(&v1).map_err(err("joining the container's cgroup"))?
         }
-        Some(Msg::Error(e)) => return Err(e),
-        other => return Err(format!("sync: expected go, got {other:?}")),
+        other => return Err(unexpected("go", other)),
     }
     // The fifo `start` opens, held from now on: once init is the root of a user namespace it
     // may be an id on the host that cannot search the state directory.
@@ -204,7 +188,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
         .map(File::from)
         .map_err(err("exec.fifo"))?;
     if !plan.staged {
-        join_namespaces(&plan.join)?;
+        crate::namespaces::join(&plan.join)?;
         unshared?;
         if !early {
             nix::sched::unshare(plan.unshare).map_err(err("unshare namespaces"))?;
@@ -223,42 +207,16 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
             .map_err(err("setresuid in the user namespace"))?;
     }
     if !plan.no_new_keyring {
-        crate::handoff::join_session_keyring(plan.id)?;
+        crate::spawn::handoff::join_session_keyring(plan.id)?;
     }
     let spec = plan.spec;
     let linux = spec.linux.as_ref();
     let own_mounts = plan.mount_namespace;
-    // config-linux.md § Rootfs Mount Propagation. Until pivot_root every mount is a slave (or
-    // private): nothing made here reaches the host, and pivot_root refuses a shared parent.
-    // `shared` and `unbindable` are applied to the new root once it is `/`.
-    let late_propagation = match linux.and_then(|l| l.rootfs_propagation.as_ref()) {
-        Some(RootfsPropagation::Shared) => Some(MsFlags::MS_SHARED),
-        Some(RootfsPropagation::Unbindable) => Some(MsFlags::MS_UNBINDABLE),
-        _ => None,
-    };
+    let propagation = linux.and_then(|l| l.rootfs_propagation.as_ref());
     if own_mounts {
-        let propagation = match linux.and_then(|l| l.rootfs_propagation.as_ref()) {
-            Some(RootfsPropagation::Private) => MsFlags::MS_PRIVATE,
-            _ => MsFlags::MS_SLAVE,
-        };
-        mount(
-            None::<&str>,
-            "/",
-            None::<&str>,
-            propagation | MsFlags::MS_REC,
-            None::<&str>,
-        )
-        .map_err(err("making / a slave mount"))?;
-        mount(
-            Some(plan.rootfs),
-            plan.rootfs,
-            None::<&str>,
-            MsFlags::MS_BIND | MsFlags::MS_REC,
-            None::<&str>,
-        )
-        .map_err(err("binding the rootfs on itself"))?;
+        crate::mounts::root::isolate(plan.rootfs, propagation)?;
     }
-    let root = open_dir(plan.rootfs)?;
+    let root = crate::mounts::root::open(plan.rootfs)?;
     let mut fresh_dev = false;
     let cgroups = crate::mounts::CgroupView {
         own: &own_cgroups,
@@ -266,12 +224,19 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
     };
     for (i, m) in spec.mounts.iter().flatten().enumerate() {
         let idmapped = plan.idmapped.get(i).and_then(Option::as_ref);
-        crate::mounts::mount_one(&root, plan.bundle, m, plan.mount_label, &cgroups, idmapped)?;
+        crate::mounts::mount_one(
+            &root,
+            plan.bundle,
+            (i, m),
+            plan.mount_label,
+            &cgroups,
+            idmapped,
+        )?;
         if m.destination.trim_end_matches('/') == "/dev" {
             fresh_dev = true;
         }
     }
-    crate::devices::setup(
+    crate::dev::setup(
         &root,
         linux.and_then(|l| l.devices.as_deref()).unwrap_or(&[]),
         fresh_dev,
@@ -281,7 +246,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
     // created, `ctr run --cwd`), inside the rootfs and by descriptor.
     if let Some(p) = &spec.process {
         crate::mounts::open_inside(&root, &p.cwd, false, false)
-            .map_err(|e| format!("cwd {:?}: {e}", p.cwd))?;
+            .map_err(|e| Error::sys_at("/process/cwd", format!("cwd {:?}", p.cwd), e))?;
     }
     crate::mounts::finish(&root, spec.mounts.as_deref().unwrap_or(&[]))?;
 
@@ -291,8 +256,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
         chan.send(&Msg::HooksPlease).map_err(err("sync"))?;
         match chan.recv().map_err(err("sync"))? {
             Some(Msg::HooksDone) => {}
-            Some(Msg::Error(e)) => return Err(e),
-            other => return Err(format!("sync: expected hooks-done, got {other:?}")),
+            other => return Err(unexpected("hooks-done", other)),
         }
     }
     if let Some(h) = spec
@@ -301,14 +265,14 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
         .and_then(|h| h.create_container.as_deref())
     {
         carrack_platform::hooks::run("createContainer", h, &creating_state(plan))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Error::Hook(Box::new(e)))?;
     }
 
     // The seccomp agent's socket is a host path: connect while the host is still reachable.
     let state = creating_state(plan);
     let pid = state.pid.and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
     let listener = match plan.seccomp {
-        Some(f) => crate::seccomp::Listener::connect(f, state)?,
+        Some(f) => crate::confine::seccomp::Listener::connect(f, state)?,
         None => None,
     };
     let confine = Confine {
@@ -329,69 +293,61 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
     if let Some(h) = &spec.hostname
         && ns(NamespaceType::Uts)
     {
-        rustix::system::sethostname(h.as_bytes()).map_err(err("sethostname"))?;
+        rustix::system::sethostname(h.as_bytes()).map_err(err_at("/hostname", "sethostname"))?;
     }
     if let Some(d) = &spec.domainname
         && ns(NamespaceType::Uts)
     {
-        rustix::system::setdomainname(d.as_bytes()).map_err(err("setdomainname"))?;
+        rustix::system::setdomainname(d.as_bytes())
+            .map_err(err_at("/domainname", "setdomainname"))?;
     }
     for (k, v) in linux.and_then(|l| l.sysctl.as_ref()).into_iter().flatten() {
         proc.write(&format!("sys/{}", k.replace('.', "/")), v.as_bytes())
-            .map_err(|e| format!("sysctl {k}: {e}"))?;
+            .map_err(|e| {
+                Error::sys_at(
+                    format!("/linux/sysctl/{}", crate::error::token(k)),
+                    format!("sysctl {k}"),
+                    e,
+                )
+            })?;
     }
     // Masked and read-only paths, the console and a read-only root are set up before
     // pivot_root, resolved inside the rootfs by descriptor, while /proc/self/fd (by which
     // descriptors are mounted) is still the host's procfs.
     let mut null = None;
-    for p in linux.and_then(|l| l.masked_paths.as_deref()).unwrap_or(&[]) {
-        crate::paths::mask(&root, p, &mut null)?;
+    for (i, p) in linux
+        .and_then(|l| l.masked_paths.as_deref())
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
+        crate::mounts::paths::mask(&root, p, &format!("/linux/maskedPaths/{i}"), &mut null)?;
     }
     drop(null);
-    for p in linux
+    for (i, p) in linux
         .and_then(|l| l.readonly_paths.as_deref())
         .unwrap_or(&[])
+        .iter()
+        .enumerate()
     {
-        crate::paths::readonly(&root, p)?;
+        crate::mounts::paths::readonly(&root, p, &format!("/linux/readonlyPaths/{i}"))?;
     }
     if let Some(sock) = &plan.console {
-        crate::console::setup(sock, &root, true)?;
+        crate::dev::console::setup(sock, &root, true)?;
     }
     if spec.root.as_ref().and_then(|r| r.readonly) == Some(true) {
         // `root` is the rootfs bound on itself: the flag goes on that mount alone (without a
         // mount namespace of its own there is no such mount; create refuses that case).
-        crate::sys::mount_setattr(root.as_raw_fd(), crate::paths::MOUNT_ATTR_RDONLY, 0, false)
-            .map_err(err("making / read-only"))?;
+        crate::sys::mount_setattr(
+            root.as_raw_fd(),
+            crate::mounts::paths::MOUNT_ATTR_RDONLY,
+            0,
+            false,
+        )
+        .map_err(err_at("/root/readonly", "making / read-only"))?;
     }
 
-    nix::unistd::chdir(plan.rootfs).map_err(err("chdir rootfs"))?;
-    if !own_mounts {
-        // The host's mount namespace, as the config asks (config-linux.md: the container
-        // "MUST inherit the runtime namespace"): the mounts above are the host's now (delete
-        // removes them), and the root is entered with chroot, as runc does.
-        nix::unistd::chroot(".").map_err(err("chroot"))?;
-    } else if plan.no_pivot {
-        crate::paths::hide_host_proc_and_sys(plan.rootfs)?;
-        mount(Some("."), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>)
-            .map_err(err("moving the rootfs to /"))?;
-        nix::unistd::chroot(".").map_err(err("chroot"))?;
-    } else {
-        nix::unistd::pivot_root(".", ".").map_err(err("pivot_root"))?;
-        umount2(".", MntFlags::MNT_DETACH).map_err(err("detaching the old root"))?;
-    }
-    nix::unistd::chdir("/").map_err(err("chdir /"))?;
-    if let Some(flag) = late_propagation
-        && own_mounts
-    {
-        mount(
-            None::<&str>,
-            "/",
-            None::<&str>,
-            flag | MsFlags::MS_REC,
-            None::<&str>,
-        )
-        .map_err(err("linux.rootfsPropagation"))?;
-    }
+    crate::mounts::root::enter(plan.rootfs, own_mounts, plan.no_pivot, propagation)?;
     // All of the process but its exec, before `create` returns: errors go back to it, and only
     // the exec follows `start`.
     // Without a process (which only `start` needs) init waits for a `start` that refuses it.
@@ -453,7 +409,8 @@ fn wait_and_exec(
     drop(fifo);
     drop(proc);
     let r = (|| {
-        let ready = ready.ok_or("config.json has no process to start")?;
+        let ready = ready
+            .ok_or_else(|| Error::config("/process", "config.json has no process to start"))?;
         if let Some(h) = plan
             .spec
             .hooks
@@ -461,15 +418,15 @@ fn wait_and_exec(
             .and_then(|h| h.start_container.as_deref())
         {
             carrack_platform::hooks::run("startContainer", h, &creating_state(plan))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| Error::Hook(Box::new(e)))?;
         }
         if let Some(p) = plan.persona {
-            crate::sys::personality(p).map_err(err("personality"))?;
+            crate::sys::personality(p).map_err(err_at("/linux/personality", "personality"))?;
         }
         ready.exec(Some(w.as_fd()), plan.trampoline.map(|t| t.as_fd()))
     })();
     if let Err(e) = &r {
-        let _ = w.write_all(e.as_bytes());
+        let _ = w.write_all(&Report::from(e).to_bytes());
     }
     r
 }

@@ -7,34 +7,34 @@
 //!
 //! `create` clones the container's init straight into its new namespaces (no re-exec of the
 //! runtime binary); init blocks on `exec.fifo` in the state directory until `start` opens it.
+//! So `create`, `run` and `exec` must be called from a single-threaded process: they check, and
+//! refuse otherwise (see [`Linux`] § Threads).
+//!
+//! Errors inside the backend are [`Error`]s, which name the config field concerned by its JSON
+//! pointer and keep the errno; they become [`carrack_platform::Error`]s at [`Linux`]'s methods.
 
 #![cfg(target_os = "linux")]
 
-mod caps;
-mod console;
-mod devices;
+mod confine;
+mod dev;
+mod error;
 mod exec;
-mod handoff;
 mod init;
-mod lsm;
 mod mounts;
-mod paths;
+mod namespaces;
 mod platform;
 mod platform_features;
 mod process;
 mod procfs;
-mod sealed;
-#[cfg_attr(not(feature = "seccomp"), path = "seccomp_off.rs")]
-mod seccomp;
 mod signals;
-mod sync;
+mod spawn;
 mod sys;
-mod trampoline;
 mod wait;
 
-pub use caps::{capability_number, known_capabilities};
 pub use carrack_cgroups::cgroup_path;
+pub use error::{Error, Result};
 pub use platform::Linux;
 pub use platform_features::features;
-pub use sealed::Sealing;
+pub use process::caps::{capability_number, known_capabilities};
 pub use signals::signal_number;
+pub use spawn::sealed::Sealing;

@@ -45,9 +45,9 @@ pub fn features() -> Features {
         NamespaceType::Uts,
     ]);
     l.capabilities = Some(
-        crate::caps::known_capabilities()
+        crate::process::caps::known_capabilities()
             .iter()
-            .take(usize::try_from(crate::caps::last_cap()).unwrap_or(40) + 1)
+            .take(usize::try_from(crate::process::caps::last_cap()).unwrap_or(40) + 1)
             .map(|c| {
                 c.parse()
                     .unwrap_or_else(|_| carrack_spec::runtime::Capability::Other((*c).into()))
@@ -62,7 +62,7 @@ pub fn features() -> Features {
     cg.rdma = Some(true);
     l.cgroup = Some(cg);
     let mut sc = SeccompFeatures::default();
-    let flags = crate::seccomp::supported_flags();
+    let flags = crate::confine::seccomp::supported_flags();
     sc.enabled = Some(cfg!(feature = "seccomp"));
     if cfg!(feature = "seccomp") {
         use carrack_spec::runtime::{SeccompAction as A, SeccompArch as R, SeccompOperator as O};
@@ -117,10 +117,10 @@ pub fn features() -> Features {
     }
     l.seccomp = Some(sc);
     let mut on = Enabled::default();
-    on.enabled = Some(crate::lsm::apparmor_enabled());
+    on.enabled = Some(crate::confine::lsm::apparmor_enabled());
     l.apparmor = Some(on);
     let mut on = Enabled::default();
-    on.enabled = Some(crate::lsm::selinux_enabled());
+    on.enabled = Some(crate::confine::lsm::selinux_enabled());
     l.selinux = Some(on);
     let mut off = Enabled::default();
     off.enabled = Some(false);

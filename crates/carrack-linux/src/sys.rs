@@ -5,22 +5,61 @@
 use std::io;
 use std::os::fd::RawFd;
 
+/// Proof that this process has a single thread, the one holding it: the precondition of
+/// [`clone`]. Made by [`SingleThreaded::check`], or handed to the child of a clone, which has
+/// only the thread that cloned it. Neither `Send` nor `Sync`; whoever holds one starts no
+/// thread (carrack-linux starts none).
+#[derive(Debug)]
+pub(crate) struct SingleThreaded(std::marker::PhantomData<*const ()>);
+
+impl SingleThreaded {
+    /// The proof, if this process has a single thread now; else how many it has. No other
+    /// thread can appear afterwards but one the calling thread starts.
+    pub(crate) fn check() -> io::Result<Result<Self, usize>> {
+        let stat = crate::procfs::read("/proc/self/stat")?;
+        // The command name may hold spaces and parentheses: fields start after the last ')';
+        // num_threads is field 20.
+        let threads: usize = stat
+            .rfind(')')
+            .and_then(|i| stat.get(i + 2..))
+            .and_then(|rest| rest.split(' ').nth(17))
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| io::Error::other("/proc/self/stat: no thread count"))?;
+        Ok(if threads == 1 {
+            Ok(Self(std::marker::PhantomData))
+        } else {
+            Err(threads)
+        })
+    }
+}
+
 /// What a fork-like clone returned.
 pub(crate) enum Cloned {
     /// In the parent: the child's pid.
     Parent(libc::pid_t),
-    /// In the child.
-    Child,
+    /// In the child, which has a single thread.
+    Child(SingleThreaded),
 }
 
 /// clone(2) with `flags` and no new stack, like fork(2) but able to create namespaces (the
-/// child is pid 1 of a new pid namespace when `CLONE_NEWPID` is given).
+/// child is pid 1 of a new pid namespace when `CLONE_NEWPID` is given). The proof of a single
+/// thread makes it sound (see [`clone_process`]).
+pub(crate) fn clone(_single: &SingleThreaded, flags: libc::c_int) -> io::Result<Cloned> {
+    // SAFETY: `SingleThreaded` proves that the calling thread is the process's only one.
+    unsafe { clone_process(flags) }
+}
+
+/// The raw clone(2) behind [`clone`].
 ///
-/// Must only be called while the process is single-threaded: the child continues on a copy of
-/// the caller's stack with only the calling thread.
-pub(crate) fn clone_process(flags: libc::c_int) -> io::Result<Cloned> {
-    // SAFETY: raw clone with a NULL stack behaves like fork(2); the carrack binary calls this
-    // before it starts any thread, so the child holds no lock another thread owned.
+/// # Safety
+///
+/// The calling process must have a single thread (the calling one). The child continues on a
+/// copy of the caller's memory with only the calling thread: a lock another thread held at the
+/// clone (the allocator's, stdio's, the environment's) would stay locked in the child forever,
+/// and the child would deadlock or see half-updated data the first time it takes one.
+unsafe fn clone_process(flags: libc::c_int) -> io::Result<Cloned> {
+    // SAFETY: raw clone with a NULL stack behaves like fork(2); the caller guarantees the
+    // process is single-threaded, so the child holds no lock another thread owned.
     let r = unsafe {
         libc::syscall(
             libc::SYS_clone,
@@ -33,7 +72,7 @@ pub(crate) fn clone_process(flags: libc::c_int) -> io::Result<Cloned> {
     };
     match r {
         -1 => Err(io::Error::last_os_error()),
-        0 => Ok(Cloned::Child),
+        0 => Ok(Cloned::Child(SingleThreaded(std::marker::PhantomData))),
         pid => Ok(Cloned::Parent(libc::pid_t::try_from(pid).unwrap_or(-1))),
     }
 }

@@ -80,6 +80,20 @@ pub enum Error {
         /// The binary of the calling program.
         binary: PathBuf,
     },
+    /// The backend clones the calling process, which is only sound while it has one thread
+    /// (a clone of a multi-threaded process may inherit locks other threads held); nothing
+    /// was done.
+    #[error(
+        "{op}: refused in a process with {threads} threads (the backend clones its caller, \
+         which is only sound single-threaded): call it from a single-threaded process, or run \
+         the `carrack` binary"
+    )]
+    MultiThreaded {
+        /// The operation refused (`create`, `run`, `exec`).
+        op: &'static str,
+        /// How many threads the process had.
+        threads: usize,
+    },
     /// The container's init process reported an error while setting up.
     #[error("container init: {0}")]
     Init(String),

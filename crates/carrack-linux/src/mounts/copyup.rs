@@ -24,13 +24,15 @@ use nix::sys::stat::{
 use nix::sys::time::TimeSpec;
 use nix::unistd::{Gid, Uid, fchown, fchownat};
 
+use crate::error::{Error, Result};
+
 /// Directories deeper than this are refused (each level holds two descriptors).
 const MAX_DEPTH: usize = 256;
 
 /// Copies the contents of the directory `from` (read through this descriptor, opened before the
 /// tmpfs covered it) into `to`, the new tmpfs's root. Errors name the path that failed,
 /// relative to the mount's destination.
-pub(crate) fn copy_dir_contents(from: &File, to: &File) -> Result<(), String> {
+pub(crate) fn copy_dir_contents(from: &File, to: &File) -> Result<()> {
     copy_dir(from.as_fd(), to.as_fd(), "", 0)
 }
 
@@ -48,7 +50,7 @@ fn copy_dir(
     to: std::os::fd::BorrowedFd<'_>,
     rel: &str,
     depth: usize,
-) -> Result<(), String> {
+) -> Result<()> {
     let at = |name: &str| {
         if rel.is_empty() {
             name.to_owned()
@@ -57,16 +59,19 @@ fn copy_dir(
         }
     };
     if depth > MAX_DEPTH {
-        return Err(format!(
-            "{rel}: directories nest deeper than {MAX_DEPTH} levels"
+        return Err(Error::refused(
+            None,
+            rel,
+            format!("directories nest deeper than {MAX_DEPTH} levels"),
         ));
     }
     // A descriptor of its own to read the entries with: `Dir` owns and closes it.
-    let listing = open_dir_at(from, ".").map_err(|e| format!("{}: {e}", at(".")))?;
-    let mut dir = Dir::from_fd(listing).map_err(|e| format!("{}: {e}", at(".")))?;
+    let listing = open_dir_at(from, ".").map_err(|e| Error::sys(at("."), e))?;
+    let mut dir = Dir::from_fd(listing).map_err(|e| Error::sys(at("."), e))?;
     let mut names = Vec::new();
     for entry in dir.iter() {
-        let entry = entry.map_err(|e| format!("{}: reading the directory: {e}", at(".")))?;
+        let entry =
+            entry.map_err(|e| Error::sys(format!("{}: reading the directory", at(".")), e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name != "." && name != ".." {
             names.push(name);
@@ -76,13 +81,11 @@ fn copy_dir(
     for name in names {
         let path = at(&name);
         let st = fstatat(from, name.as_str(), AtFlags::AT_SYMLINK_NOFOLLOW)
-            .map_err(|e| format!("{path}: {e}"))?;
-        copy_entry(from, to, &name, &st, &path, depth).map_err(|e| {
-            if e.starts_with(&path) {
-                e
-            } else {
-                format!("{path}: {e}")
-            }
+            .map_err(|e| Error::sys(&path, e))?;
+        copy_entry(from, to, &name, &st, &path, depth).map_err(|e| match &e {
+            // Named by a deeper level already.
+            Error::Sys { what, .. } | Error::Refused { what, .. } if what.starts_with(&path) => e,
+            _ => e.context(&path),
         })?;
     }
     Ok(())
@@ -96,11 +99,11 @@ fn copy_entry(
     st: &FileStat,
     path: &str,
     depth: usize,
-) -> Result<(), String> {
+) -> Result<()> {
     let kind = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits());
     let perm = Mode::from_bits_truncate(st.st_mode & 0o7777);
-    fn e(what: &'static str) -> impl Fn(nix::Error) -> String {
-        move |err| format!("{what}: {err}")
+    fn e(what: &'static str) -> impl Fn(nix::Error) -> Error {
+        move |err| Error::sys(what, err)
     }
     match kind {
         SFlag::S_IFDIR => {
@@ -144,7 +147,7 @@ fn copy_entry(
             )
             .map_err(e("creating"))?;
             let (src, dst) = (File::from(src), File::from(dst));
-            copy_data(&src, &dst, st.st_size).map_err(|err| format!("copying: {err}"))?;
+            copy_data(&src, &dst, st.st_size).map_err(|err| Error::sys("copying", err))?;
             fchown(
                 &dst,
                 Some(Uid::from_raw(st.st_uid)),
@@ -198,20 +201,30 @@ fn copy_entry(
             )
             .map_err(e("setting times"))?;
         }
-        _ => return Err(format!("unknown file type {:o}", st.st_mode)),
+        _ => {
+            return Err(Error::refused(
+                None,
+                "copying",
+                format!("unknown file type {:o}", st.st_mode),
+            ));
+        }
     }
     Ok(())
 }
 
 /// The stat of `fd`, which must be the same inode as `st` and of type `kind`: the image may
 /// not swap the entry between the lstat and the open.
-fn check_same(fd: &OwnedFd, st: &FileStat, kind: SFlag) -> Result<FileStat, String> {
-    let now = fstat(fd).map_err(|e| format!("stat: {e}"))?;
+fn check_same(fd: &OwnedFd, st: &FileStat, kind: SFlag) -> Result<FileStat> {
+    let now = fstat(fd).map_err(|e| Error::sys("stat", e))?;
     if now.st_dev != st.st_dev
         || now.st_ino != st.st_ino
         || now.st_mode & SFlag::S_IFMT.bits() != kind.bits()
     {
-        return Err("changed while it was being copied".into());
+        return Err(Error::refused(
+            None,
+            "copying",
+            "changed while it was being copied",
+        ));
     }
     Ok(now)
 }

@@ -16,6 +16,7 @@ use carrack_spec::runtime::{IdMapping, Mount, NamespaceType, Spec};
 use rustix::mount::{OpenTreeFlags, open_tree};
 
 use super::options::{self, Options};
+use crate::error::{Error, Result};
 
 /// Whether `m` (with options `opts`) asks for an idmapped mount.
 pub(crate) fn wanted(m: &Mount, opts: &Options) -> bool {
@@ -24,7 +25,7 @@ pub(crate) fn wanted(m: &Mount, opts: &Options) -> bool {
 
 /// One detached, idmapped tree for each mount that asks for one (`None` for the others), in the
 /// order of `spec.mounts`; an empty list when none does. Bind sources are relative to `bundle`.
-pub(crate) fn prepare(spec: &Spec, bundle: &Path) -> Result<Vec<Option<OwnedFd>>, String> {
+pub(crate) fn prepare(spec: &Spec, bundle: &Path) -> Result<Vec<Option<OwnedFd>>> {
     let mounts = spec.mounts.as_deref().unwrap_or(&[]);
     let parsed: Vec<Options> = mounts
         .iter()
@@ -43,7 +44,7 @@ pub(crate) fn prepare(spec: &Spec, bundle: &Path) -> Result<Vec<Option<OwnedFd>>
             }
             tree(spec, bundle, m, opts)
                 .map(Some)
-                .map_err(|e| format!("mounts[{i}] ({}): {e}", m.destination))
+                .map_err(|e| e.context(&m.destination).at(format!("/mounts/{i}")))
         })
         .collect()
 }
@@ -56,19 +57,19 @@ enum Mapping<'a> {
     Path(&'a str),
 }
 
-fn mapping<'a>(spec: &'a Spec, m: &'a Mount) -> Result<Mapping<'a>, String> {
+fn mapping<'a>(spec: &'a Spec, m: &'a Mount) -> std::result::Result<Mapping<'a>, &'static str> {
     match (&m.uid_mappings, &m.gid_mappings) {
         (Some(u), Some(g)) => {
             return if u.is_empty() {
-                Err("uidMappings is empty".into())
+                Err("uidMappings is empty")
             } else if g.is_empty() {
-                Err("gidMappings is empty".into())
+                Err("gidMappings is empty")
             } else {
                 Ok(Mapping::Ids(u, g))
             };
         }
-        (Some(_), None) => return Err("uidMappings is given without gidMappings".into()),
-        (None, Some(_)) => return Err("gidMappings is given without uidMappings".into()),
+        (Some(_), None) => return Err("uidMappings is given without gidMappings"),
+        (None, Some(_)) => return Err("gidMappings is given without uidMappings"),
         (None, None) => {}
     }
     // No mappings of its own: the container's user namespace's, as runc does (config.md: the
@@ -86,9 +87,8 @@ fn mapping<'a>(spec: &'a Spec, m: &'a Mount) -> Result<Mapping<'a>, String> {
             ))
         }
         _ => Err(
-            "the idmap/ridmap option needs uidMappings and gidMappings on the mount, \
-                  or a user namespace for the container whose mappings it can take"
-                .into(),
+            "the idmap/ridmap option needs uidMappings and gidMappings on the mount, or a user \
+             namespace for the container whose mappings it can take",
         ),
     }
 }
@@ -97,26 +97,25 @@ const ROOT_ONLY: &str = "idmapped mounts need carrack to run as root: setting an
                          takes privilege over the source's filesystem (runc refuses them for \
                          rootless containers too)";
 
-fn tree(spec: &Spec, bundle: &Path, m: &Mount, opts: &Options) -> Result<OwnedFd, String> {
+/// The idmapped tree of `m`; errors are about `m`, whose pointer the caller adds.
+fn tree(spec: &Spec, bundle: &Path, m: &Mount, opts: &Options) -> Result<OwnedFd> {
     use nix::mount::MsFlags;
+    let refused = |reason: &str| Error::refused(None, "idmapped mount", reason);
     let bind = opts.flags.contains(MsFlags::MS_BIND) || m.kind.as_deref() == Some("bind");
     if !bind {
-        return Err(
-            "idmapped mounts (idmap, ridmap, uidMappings, gidMappings) are made of \
-                    bind mounts only (add bind or rbind), as with runc"
-                .into(),
-        );
+        return Err(refused(
+            "idmapped mounts (idmap, ridmap, uidMappings, gidMappings) are made of bind mounts \
+             only (add bind or rbind), as with runc",
+        ));
     }
     if !nix::unistd::geteuid().is_root() {
-        return Err(ROOT_ONLY.into());
+        return Err(refused(ROOT_ONLY));
     }
-    let userns = match mapping(spec, m)? {
-        Mapping::Ids(u, g) => {
-            user_namespace(u, g).map_err(|e| format!("making a user namespace for it: {e}"))?
-        }
+    let userns = match mapping(spec, m).map_err(refused)? {
+        Mapping::Ids(u, g) => user_namespace(u, g)?,
         Mapping::Path(p) => File::open(p)
             .map(OwnedFd::from)
-            .map_err(|e| format!("the container's user namespace {p}: {e}"))?,
+            .map_err(|e| Error::sys(format!("the container's user namespace {p}"), e))?,
     };
     let source = PathBuf::from(m.source.as_deref().unwrap_or(""));
     let source = if source.is_relative() {
@@ -129,7 +128,7 @@ fn tree(spec: &Spec, bundle: &Path, m: &Mount, opts: &Options) -> Result<OwnedFd
         flags |= OpenTreeFlags::AT_RECURSIVE;
     }
     let tree = open_tree(rustix::fs::CWD, &source, flags)
-        .map_err(|e| format!("open_tree {}: {e}", source.display()))?;
+        .map_err(|e| Error::sys(format!("open_tree {}", source.display()), e))?;
     let recursive = opts.idmap == Some(true);
     crate::sys::mount_setattr_idmap(tree.as_raw_fd(), userns.as_raw_fd(), recursive).map_err(
         |e| {
@@ -138,7 +137,10 @@ fn tree(spec: &Spec, bundle: &Path, m: &Mount, opts: &Options) -> Result<OwnedFd
             } else {
                 ""
             };
-            format!("setting the idmapping on {}: {e}{hint}", source.display())
+            Error::sys(
+                format!("setting the idmapping on {}{hint}", source.display()),
+                e,
+            )
         },
     )?;
     Ok(tree)
@@ -147,10 +149,11 @@ fn tree(spec: &Spec, bundle: &Path, m: &Mount, opts: &Options) -> Result<OwnedFd
 /// A user namespace with the `uid` and `gid` mappings (`containerID hostID size`, as a
 /// container's): a child is cloned into a new one, its maps written, the namespace opened, and
 /// the child let go.
-fn user_namespace(uid: &[IdMapping], gid: &[IdMapping]) -> std::io::Result<OwnedFd> {
-    let (wait, release) = nix::unistd::pipe()?;
-    let pid = match crate::sys::clone_process(libc::CLONE_NEWUSER)? {
-        crate::sys::Cloned::Child => {
+fn user_namespace(uid: &[IdMapping], gid: &[IdMapping]) -> Result<OwnedFd> {
+    let what = "making a user namespace for it";
+    let (wait, release) = nix::unistd::pipe().map_err(|e| Error::sys(what, e))?;
+    let pid = match crate::spawn::clone_checked("create", libc::CLONE_NEWUSER)? {
+        crate::sys::Cloned::Child(_) => {
             drop(release);
             // Until the parent closes its end: it has opened the namespace by then.
             let _ = nix::unistd::read(wait.as_fd(), &mut [0u8; 1]);
@@ -173,5 +176,5 @@ fn user_namespace(uid: &[IdMapping], gid: &[IdMapping]) -> std::io::Result<Owned
     })();
     drop(release);
     let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None);
-    opened
+    opened.map_err(|e| Error::sys(what, e))
 }

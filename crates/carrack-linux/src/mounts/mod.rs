@@ -11,27 +11,34 @@
 //! refuses its data the error names the options it refused ([`data`]).
 
 mod cgroup;
+mod checks;
 mod copyup;
 mod data;
 mod idmap;
 mod options;
+pub(crate) mod paths;
 mod resolve;
+pub(crate) mod root;
 
 use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use carrack_spec::runtime::Mount;
+
+use crate::error::{Error, Result};
 use nix::fcntl::OFlag;
 use nix::mount::{MsFlags, mount};
 use nix::sys::stat::Mode;
 
 pub(crate) use cgroup::CgroupView;
+pub(crate) use checks::preflight;
 pub(crate) use idmap::prepare as prepare_idmapped;
 pub(crate) use options::known as known_options;
 pub(crate) use resolve::{open_existing, open_inside};
 
-use options::{Options, quoted};
+use checks::{Refusal, check_options, check_proc_mount, on_procfs};
+use options::Options;
 use resolve::clean;
 
 /// The magic-link path naming an open descriptor, to mount onto exactly that inode.
@@ -42,27 +49,31 @@ pub(crate) fn fd_path(f: &File) -> PathBuf {
 /// Mounts `m` inside the rootfs `root` (a handle of it), with bind sources relative to `bundle`;
 /// new filesystems other than proc, sysfs and cgroups take the SELinux `label`, if any; cgroup
 /// mounts show `cgroups`. `idmapped` is the tree [`prepare_idmapped`] made for `m`, if it asks
-/// for one.
+/// for one. `index` is `m`'s in `mounts`: errors name `/mounts/{index}`.
 pub(crate) fn mount_one(
     root: &File,
     bundle: &Path,
-    m: &Mount,
+    (index, m): (usize, &Mount),
     label: Option<&str>,
     cgroups: &CgroupView<'_>,
     idmapped: Option<&OwnedFd>,
-) -> Result<(), String> {
+) -> Result<()> {
     let kind = m.kind.as_deref().unwrap_or("");
     let opts = options::parse(m.options.as_deref().unwrap_or(&[]));
     let bind = opts.flags.contains(MsFlags::MS_BIND) || kind == "bind";
-    let fail = |what: &str, e: &dyn std::fmt::Display| {
+    let at = format!("/mounts/{index}");
+    let mount_what = || {
         format!(
-            "mount {} on {}: {what}: {e}",
+            "mount {} on {}",
             m.source.as_deref().unwrap_or(kind),
             m.destination
         )
     };
+    let sys = |what: &str, e: std::io::Error| {
+        Error::sys_at(at.clone(), format!("{}: {what}", mount_what()), e)
+    };
     check_options(m, kind, bind, &opts, Some(idmapped.is_some()), false)
-        .map_err(|e| fail("options", &e))?;
+        .map_err(|e| e.into_error(&at, &mount_what()))?;
     let source: Option<PathBuf> = m.source.as_ref().map(|s| {
         let p = PathBuf::from(s);
         if bind && p.is_relative() {
@@ -79,7 +90,8 @@ pub(crate) fn mount_one(
     let dest = clean(&m.destination);
     let under_proc = dest == "proc" || dest.starts_with("proc/");
     if under_proc {
-        check_proc_mount(&dest, kind, bind, source.as_deref()).map_err(|e| fail("refused", &e))?;
+        check_proc_mount(&dest, kind, bind, source.as_deref())
+            .map_err(|e| e.into_error(&at, &mount_what()))?;
     }
     let strict = matches!(kind, "proc" | "sysfs") || under_proc;
     let remount = opts.flags.contains(MsFlags::MS_REMOUNT);
@@ -88,27 +100,27 @@ pub(crate) fn mount_one(
         .then(|| resolve::existing_dir_mode(root, &m.destination, strict))
         .flatten();
     let target =
-        open_inside(root, &m.destination, is_file, strict).map_err(|e| fail("destination", &e))?;
+        open_inside(root, &m.destination, is_file, strict).map_err(|e| sys("destination", e))?;
     // Through a symlink planted in the rootfs a destination outside /proc could still land on a
     // procfs file (once /proc is mounted): refused as well.
     if !under_proc && on_procfs(&target) {
-        return Err(fail(
-            "refused",
-            &"the destination resolves into /proc, where carrack allows no mounts but a procfs \
-              at /proc and binds over the files lxcfs emulates",
-        ));
+        return Err(Refusal::Destination(
+            "the destination resolves into /proc, where carrack allows no mounts but a procfs \
+             at /proc and binds over the files lxcfs emulates"
+                .into(),
+        )
+        .into_error(&at, &mount_what()));
     }
     let target_path = fd_path(&target);
     let reopen = || {
         // The descriptor still names the directory under the new mount: reopen to reach its
         // root.
         open_inside(root, &m.destination, is_file, strict)
-            .map_err(|e| fail("reopening the destination", &e))
+            .map_err(|e| sys("reopening the destination", e))
     };
     if kind == "cgroup" || kind == "cgroup2" {
         let reopen = || open_inside(root, &m.destination, false, true);
-        cgroup::mount_cgroup(&target_path, &opts, reopen, cgroups)
-            .map_err(|e| fail("cgroup", &e))?;
+        cgroup::mount_cgroup(&target_path, &opts, reopen, cgroups).map_err(|e| sys("cgroup", e))?;
     } else if bind {
         if let Some(tree) = idmapped.filter(|_| !remount) {
             use rustix::mount::{MoveMountFlags, move_mount};
@@ -119,7 +131,7 @@ pub(crate) fn mount_one(
                 "",
                 MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH,
             )
-            .map_err(|e| fail("moving the idmapped mount into place", &e))?;
+            .map_err(|e| sys("moving the idmapped mount into place", e.into()))?;
         } else if !remount {
             mount(
                 source.as_deref(),
@@ -128,9 +140,12 @@ pub(crate) fn mount_one(
                 opts.flags & (MsFlags::MS_BIND | MsFlags::MS_REC) | MsFlags::MS_BIND,
                 None::<&str>,
             )
-            .map_err(|e| fail("mount", &e))?;
+            .map_err(|e| sys("mount", e.into()))?;
         }
-        set_bind_flags(&reopen()?, &opts).map_err(|e| fail("setting the mount's flags", &e))?;
+        set_bind_flags(&reopen()?, &opts).map_err(|e| {
+            e.context(&format!("{}: setting the mount's flags", mount_what()))
+                .at(&at)
+        })?;
     } else {
         // The covered directory, read after the tmpfs is over it.
         let covered = if opts.copy_up {
@@ -140,7 +155,7 @@ pub(crate) fn mount_one(
                 OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
                 Mode::empty(),
             )
-            .map_err(|e| fail("tmpcopyup: opening the covered directory", &e))?;
+            .map_err(|e| sys("tmpcopyup: opening the covered directory", e.into()))?;
             Some(File::from(dir))
         } else {
             None
@@ -176,9 +191,17 @@ pub(crate) fn mount_one(
         match made {
             Ok(()) => {}
             Err(nix::Error::EINVAL) if !opts.data.is_empty() => {
-                return Err(fail("mount", &data::explain_einval(kind, &opts.data)));
+                return Err(Error::sys_at(
+                    format!("{at}/options"),
+                    format!(
+                        "{}: mount: {}",
+                        mount_what(),
+                        data::explain_einval(kind, &opts.data)
+                    ),
+                    nix::Error::EINVAL,
+                ));
             }
-            Err(e) => return Err(fail("mount", &e)),
+            Err(e) => return Err(sys("mount", e.into())),
         }
         if let Some(covered) = covered {
             let new = reopen()?;
@@ -188,9 +211,9 @@ pub(crate) fn mount_one(
                 OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
                 Mode::empty(),
             )
-            .map_err(|e| fail("tmpcopyup: opening the tmpfs", &e))?;
+            .map_err(|e| sys("tmpcopyup: opening the tmpfs", e.into()))?;
             copyup::copy_dir_contents(&covered, &File::from(root_dir))
-                .map_err(|e| fail("tmpcopyup", &e))?;
+                .map_err(|e| e.context(&format!("{}: tmpcopyup", mount_what())).at(&at))?;
         }
         // A new filesystem took every flag with it; what is left acts on the mount itself.
         if opts.propagation.is_empty() && !opts.recursive() {
@@ -201,11 +224,11 @@ pub(crate) fn mount_one(
     let target_path = fd_path(&target);
     for p in &opts.propagation {
         mount(None::<&str>, &target_path, None::<&str>, *p, None::<&str>)
-            .map_err(|e| fail("propagation", &e))?;
+            .map_err(|e| sys("propagation", e.into()))?;
     }
     if opts.recursive() {
         crate::sys::mount_setattr(target.as_raw_fd(), opts.rec_set, opts.rec_clear, true)
-            .map_err(|e| fail("setting recursive mount attributes", &e))?;
+            .map_err(|e| sys("setting recursive mount attributes", e))?;
     }
     Ok(())
 }
@@ -222,86 +245,22 @@ fn read_only_later(kind: &str, opts: &Options) -> bool {
 
 /// Once every mount is made and /dev is filled: makes read-only the tmpfs mounts that asked
 /// for `ro` (the mount now at each one's destination, as runc finds it).
-pub(crate) fn finish(root: &File, mounts: &[Mount]) -> Result<(), String> {
-    for m in mounts {
+pub(crate) fn finish(root: &File, mounts: &[Mount]) -> Result<()> {
+    for (i, m) in mounts.iter().enumerate() {
         let opts = options::parse(m.options.as_deref().unwrap_or(&[]));
         if !read_only_later(m.kind.as_deref().unwrap_or(""), &opts) {
             continue;
         }
         let target = open_inside(root, &m.destination, false, false)
             .and_then(|t| crate::sys::mount_setattr(t.as_raw_fd(), options::attr::RDONLY, 0, false))
-            .map_err(|e| format!("making the tmpfs on {} read-only: {e}", m.destination));
+            .map_err(|e| {
+                Error::sys_at(
+                    format!("/mounts/{i}"),
+                    format!("making the tmpfs on {} read-only", m.destination),
+                    e,
+                )
+            });
         target?;
-    }
-    Ok(())
-}
-
-/// Refuses what carrack cannot do as asked, before anything is mounted, naming the option.
-/// The checks of every mount that need no rootfs, made by the runtime before init is cloned:
-/// errors come back from `create` at once, and warnings go to the runtime's log (never to the
-/// container's stderr, where init's would).
-pub(crate) fn preflight(mounts: &[Mount]) -> Result<(), String> {
-    for m in mounts {
-        let kind = m.kind.as_deref().unwrap_or("");
-        let opts = options::parse(m.options.as_deref().unwrap_or(&[]));
-        let bind = opts.flags.contains(MsFlags::MS_BIND) || kind == "bind";
-        check_options(m, kind, bind, &opts, None, true).map_err(|e| {
-            format!(
-                "mount {} on {}: options: {e}",
-                m.source.as_deref().unwrap_or(kind),
-                m.destination
-            )
-        })?;
-    }
-    Ok(())
-}
-
-/// `idmapped` is whether an idmapped tree was prepared (`None`: not known yet, before the
-/// clone); `warn` logs what is ignored.
-fn check_options(
-    m: &Mount,
-    kind: &str,
-    bind: bool,
-    opts: &Options,
-    idmapped: Option<bool>,
-    warn: bool,
-) -> Result<(), String> {
-    if bind && !opts.data.is_empty() {
-        // A bind mount makes no filesystem, so filesystem data (`key=value`, such as the
-        // `mode=755` runtime-tools and some callers put on binds) has nothing to configure: the
-        // kernel ignores it, as runc does, and carrack says so. A bare word it does not know is
-        // a mistyped option: an error naming it.
-        let (settings, words): (Vec<&String>, Vec<&String>) =
-            opts.data.iter().partition(|o| o.contains('='));
-        if !words.is_empty() {
-            let words: Vec<String> = words.into_iter().cloned().collect();
-            return Err(format!(
-                "unknown option{} {}: not a mount option carrack knows, and a bind mount has \
-                 no filesystem to take it as data",
-                if words.len() == 1 { "" } else { "s" },
-                quoted(&words)
-            ));
-        }
-        if warn {
-            let settings: Vec<String> = settings.into_iter().cloned().collect();
-            log::warn!(
-                "mount on {}: ignoring {}: a bind mount has no filesystem to take them",
-                m.destination,
-                quoted(&settings)
-            );
-        }
-    }
-    if opts.copy_up && kind != "tmpfs" {
-        return Err(format!(
-            "tmpcopyup copies into a new tmpfs: this mount's type is {kind:?}, not \"tmpfs\""
-        ));
-    }
-    if idmap::wanted(m, opts) && idmapped == Some(false) {
-        return Err(
-            "idmapped mount (idmap, ridmap, uidMappings, gidMappings): no idmapped \
-                    tree was prepared for it"
-                .into(),
-        );
     }
     Ok(())
 }
@@ -325,7 +284,7 @@ const ATIMES: MsFlags = MsFlags::MS_NOATIME
 /// times kept unless named). When the kernel refuses because some of the source's flags are
 /// locked (it belongs to a more privileged user namespace), those are kept and it is tried
 /// again, unless the options asked to clear one of them.
-fn set_bind_flags(target: &File, opts: &Options) -> Result<(), String> {
+fn set_bind_flags(target: &File, opts: &Options) -> Result<()> {
     let own = opts.flags - (MsFlags::MS_BIND | MsFlags::MS_REC | MsFlags::MS_REMOUNT);
     if own.is_empty() && opts.cleared.is_empty() {
         return Ok(());
@@ -336,18 +295,25 @@ fn set_bind_flags(target: &File, opts: &Options) -> Result<(), String> {
         Ok(()) => return Ok(()),
         Err(e) => e,
     };
-    let current = mount_flags(target).map_err(|e| format!("{first}; statfs: {e}"))?;
+    let current =
+        mount_flags(target).map_err(|e| Error::sys(format!("remount ({first}); statfs"), e))?;
     let cannot_clear = current & opts.cleared & LOCKABLE;
     if !cannot_clear.is_empty() {
-        return Err(format!(
-            "{first}: the options clear {}, which the source's mount has locked",
-            options::flag_names(cannot_clear)
+        return Err(Error::sys(
+            format!(
+                "the options clear {}, which the source's mount has locked",
+                options::flag_names(cannot_clear)
+            ),
+            first,
         ));
     }
     if own.intersects(ATIMES) && own & ATIMES != current & ATIMES {
-        return Err(format!(
-            "{first}: the source's mount has its access-time flags ({}) locked",
-            options::flag_names(current & ATIMES)
+        return Err(Error::sys(
+            format!(
+                "the source's mount has its access-time flags ({}) locked",
+                options::flag_names(current & ATIMES)
+            ),
+            first,
         ));
     }
     let locked = current & LOCKABLE;
@@ -359,9 +325,12 @@ fn set_bind_flags(target: &File, opts: &Options) -> Result<(), String> {
         None::<&str>,
     )
     .map_err(|e| {
-        format!(
-            "{e} (with the source's locked flags kept: {})",
-            options::flag_names(locked)
+        Error::sys(
+            format!(
+                "remount with the source's locked flags kept ({})",
+                options::flag_names(locked)
+            ),
+            e,
         )
     })
 }
@@ -395,67 +364,4 @@ fn mount_flags(f: &File) -> std::io::Result<MsFlags> {
         flags |= MsFlags::MS_STRICTATIME;
     }
     Ok(flags)
-}
-
-/// The files under /proc a bind mount may cover: those lxcfs and similar tools emulate so that
-/// `top`, `free` and `uptime` show the container's own figures (the list runc allows). Nothing
-/// carrack writes is among them, and procfs writes never cross a mount anyway
-/// ([`crate::procfs::Proc`]).
-const PROC_BINDS: [&str; 11] = [
-    "cpuinfo",
-    "diskstats",
-    "meminfo",
-    "stat",
-    "swaps",
-    "uptime",
-    "loadavg",
-    "slabinfo",
-    "net/dev",
-    "sys/kernel/ns_last_pid",
-    "sys/crypto/fips_enabled",
-];
-
-/// Mounts at or under /proc (`dest` cleaned, without its leading `/`): only a procfs (or a bind
-/// of a procfs's root) on /proc itself, and binds over [`PROC_BINDS`]. Anything else could hide
-/// the kernel's files behind ones the runtime would then write or trust (CVE-2019-16884,
-/// CVE-2025-52881).
-fn check_proc_mount(
-    dest: &str,
-    kind: &str,
-    bind: bool,
-    source: Option<&Path>,
-) -> Result<(), String> {
-    if dest == "proc" {
-        let procfs_root = || {
-            source
-                .and_then(|s| {
-                    nix::sys::statfs::statfs(s)
-                        .ok()
-                        .zip(std::fs::metadata(s).ok())
-                })
-                .is_some_and(|(fs, md)| {
-                    use std::os::unix::fs::MetadataExt;
-                    fs.filesystem_type() == nix::sys::statfs::PROC_SUPER_MAGIC && md.ino() == 1
-                })
-        };
-        if kind == "proc" || (bind && procfs_root()) {
-            return Ok(());
-        }
-        return Err("only a procfs may be mounted on /proc".into());
-    }
-    let rest = dest.strip_prefix("proc/").unwrap_or(dest);
-    if bind && PROC_BINDS.contains(&rest) {
-        return Ok(());
-    }
-    Err(format!(
-        "carrack allows no mount under /proc but binds over /proc/{{{}}}: another mount there \
-         could redirect what the runtime writes to procfs",
-        PROC_BINDS.join(",")
-    ))
-}
-
-/// Whether `f` lies on a procfs.
-fn on_procfs(f: &File) -> bool {
-    nix::sys::statfs::fstatfs(f)
-        .is_ok_and(|s| s.filesystem_type() == nix::sys::statfs::PROC_SUPER_MAGIC)
 }

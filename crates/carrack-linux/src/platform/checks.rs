@@ -1,12 +1,12 @@
 //! What `create` checks in a config before anything is cloned, beyond carrack-spec's rules:
-//! what the host can honour (LSM labels, seccomp), personality, and which sysctls a container
-//! may set.
+//! personality, which sysctls a container may set, and whether it asks for limits. (What the
+//! host can honour of the process's confinement is [`crate::confine::check`]'s.)
 
 use std::fs;
-use std::path::Path;
 
-use carrack_platform::{Error, Result};
-use carrack_spec::runtime::{NamespaceType, Spec};
+use carrack_spec::runtime::NamespaceType;
+
+use crate::error::{Error, Result, token};
 
 /// Whether `r` asks for anything (runc's rootless spec carries an empty `resources` or only
 /// the devices rules, which a user namespace enforces by itself: no mknod).
@@ -21,63 +21,28 @@ pub(super) fn has_limits(r: &carrack_spec::runtime::Resources) -> bool {
         || r.unified.as_ref().is_some_and(|m| !m.is_empty())
 }
 
-/// The process's LSM labels and the compiled seccomp filter, checked before anything is cloned
-/// so a config the host cannot honour fails `create` cleanly.
-pub(crate) fn confinement(
-    spec: &Spec,
-    process: &carrack_spec::runtime::Process,
-    config_path: &Path,
-) -> Result<(crate::lsm::Labels, Option<crate::seccomp::Filter>)> {
-    let linux = spec.linux.as_ref();
-    let bad = |reason: String| Error::Config {
-        path: config_path.to_path_buf(),
-        reason,
-    };
-    if let Some(u) = &process.user {
-        // (uid_t)-1 is no id: setresuid(2) takes it as "leave unchanged" and the process would
-        // stay root (the CVE-2024-40635 class).
-        let ids = u
-            .uid
-            .iter()
-            .chain(&u.gid)
-            .chain(u.additional_gids.iter().flatten());
-        if let Some(id) = ids.into_iter().find(|id| **id == u32::MAX) {
-            return Err(bad(format!(
-                "process.user: {id} is (uid_t)-1, which set*id(2) read as \"unchanged\", not an id"
-            )));
-        }
-    }
-    let labels = crate::lsm::Labels::check(process, linux.and_then(|l| l.mount_label.as_deref()))
-        .map_err(bad)?;
-    let seccomp = match linux.and_then(|l| l.seccomp.as_ref()) {
-        Some(s) => Some(crate::seccomp::compile(s).map_err(bad)?),
-        None => None,
-    };
-    Ok((labels, seccomp))
-}
-
 /// `linux.personality` as personality(2) takes it: LINUX or LINUX32, and no flags (none are
 /// defined), as runc accepts.
-pub(super) fn persona(
-    linux: &carrack_spec::runtime::Linux,
-) -> std::result::Result<Option<libc::c_ulong>, String> {
+pub(super) fn persona(linux: &carrack_spec::runtime::Linux) -> Result<Option<libc::c_ulong>> {
     use carrack_spec::runtime::PersonalityDomain;
     let Some(p) = &linux.personality else {
         return Ok(None);
     };
     if let Some(f) = p.flags.as_ref().and_then(|f| f.first()) {
-        return Err(format!(
-            "linux.personality.flags: {f:?} is not a flag carrack knows (config-linux.md § \
-             Personality defines none)"
+        return Err(Error::config(
+            "/linux/personality/flags/0",
+            format!(
+                "{f:?} is not a flag carrack knows (config-linux.md § Personality defines none)"
+            ),
         ));
     }
     match &p.domain {
         None => Ok(None),
         Some(PersonalityDomain::Linux) => Ok(Some(0x0000)),
         Some(PersonalityDomain::Linux32) => Ok(Some(0x0008)),
-        Some(other) => Err(format!(
-            "linux.personality.domain: {other} is not LINUX or LINUX32 (config-linux.md § \
-             Personality)"
+        Some(other) => Err(Error::config(
+            "/linux/personality/domain",
+            format!("{other} is not LINUX or LINUX32 (config-linux.md § Personality)"),
         )),
     }
 }
@@ -86,9 +51,7 @@ pub(super) fn persona(
 /// with the host, as runc checks: `net.*` needs a network namespace other than the host's, the
 /// SysV IPC and `fs.mqueue.*` keys an ipc namespace, `kernel.hostname` and `kernel.domainname`
 /// a uts namespace. Anything else would change the host.
-pub(super) fn check_sysctls(
-    linux: &carrack_spec::runtime::Linux,
-) -> std::result::Result<(), String> {
+pub(super) fn check_sysctls(linux: &carrack_spec::runtime::Linux) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
     const IPC: [&str; 8] = [
         "kernel.msgmax",
@@ -115,11 +78,13 @@ pub(super) fn check_sysctls(
             })
     };
     for key in linux.sysctl.as_ref().into_iter().flatten().map(|(k, _)| k) {
+        let at = format!("/linux/sysctl/{}", token(key));
         // Dots separate the components, as sysctl(8) writes them: a slash, an empty or a `..`
         // component would name some other file under /proc/sys.
         if key.contains(['/', '\0']) || key.split('.').any(str::is_empty) {
-            return Err(format!(
-                "linux.sysctl: {key:?} is not a sysctl name (dot-separated, non-empty components)"
+            return Err(Error::config(
+                at,
+                format!("{key:?} is not a sysctl name (dot-separated, non-empty components)"),
             ));
         }
         let (kind, name, host) = if key.starts_with("net.") {
@@ -129,15 +94,21 @@ pub(super) fn check_sysctls(
         } else if key == "kernel.hostname" || key == "kernel.domainname" {
             (NamespaceType::Uts, "uts", "/proc/self/ns/uts")
         } else {
-            return Err(format!(
-                "linux.sysctl: {key:?} is not namespaced: setting it would change the host \
-                 (config-linux.md § Sysctl)"
+            return Err(Error::config(
+                at,
+                format!(
+                    "{key:?} is not namespaced: setting it would change the host \
+                     (config-linux.md § Sysctl)"
+                ),
             ));
         };
         if !own(kind, host) {
-            return Err(format!(
-                "linux.sysctl: {key:?} needs a {name} namespace of the container's own, and \
-                 the config shares the host's (config-linux.md § Sysctl)"
+            return Err(Error::config(
+                at,
+                format!(
+                    "{key:?} needs a {name} namespace of the container's own, and the config \
+                     shares the host's (config-linux.md § Sysctl)"
+                ),
             ));
         }
     }

@@ -13,10 +13,11 @@ use nix::sched::CloneFlags;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::sync::{self, Msg};
-use crate::sys::{Cloned, clone_process};
+use crate::namespaces::{write_id_maps, write_time_offsets};
+use crate::spawn::sync::{self, Msg};
+use crate::sys::Cloned;
 
-use super::checks::{check_sysctls, confinement, has_limits, persona};
+use super::checks::{check_sysctls, has_limits, persona};
 use super::{Backend, CONFIG, FIFO, Linux, cgroup, io, load_spec_bytes};
 
 impl Linux {
@@ -28,13 +29,17 @@ impl Linux {
         opts: &CreateOptions,
         save_created: bool,
     ) -> Result<(Locked, ContainerState, Spec)> {
+        // Before anything: the clones below are only sound in a single-threaded process.
+        let op = if save_created { "create" } else { "run" };
+        crate::spawn::single_threaded(op)?;
         let loaded = load_spec_bytes(&opts.bundle.join(CONFIG));
         let trampoline = match &loaded {
             Ok((spec, _)) => self.seal(spec, None)?,
             Err(_) => None,
         };
         let c = self.store.create(id)?;
-        match self.create_locked(&c, id, opts, loaded, save_created, trampoline.as_ref()) {
+        let made = self.create_locked(&c, id, opts, loaded, save_created, trampoline.as_ref());
+        match made {
             Ok((s, spec)) => Ok((c, s, spec)),
             Err(e) => {
                 let _ = c.remove();
@@ -112,13 +117,15 @@ impl Linux {
         }
         let mut flags = CloneFlags::empty();
         let mut join = Vec::new();
-        for n in &namespaces {
-            let f = ns_flag(&n.kind).ok_or(Error::Unsupported("this namespace type"))?;
+        let bad = |e: crate::Error| e.into_platform(&config_path, false);
+        for (i, n) in namespaces.iter().enumerate() {
+            let f = crate::namespaces::flag(&n.kind)
+                .ok_or(Error::Unsupported("this namespace type"))?;
             match &n.path {
                 None if f.bits() == libc::CLONE_NEWTIME => {
                     nix::sched::unshare(f)
                         .map_err(|e| Error::io("unshare time namespace", e.into()))?;
-                    write_time_offsets(&linux)?;
+                    write_time_offsets(&linux).map_err(bad)?;
                 }
                 None => flags |= f,
                 Some(p) if f == CloneFlags::CLONE_NEWPID || f.bits() == libc::CLONE_NEWTIME => {
@@ -127,11 +134,11 @@ impl Linux {
                     nix::sched::setns(ns, f)
                         .map_err(|e| Error::io(format!("setns {p}"), e.into()))?;
                 }
-                Some(p) => join.push((f, PathBuf::from(p))),
+                Some(p) => join.push((f, PathBuf::from(p), i)),
             }
         }
         // Join the user namespace first: the others belong to it.
-        join.sort_by_key(|(f, _)| *f != CloneFlags::CLONE_NEWUSER);
+        join.sort_by_key(|(f, _, _)| *f != CloneFlags::CLONE_NEWUSER);
         let new_userns = flags.contains(CloneFlags::CLONE_NEWUSER);
         // A cgroup namespace is rooted where its creator stands: init unshares it once it has
         // been moved into the container's cgroups, not at the clone.
@@ -147,18 +154,14 @@ impl Linux {
         // not mount its /proc: the cloned process joins first and clones init after (see
         // `init::run_staged`), as runc's nsexec does.
         let staged = flags.contains(CloneFlags::CLONE_NEWPID)
-            && join.iter().any(|(f, _)| *f == CloneFlags::CLONE_NEWUSER);
+            && join.iter().any(|(f, _, _)| *f == CloneFlags::CLONE_NEWUSER);
         if staged {
             flags.remove(CloneFlags::CLONE_NEWPID);
         }
 
         let (labels, seccomp) = match process {
-            Some(p) => confinement(&spec, p, &config_path)?,
-            None => (crate::lsm::Labels::default(), None),
-        };
-        let bad = |reason: String| Error::Config {
-            path: config_path.clone(),
-            reason,
+            Some(p) => crate::confine::check(&spec, p).map_err(bad)?,
+            None => (crate::confine::lsm::Labels::default(), None),
         };
         check_sysctls(&linux).map_err(bad)?;
         let persona = persona(&linux).map_err(bad)?;
@@ -186,15 +189,16 @@ impl Linux {
             join,
             mount_label: linux.mount_label.as_deref(),
             labels,
-            caps: crate::caps::plan(process.and_then(|p| p.capabilities.as_ref())),
+            caps: crate::process::caps::plan(process.and_then(|p| p.capabilities.as_ref())),
             trampoline,
             seccomp: seccomp.as_ref(),
             hierarchies: &hierarchies,
             idmapped: &idmapped,
         };
         let lock_fd = c.as_raw_fd();
-        let first = match clone_process(flags.bits()).map_err(io("clone"))? {
-            Cloned::Child => {
+        let op = if save_created { "create" } else { "run" };
+        let first = match crate::spawn::clone_checked(op, flags.bits()).map_err(bad)? {
+            Cloned::Child(single) => {
                 // Until it execs the user's process, init is the carrack binary: nothing in the
                 // container may open it through /proc/PID/exe (CVE-2019-5736). With a new user
                 // namespace only once its id maps are written: a process that is not dumpable
@@ -206,7 +210,7 @@ impl Linux {
                 let _ = nix::unistd::close(lock_fd);
                 drop(parent_end);
                 if staged {
-                    crate::init::run_staged(plan, child_end)
+                    crate::init::run_staged(plan, child_end, &single)
                 }
                 crate::init::run(plan, child_end)
             }
@@ -223,7 +227,7 @@ impl Linux {
             e
         };
         if new_userns {
-            write_id_maps(first, &linux).map_err(fail)?;
+            write_id_maps(first, &linux).map_err(|e| fail(bad(e)))?;
         }
         // From here on init unshares its namespaces (~0.5 ms for a network namespace) while
         // this process makes the fifo and the cgroups and saves the state. Init opens the
@@ -266,12 +270,7 @@ impl Linux {
             }));
         }
         if let Some(p) = process {
-            crate::process::write_oom_score_adj(first, p).map_err(|reason| {
-                undo(Error::Config {
-                    path: config_path.clone(),
-                    reason,
-                })
-            })?;
+            crate::process::write_oom_score_adj(first, p).map_err(|e| undo(bad(e)))?;
         }
         let go = if staged {
             // The first process enters the cgroups, joins, unshares and names init, its sibling.
@@ -283,7 +282,7 @@ impl Linux {
                     let _ = nix::sys::wait::waitpid(Pid::from_raw(first), None);
                     target.set(p);
                 }
-                Some(Msg::Error(e)) => return Err(undo(Error::Init(e))),
+                Some(Msg::Error(e)) => return Err(undo(from_init(e, &config_path))),
                 other => {
                     return Err(undo(Error::Init(format!(
                         "expected init's pid, got {other:?}"
@@ -372,7 +371,7 @@ impl Linux {
                         .map_err(|e| undo(Error::io("sync", e)))?;
                 }
                 Some(Msg::Ready) => break,
-                Some(Msg::Error(e)) => return Err(undo(Error::Init(e))),
+                Some(Msg::Error(e)) => return Err(undo(from_init(e, &config_path))),
                 Some(other) => return Err(undo(Error::Init(format!("unexpected {other:?}")))),
                 None => return Err(undo(Error::Init("init exited during setup".into()))),
             }
@@ -388,70 +387,13 @@ impl Linux {
                 .map_err(|e| undo(Error::io(format!("pid file {}", p.display()), e)))?;
         }
         if let Some(sock) = &opts.linux.pidfd_socket {
-            crate::handoff::send_pidfd(sock, pid).map_err(|e| undo(Error::Init(e)))?;
+            crate::spawn::handoff::send_pidfd(sock, pid).map_err(|e| undo(bad(e)))?;
         }
         Ok((state, spec))
     }
 }
 
-fn ns_flag(t: &NamespaceType) -> Option<CloneFlags> {
-    Some(match t {
-        NamespaceType::Pid => CloneFlags::CLONE_NEWPID,
-        NamespaceType::Network => CloneFlags::CLONE_NEWNET,
-        NamespaceType::Mount => CloneFlags::CLONE_NEWNS,
-        NamespaceType::Ipc => CloneFlags::CLONE_NEWIPC,
-        NamespaceType::Uts => CloneFlags::CLONE_NEWUTS,
-        NamespaceType::User => CloneFlags::CLONE_NEWUSER,
-        NamespaceType::Cgroup => CloneFlags::CLONE_NEWCGROUP,
-        NamespaceType::Time => CloneFlags::from_bits_retain(libc::CLONE_NEWTIME),
-        _ => return None,
-    })
-}
-
-fn write_id_maps(pid: i32, linux: &carrack_spec::runtime::Linux) -> Result<()> {
-    let fmt = |m: Option<&Vec<carrack_spec::runtime::IdMapping>>| {
-        m.into_iter()
-            .flatten()
-            .map(|m| format!("{} {} {}\n", m.container_id, m.host_id, m.size))
-            .collect::<String>()
-    };
-    let uid = fmt(linux.uid_mappings.as_ref());
-    let gid = fmt(linux.gid_mappings.as_ref());
-    let proc = crate::procfs::Proc::host().map_err(io("opening the host's /proc"))?;
-    if !nix::unistd::geteuid().is_root() {
-        // Without privilege, setgroups must be denied before gid_map can be written.
-        let _ = proc.write(&format!("{pid}/setgroups"), b"deny");
-    }
-    if !uid.is_empty() {
-        proc.write(&format!("{pid}/uid_map"), uid.as_bytes())
-            .map_err(io("writing uid_map"))?;
-    }
-    if !gid.is_empty() {
-        proc.write(&format!("{pid}/gid_map"), gid.as_bytes())
-            .map_err(io("writing gid_map"))?;
-    }
-    Ok(())
-}
-
-fn write_time_offsets(linux: &carrack_spec::runtime::Linux) -> Result<()> {
-    let Some(t) = &linux.time_offsets else {
-        return Ok(());
-    };
-    let mut out = String::new();
-    for (name, o) in [("monotonic", &t.monotonic), ("boottime", &t.boottime)] {
-        if let Some(o) = o {
-            out.push_str(&format!(
-                "{name} {} {}\n",
-                o.secs.unwrap_or(0),
-                o.nanosecs.unwrap_or(0)
-            ));
-        }
-    }
-    if out.is_empty() {
-        return Ok(());
-    }
-    let proc = crate::procfs::Proc::host().map_err(io("opening the host's /proc"))?;
-    proc.self_path("timens_offsets")
-        .and_then(|p| proc.write(&p, out.as_bytes()))
-        .map_err(io("writing timens_offsets"))
+/// What init reported over the sync channel, as the runtime reports it.
+fn from_init(report: crate::error::Report, config: &std::path::Path) -> Error {
+    crate::Error::from(report).into_platform(config, true)
 }

@@ -88,7 +88,7 @@ impl Linux {
         }
         let _ = fs::remove_file(&fifo);
         if until_exec {
-            wait_exec(id, &f, spec)?;
+            wait_exec(id, &f, spec, &c.path().join(CONFIG))?;
         }
         if let Some(h) = spec.hooks.as_ref().and_then(|h| h.poststart.as_deref()) {
             let mut running = s.clone();
@@ -188,7 +188,7 @@ impl Linux {
 /// After `start` has read init's byte from exec.fifo: waits until no writer is left (init's end
 /// closes when it execs the program, or when it exits), and returns the error init wrote there
 /// if a startContainer hook or the exec failed.
-fn wait_exec(id: &ContainerId, f: &impl AsFd, spec: &Spec) -> Result<()> {
+fn wait_exec(id: &ContainerId, f: &impl AsFd, spec: &Spec, config: &Path) -> Result<()> {
     let mut said = Vec::new();
     let mut buf = [0u8; 512];
     loop {
@@ -211,7 +211,7 @@ fn wait_exec(id: &ContainerId, f: &impl AsFd, spec: &Spec) -> Result<()> {
     if said.is_empty() {
         return Ok(());
     }
-    let why = match crate::trampoline::report(&said) {
+    let why = match crate::spawn::trampoline::report(&said) {
         // The exec trampoline's report of a failed exec.
         Some(e) => {
             let program = spec
@@ -220,11 +220,22 @@ fn wait_exec(id: &ContainerId, f: &impl AsFd, spec: &Spec) -> Result<()> {
                 .and_then(|p| p.args.as_ref())
                 .and_then(|a| a.first())
                 .map_or("", String::as_str);
-            format!("exec {program:?}: {e}")
+            crate::Error::sys_at("/process/args/0", format!("exec {program:?}"), e)
         }
-        None => String::from_utf8_lossy(&said).into_owned(),
+        None => crate::Error::from(crate::error::Report::from_bytes(&said)),
     };
-    Err(Error::Init(format!("container {id}: {why}")))
+    // Named after the container, as runc names it.
+    Err(match why.into_platform(config, true) {
+        Error::Io { what, source } => Error::Io {
+            what: match what.strip_prefix("container init: ") {
+                Some(what) => format!("container init: container {id}: {what}"),
+                None => format!("container {id}: {what}"),
+            },
+            source,
+        },
+        Error::Init(why) => Error::Init(format!("container {id}: {why}")),
+        other => other,
+    })
 }
 
 /// Detaches every mount at or below `dir`, deepest first.

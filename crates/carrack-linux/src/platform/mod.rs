@@ -19,8 +19,6 @@ mod checks;
 mod create;
 mod lifecycle;
 
-pub(crate) use checks::confinement;
-
 const FIFO: &str = "exec.fifo";
 /// Every status with a process to act on.
 const LIVE: [Status; 4] = [
@@ -41,6 +39,15 @@ struct Backend {
 }
 
 /// The Linux platform over a state store.
+///
+/// # Threads
+///
+/// [`Platform::create`], [`Platform::run`] and [`Platform::exec`] clone the calling process,
+/// which is only sound while it has a single thread. They check that first, and from a process
+/// with more than one thread they refuse with [`Error::MultiThreaded`], having made nothing. A multi-threaded program (a tokio
+/// service, say) runs the `carrack` binary, or makes these calls from a child process that
+/// starts no thread (a helper executable of its own). The other operations clone nothing and
+/// may be called from any thread.
 ///
 /// ```no_run
 /// use carrack_platform::{ContainerId, CreateOptions, Platform};
@@ -114,7 +121,7 @@ impl Linux {
     }
 
     /// Makes sure a container built from `spec`, running `process` (`exec`'s, else the
-    /// config's), cannot reach this program's binary (see [`crate::sealed::Plan`]): returns the
+    /// config's), cannot reach this program's binary (see [`crate::spawn::sealed::Plan`]): returns the
     /// sealed exec trampoline its process must exec through, or nothing when none is needed;
     /// re-executes from a sealed view (and does not return) when that is needed and allowed;
     /// fails otherwise.
@@ -127,16 +134,18 @@ impl Linux {
         if self.sealing == Sealing::Off {
             return Ok(None);
         }
-        match crate::sealed::plan(spec, process) {
-            crate::sealed::Plan::Nothing => Ok(None),
-            crate::sealed::Plan::Trampoline => crate::trampoline::create()
+        match crate::spawn::sealed::plan(spec, process) {
+            crate::spawn::sealed::Plan::Nothing => Ok(None),
+            crate::spawn::sealed::Plan::Trampoline => crate::spawn::trampoline::create()
                 .map(Some)
                 .map_err(io("making the sealed exec trampoline")),
-            crate::sealed::Plan::ReExec if self.sealing == Sealing::ReExec => Err(Error::io(
-                "re-executing from a sealed view of the runtime binary",
-                crate::sealed::reexec(self.store.root()),
-            )),
-            crate::sealed::Plan::ReExec => Err(Error::UnsealedBinary {
+            crate::spawn::sealed::Plan::ReExec if self.sealing == Sealing::ReExec => {
+                Err(Error::io(
+                    "re-executing from a sealed view of the runtime binary",
+                    crate::spawn::sealed::reexec(self.store.root()),
+                ))
+            }
+            crate::spawn::sealed::Plan::ReExec => Err(Error::UnsealedBinary {
                 binary: fs::read_link("/proc/self/exe").unwrap_or_default(),
             }),
         }
@@ -284,6 +293,8 @@ impl Platform for Linux {
         process: &carrack_spec::runtime::Process,
         opts: &carrack_platform::ExecOptions,
     ) -> Result<Exit> {
+        // Before anything: the clones of `exec` are only sound in a single-threaded process.
+        crate::spawn::single_threaded("exec")?;
         let (pid, state, spec, cgroups) = {
             let (c, s) = self.current(id)?;
             Self::expect(id, &s, &[Status::Running, Status::Created])?;

@@ -8,8 +8,8 @@
 //! the trampoline, `/proc/self/exe` at that moment is the trampoline: a memfd sealed against
 //! any write, and a program that can only exec what it is told. Its exec costs ~70 µs here,
 //! where re-executing the whole carrack binary from a sealed view costs ~0.9 ms (most of it the
-//! start of a 12 MB program), so the full re-exec ([`crate::sealed`]) is kept for the cases the
-//! trampoline cannot cover (see [`crate::sealed::Plan`]).
+//! start of a 12 MB program), so the full re-exec ([`crate::spawn::sealed`]) is kept for the cases the
+//! trampoline cannot cover (see [`crate::spawn::sealed::Plan`]).
 //!
 //! Its command line: `argv[0]` is the number of a descriptor (in decimal) to report to,
 //! `argv[1]` the program's path, `argv[2..]` the program's own argv. It marks the descriptor

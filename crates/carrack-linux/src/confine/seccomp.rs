@@ -22,7 +22,7 @@ use libseccomp::{
     ScmpAction, ScmpArch, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall,
 };
 
-type Res<T> = Result<T, String>;
+use crate::error::{Error, Result as Res};
 
 const RULE: &str = "config-linux.md § Seccomp";
 
@@ -49,8 +49,13 @@ impl Listener {
         let (true, Some(path)) = (filter.notify, &filter.listener_path) else {
             return Ok(None);
         };
-        let stream = UnixStream::connect(path)
-            .map_err(|e| format!("/linux/seccomp/listenerPath {path:?}: {e} ({RULE})"))?;
+        let stream = UnixStream::connect(path).map_err(|e| {
+            Error::sys_at(
+                "/linux/seccomp/listenerPath",
+                format!("connecting to {path:?}"),
+                e,
+            )
+        })?;
         Ok(Some(Self {
             stream,
             state,
@@ -63,7 +68,8 @@ impl Listener {
         let mut msg = ContainerProcessState::new(self.state.oci_version.clone(), pid, self.state);
         msg.fds = Some(vec!["seccompFd".into()]);
         msg.metadata = self.metadata;
-        let body = serde_json::to_vec(&msg).map_err(|e| format!("seccomp listener: {e}"))?;
+        let body = serde_json::to_vec(&msg)
+            .map_err(|e| Error::refused(None, "seccomp listener", e.to_string()))?;
         let fds = [fd.as_raw_fd()];
         let cmsg = [nix::sys::socket::ControlMessage::ScmRights(&fds)];
         let mut sent = nix::sys::socket::sendmsg::<()>(
@@ -73,10 +79,10 @@ impl Listener {
             nix::sys::socket::MsgFlags::empty(),
             None,
         )
-        .map_err(|e| format!("sending the seccomp fd to the listener: {e}"))?;
+        .map_err(|e| Error::sys("sending the seccomp fd to the listener", e))?;
         while sent < body.len() {
             sent += nix::unistd::write(&self.stream, &body[sent..])
-                .map_err(|e| format!("sending the container process state: {e}"))?;
+                .map_err(|e| Error::sys("sending the container process state", e))?;
         }
         Ok(())
     }
@@ -85,12 +91,15 @@ impl Listener {
 fn action(a: &SeccompAction, errno: Option<u32>, at: &str) -> Res<ScmpAction> {
     let code = |e: Option<u32>| -> Res<i32> {
         i32::try_from(e.unwrap_or(libc::EPERM as u32))
-            .map_err(|_| format!("{at}: errno {e:?} is out of range ({RULE})"))
+            .map_err(|_| Error::config(at, format!("errno {e:?} is out of range ({RULE})")))
     };
     if errno.is_some() && !matches!(a, SeccompAction::Errno | SeccompAction::Trace) {
-        return Err(format!(
-            "{at}: {} takes no errno; errnoRet is only for SCMP_ACT_ERRNO and SCMP_ACT_TRACE ({RULE})",
-            a.as_str()
+        return Err(Error::config(
+            at,
+            format!(
+                "{} takes no errno; errnoRet is only for SCMP_ACT_ERRNO and SCMP_ACT_TRACE ({RULE})",
+                a.as_str()
+            ),
         ));
     }
     Ok(match a {
@@ -98,26 +107,31 @@ fn action(a: &SeccompAction, errno: Option<u32>, at: &str) -> Res<ScmpAction> {
         SeccompAction::KillProcess => ScmpAction::KillProcess,
         SeccompAction::Trap => ScmpAction::Trap,
         SeccompAction::Errno => ScmpAction::Errno(code(errno)?),
-        SeccompAction::Trace => ScmpAction::Trace(
-            u16::try_from(code(errno)?)
-                .map_err(|_| format!("{at}: SCMP_ACT_TRACE message must fit 16 bits ({RULE})"))?,
-        ),
+        SeccompAction::Trace => ScmpAction::Trace(u16::try_from(code(errno)?).map_err(|_| {
+            Error::config(
+                at,
+                format!("SCMP_ACT_TRACE message must fit 16 bits ({RULE})"),
+            )
+        })?),
         SeccompAction::Allow => ScmpAction::Allow,
         SeccompAction::Log => ScmpAction::Log,
         SeccompAction::Notify => ScmpAction::Notify,
         other => {
-            return Err(format!(
-                "{at}: unknown action {:?} ({RULE})",
-                other.as_str()
+            return Err(Error::config(
+                at,
+                format!("unknown action {:?} ({RULE})", other.as_str()),
             ));
         }
     })
 }
 
 fn arch(a: &SeccompArch, at: &str) -> Res<ScmpArch> {
-    a.as_str()
-        .parse::<ScmpArch>()
-        .map_err(|_| format!("{at}: unknown architecture {:?} ({RULE})", a.as_str()))
+    a.as_str().parse::<ScmpArch>().map_err(|_| {
+        Error::config(
+            at,
+            format!("unknown architecture {:?} ({RULE})", a.as_str()),
+        )
+    })
 }
 
 fn condition(
@@ -128,8 +142,9 @@ fn condition(
     at: &str,
 ) -> Res<ScmpArgCompare> {
     if index > 5 {
-        return Err(format!(
-            "{at}/index: {index} is not an argument index 0..=5 ({RULE})"
+        return Err(Error::config(
+            format!("{at}/index"),
+            format!("{index} is not an argument index 0..=5 ({RULE})"),
         ));
     }
     let op = match op {
@@ -148,9 +163,9 @@ fn condition(
             ));
         }
         other => {
-            return Err(format!(
-                "{at}/op: unknown operator {:?} ({RULE})",
-                other.as_str()
+            return Err(Error::config(
+                format!("{at}/op"),
+                format!("unknown operator {:?} ({RULE})", other.as_str()),
             ));
         }
     };
@@ -165,7 +180,8 @@ pub(crate) fn compile(s: &Seccomp) -> Res<Filter> {
         s.default_errno_ret,
         &format!("{at}/defaultAction"),
     )?;
-    let lib = |what: String| move |e: libseccomp::error::SeccompError| format!("{what}: {e}");
+    let lib =
+        |what: String| move |e: libseccomp::error::SeccompError| Error::config(what, e.to_string());
     let mut ctx = ScmpFilterContext::new(default).map_err(lib(format!("{at}/defaultAction")))?;
     // no_new_privs is the config's to set (process.noNewPrivileges), not libseccomp's.
     ctx.set_ctl_nnp(false)
@@ -176,7 +192,7 @@ pub(crate) fn compile(s: &Seccomp) -> Res<Filter> {
         match ctx.add_arch(a) {
             Ok(_) => {}
             Err(e) if e.errno() == Some(libseccomp::error::SeccompErrno::EEXIST) => {}
-            Err(e) => return Err(format!("{path}: {e}")),
+            Err(e) => return Err(Error::config(path, e.to_string())),
         }
     }
     for (i, f) in s.flags.iter().flatten().enumerate() {
@@ -187,16 +203,19 @@ pub(crate) fn compile(s: &Seccomp) -> Res<Filter> {
             SeccompFlag::SpecAllow => ctx.set_ctl_ssb(true),
             SeccompFlag::WaitKillableRecv => ctx.set_ctl_waitkill(true),
             other => {
-                return Err(format!(
-                    "{path}: unknown flag {:?} ({RULE})",
-                    other.as_str()
+                return Err(Error::config(
+                    path,
+                    format!("unknown flag {:?} ({RULE})", other.as_str()),
                 ));
             }
         };
         r.map_err(|e| {
-            format!(
-                "{path}: {} is not supported by this libseccomp or kernel: {e}",
-                f.as_str()
+            Error::config(
+                &path,
+                format!(
+                    "{} is not supported by this libseccomp or kernel: {e}",
+                    f.as_str()
+                ),
             )
         })?;
     }
@@ -234,7 +253,9 @@ pub(crate) fn compile(s: &Seccomp) -> Res<Filter> {
             let add = |ctx: &mut ScmpFilterContext, c: &[ScmpArgCompare]| {
                 ctx.add_rule_conditional(act, nr, c)
                     .map(|_| ())
-                    .map_err(|e| format!("{path}/names/{j} {name:?}: {e}"))
+                    .map_err(|e| {
+                        Error::config(format!("{path}/names/{j}"), format!("{name:?}: {e}"))
+                    })
             };
             if repeated {
                 for c in &conds {
@@ -246,13 +267,15 @@ pub(crate) fn compile(s: &Seccomp) -> Res<Filter> {
         }
     }
     if s.listener_path.is_none() && s.listener_metadata.is_some() {
-        return Err(format!(
-            "{at}/listenerMetadata must not be set without listenerPath ({RULE})"
+        return Err(Error::config(
+            format!("{at}/listenerMetadata"),
+            format!("must not be set without listenerPath ({RULE})"),
         ));
     }
     if notify && s.listener_path.is_none() {
-        return Err(format!(
-            "{at}: SCMP_ACT_NOTIFY needs a listenerPath ({RULE})"
+        return Err(Error::config(
+            at,
+            format!("SCMP_ACT_NOTIFY needs a listenerPath ({RULE})"),
         ));
     }
     Ok(Filter {
@@ -269,20 +292,34 @@ pub(crate) fn load(filter: &Filter, listener: Option<Listener>, pid: i32) -> Res
     filter
         .ctx
         .load()
-        .map_err(|e| format!("loading the seccomp filter: {e}"))?;
+        .map_err(|e| seccomp_sys("loading the seccomp filter", &e))?;
     if !filter.notify {
         return Ok(());
     }
     let raw = filter
         .ctx
         .get_notify_fd()
-        .map_err(|e| format!("the seccomp notify fd: {e}"))?;
+        .map_err(|e| seccomp_sys("the seccomp notify fd", &e))?;
     // libseccomp keeps the kernel's notify fd for us and never closes it.
     let fd = crate::sys::adopt_fd(raw);
     match listener {
         Some(l) => l.send(pid, &fd),
-        None => Err("seccomp: the filter notifies but no listener is connected".into()),
+        None => Err(Error::refused(
+            Some("/linux/seccomp/listenerPath".into()),
+            "seccomp",
+            "the filter notifies but no listener is connected",
+        )),
     }
+}
+
+/// A failure of libseccomp while it talks to the kernel, with the kernel's errno when it has
+/// one.
+fn seccomp_sys(what: &str, e: &libseccomp::error::SeccompError) -> Error {
+    let source = match e.sysrawrc() {
+        Some(rc) if rc < 0 => std::io::Error::from_raw_os_error(-rc),
+        _ => std::io::Error::other(e.to_string()),
+    };
+    Error::sys_at("/linux/seccomp", what, source)
 }
 
 /// Which of the spec's seccomp flags this host's libseccomp and kernel accept.

@@ -17,13 +17,14 @@ use nix::mount::{MsFlags, mount};
 use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
 use nix::sys::stat::{Mode, SFlag};
 
+use crate::error::{Error, Result};
 use crate::mounts::{fd_path, open_inside};
 
 /// Opens a pty of the devpts at `dev/pts` inside `root` (the container's root: the rootfs
 /// before pivot_root, `/` of an exec), binds the slave on /dev/console when `bind_console`
 /// (init, not exec), sends the master over `socket`, and makes the slave the session's
 /// terminal and stdio.
-pub(crate) fn setup(socket: &OwnedFd, root: &File, bind_console: bool) -> Result<(), String> {
+pub(crate) fn setup(socket: &OwnedFd, root: &File, bind_console: bool) -> Result<()> {
     // Opened at once (non-blocking, so a FIFO planted there cannot hang us), then checked.
     let master = File::from(
         nix::fcntl::openat2(
@@ -36,23 +37,23 @@ pub(crate) fn setup(socket: &OwnedFd, root: &File, bind_console: bool) -> Result
                         | nix::fcntl::ResolveFlag::RESOLVE_NO_SYMLINKS,
                 ),
         )
-        .map_err(|e| format!("/dev/pts/ptmx: {e}"))?,
+        .map_err(|e| Error::sys("/dev/pts/ptmx", e))?,
     );
-    let st = nix::sys::stat::fstat(master.as_fd()).map_err(|e| format!("/dev/pts/ptmx: {e}"))?;
-    let fs = nix::sys::statfs::fstatfs(&master).map_err(|e| format!("/dev/pts/ptmx: {e}"))?;
+    let st = nix::sys::stat::fstat(master.as_fd()).map_err(|e| Error::sys("/dev/pts/ptmx", e))?;
+    let fs = nix::sys::statfs::fstatfs(&master).map_err(|e| Error::sys("/dev/pts/ptmx", e))?;
     if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT != SFlag::S_IFCHR
         || st.st_rdev != nix::sys::stat::makedev(5, 2)
         || fs.filesystem_type() != nix::sys::statfs::DEVPTS_SUPER_MAGIC
     {
-        return Err(
-            "/dev/pts/ptmx is not the ptmx node of a devpts: mount a devpts on /dev/pts for a \
-             terminal"
-                .into(),
-        );
+        return Err(Error::refused(
+            Some("/process/terminal".into()),
+            "/dev/pts/ptmx",
+            "not the ptmx node of a devpts: mount a devpts on /dev/pts for a terminal",
+        ));
     }
     nix::fcntl::fcntl(master.as_fd(), nix::fcntl::FcntlArg::F_SETFL(OFlag::O_RDWR))
-        .map_err(|e| format!("/dev/pts/ptmx: {e}"))?;
-    rustix::pty::unlockpt(&master).map_err(|e| format!("unlockpt: {e}"))?;
+        .map_err(|e| Error::sys("/dev/pts/ptmx", e))?;
+    rustix::pty::unlockpt(&master).map_err(|e| Error::sys("unlockpt", e))?;
     let slave = File::from(
         rustix::pty::ioctl_tiocgptpeer(
             &master,
@@ -60,10 +61,10 @@ pub(crate) fn setup(socket: &OwnedFd, root: &File, bind_console: bool) -> Result
                 | rustix::pty::OpenptFlags::NOCTTY
                 | rustix::pty::OpenptFlags::CLOEXEC,
         )
-        .map_err(|e| format!("TIOCGPTPEER: {e}"))?,
+        .map_err(|e| Error::sys("TIOCGPTPEER", e))?,
     );
     let name = rustix::pty::ptsname(&master, Vec::new())
-        .map_err(|e| format!("ptsname: {e}"))?
+        .map_err(|e| Error::sys("ptsname", e))?
         .to_string_lossy()
         .into_owned();
     if bind_console {
@@ -72,8 +73,8 @@ pub(crate) fn setup(socket: &OwnedFd, root: &File, bind_console: bool) -> Result
     send_and_attach(socket, master, &name, &slave)
 }
 
-fn bind_on_console(root: &File, slave: &File) -> Result<(), String> {
-    let dev = open_inside(root, "/dev", false, true).map_err(|e| format!("/dev: {e}"))?;
+fn bind_on_console(root: &File, slave: &File) -> Result<()> {
+    let dev = open_inside(root, "/dev", false, true).map_err(|e| Error::sys("/dev", e))?;
     let dev = File::from(
         nix::fcntl::openat(
             dev.as_fd(),
@@ -81,7 +82,7 @@ fn bind_on_console(root: &File, slave: &File) -> Result<(), String> {
             OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
             Mode::empty(),
         )
-        .map_err(|e| format!("/dev: {e}"))?,
+        .map_err(|e| Error::sys("/dev", e))?,
     );
     let usable = nix::sys::stat::fstatat(
         dev.as_fd(),
@@ -99,7 +100,7 @@ fn bind_on_console(root: &File, slave: &File) -> Result<(), String> {
             nix::unistd::UnlinkatFlags::NoRemoveDir,
         ) {
             Ok(()) | Err(nix::Error::ENOENT) => {}
-            Err(e) => return Err(format!("/dev/console: {e}")),
+            Err(e) => return Err(Error::sys("/dev/console", e)),
         }
         nix::fcntl::openat(
             dev.as_fd(),
@@ -108,7 +109,7 @@ fn bind_on_console(root: &File, slave: &File) -> Result<(), String> {
             Mode::from_bits_truncate(0o600),
         )
         .map(drop)
-        .map_err(|e| format!("/dev/console: {e}"))?;
+        .map_err(|e| Error::sys("/dev/console", e))?;
     }
     let console = File::from(
         nix::fcntl::openat(
@@ -117,7 +118,7 @@ fn bind_on_console(root: &File, slave: &File) -> Result<(), String> {
             OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
             Mode::empty(),
         )
-        .map_err(|e| format!("/dev/console: {e}"))?,
+        .map_err(|e| Error::sys("/dev/console", e))?,
     );
     mount(
         Some(&fd_path(slave)),
@@ -126,11 +127,11 @@ fn bind_on_console(root: &File, slave: &File) -> Result<(), String> {
         MsFlags::MS_BIND,
         None::<&str>,
     )
-    .map_err(|e| format!("binding the pty on /dev/console: {e}"))?;
+    .map_err(|e| Error::sys("binding the pty on /dev/console", e))?;
     Ok(())
 }
 
-fn send_and_attach(socket: &OwnedFd, master: File, name: &str, slave: &File) -> Result<(), String> {
+fn send_and_attach(socket: &OwnedFd, master: File, name: &str, slave: &File) -> Result<()> {
     let fds = [master.as_raw_fd()];
     let payload = [IoSlice::new(name.as_bytes())];
     sendmsg::<()>(
@@ -140,12 +141,12 @@ fn send_and_attach(socket: &OwnedFd, master: File, name: &str, slave: &File) -> 
         MsgFlags::empty(),
         None,
     )
-    .map_err(|e| format!("sending the pty master to the console socket: {e}"))?;
+    .map_err(|e| Error::sys("sending the pty master to the console socket", e))?;
     drop(master);
-    nix::unistd::setsid().map_err(|e| format!("setsid: {e}"))?;
-    crate::sys::set_controlling_tty(slave.as_raw_fd()).map_err(|e| format!("TIOCSCTTY: {e}"))?;
-    nix::unistd::dup2_stdin(slave.as_fd()).map_err(|e| format!("dup2: {e}"))?;
-    nix::unistd::dup2_stdout(slave.as_fd()).map_err(|e| format!("dup2: {e}"))?;
-    nix::unistd::dup2_stderr(slave.as_fd()).map_err(|e| format!("dup2: {e}"))?;
+    nix::unistd::setsid().map_err(|e| Error::sys("setsid", e))?;
+    crate::sys::set_controlling_tty(slave.as_raw_fd()).map_err(|e| Error::sys("TIOCSCTTY", e))?;
+    nix::unistd::dup2_stdin(slave.as_fd()).map_err(|e| Error::sys("dup2", e))?;
+    nix::unistd::dup2_stdout(slave.as_fd()).map_err(|e| Error::sys("dup2", e))?;
+    nix::unistd::dup2_stderr(slave.as_fd()).map_err(|e| Error::sys("dup2", e))?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use carrack_spec::runtime::{Seccomp, SeccompFlag, State};
 
-type Res<T> = Result<T, String>;
+use crate::error::{Error, Result as Res};
 
 /// A compiled filter; none can exist in this build.
 pub(crate) enum Filter {}
@@ -19,11 +19,11 @@ impl Listener {
 
 /// Refuses: this build has no seccomp support.
 pub(crate) fn compile(_s: &Seccomp) -> Res<Filter> {
-    Err(
-        "/linux/seccomp: this carrack was built without the `seccomp` feature (libseccomp); \
-         refusing to run the container unfiltered"
-            .into(),
-    )
+    Err(Error::config(
+        "/linux/seccomp",
+        "this carrack was built without the `seccomp` feature (libseccomp); refusing to run \
+         the container unfiltered",
+    ))
 }
 
 pub(crate) fn load(filter: &Filter, _listener: Option<Listener>, _pid: i32) -> Res<()> {

@@ -12,7 +12,7 @@
 //!    user namespace that owns it (no user namespace of its own).
 //!
 //! The first is closed cheaply for every container: the process execs its program through the
-//! sealed trampoline ([`crate::trampoline`], ~0.1 ms), so whatever `/proc/self/exe` resolves to
+//! sealed trampoline ([`crate::spawn::trampoline`], ~0.1 ms), so whatever `/proc/self/exe` resolves to
 //! during that exec is a sealed memfd that can only exec what it is told. The second, and the
 //! cases the trampoline cannot cover (LSM exec labels, which would go to the trampoline;
 //! startContainer hooks, exec'd from init), need the process itself to run from a binary no one
@@ -105,7 +105,7 @@ pub(crate) fn needed(spec: &Spec) -> bool {
 pub(crate) enum Plan {
     /// Nothing to do: the binary is out of their reach already.
     Nothing,
-    /// The process execs its program through the sealed trampoline ([`crate::trampoline`]):
+    /// The process execs its program through the sealed trampoline ([`crate::spawn::trampoline`]):
     /// enough when nothing in the container can open the process's `/proc/PID/exe` before
     /// that exec (it is not dumpable, and the container has no CAP_SYS_PTRACE over it) and
     /// nothing but the program is exec'd from it.
@@ -153,7 +153,7 @@ pub(crate) fn plan(spec: &Spec, process: Option<&Process>) -> Plan {
         .as_ref()
         .and_then(|h| h.start_container.as_ref())
         .is_some_and(|h| !h.is_empty());
-    let full = !crate::trampoline::AVAILABLE
+    let full = !crate::spawn::trampoline::AVAILABLE
         || start_hooks
         || processes.clone().any(labels)
         || (!own_userns && processes.clone().any(ptrace));

@@ -7,11 +7,14 @@ use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 
+use crate::error::{Error, Result};
+
 /// Sends a pidfd of `pid` to the AF_UNIX socket at `socket`.
-pub(crate) fn send_pidfd(socket: &Path, pid: i32) -> Result<(), String> {
-    let pidfd = crate::sys::pidfd_open(pid).map_err(|e| format!("pidfd_open({pid}): {e}"))?;
+pub(crate) fn send_pidfd(socket: &Path, pid: i32) -> Result<()> {
+    let pidfd =
+        crate::sys::pidfd_open(pid).map_err(|e| Error::sys(format!("pidfd_open({pid})"), e))?;
     let conn = UnixStream::connect(socket)
-        .map_err(|e| format!("pidfd socket {}: {e}", socket.display()))?;
+        .map_err(|e| Error::sys(format!("pidfd socket {}", socket.display()), e))?;
     let fds = [pidfd.as_raw_fd()];
     nix::sys::socket::sendmsg::<()>(
         conn.as_raw_fd(),
@@ -20,7 +23,7 @@ pub(crate) fn send_pidfd(socket: &Path, pid: i32) -> Result<(), String> {
         nix::sys::socket::MsgFlags::empty(),
         None,
     )
-    .map_err(|e| format!("sending the pidfd to {}: {e}", socket.display()))?;
+    .map_err(|e| Error::sys(format!("sending the pidfd to {}", socket.display()), e))?;
     Ok(())
 }
 
@@ -30,12 +33,17 @@ const KEYCTL_JOIN_SESSION_KEYRING: libc::c_int = 1;
 /// caller's keys. The kernel gives it possessor-all and user view/read/search/link
 /// (`0x3f1b0000`), the permissions runc ends with. Kernels without keys (ENOSYS) are
 /// tolerated, as runc tolerates them.
-pub(crate) fn join_session_keyring(id: &str) -> Result<(), String> {
-    let name = std::ffi::CString::new(format!("_ses.{id}"))
-        .map_err(|_| "container id with a NUL byte".to_owned())?;
+pub(crate) fn join_session_keyring(id: &str) -> Result<()> {
+    let name = std::ffi::CString::new(format!("_ses.{id}")).map_err(|_| {
+        Error::refused(
+            None,
+            "joining a session keyring",
+            "container id with a NUL byte",
+        )
+    })?;
     match crate::sys::keyctl(KEYCTL_JOIN_SESSION_KEYRING, Some(&name), 0, 0) {
         Ok(_) => Ok(()),
         Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => Ok(()),
-        Err(e) => Err(format!("joining a session keyring: {e}")),
+        Err(e) => Err(Error::sys("joining a session keyring", e)),
     }
 }

@@ -25,8 +25,8 @@ pub(crate) enum Msg {
     Ready,
     /// First process → parent, when init is cloned in a second step: init's pid.
     Pid(i32),
-    /// Either way: a failure, with its description.
-    Error(String),
+    /// Either way: a failure, with its config field and errno.
+    Error(crate::error::Report),
 }
 
 pub(crate) fn pair() -> io::Result<(Channel, Channel)> {
@@ -54,7 +54,11 @@ impl Channel {
             Msg::HooksDone => b"hooks-done".to_vec(),
             Msg::Ready => b"ready".to_vec(),
             Msg::Pid(p) => format!("pid:{p}").into_bytes(),
-            Msg::Error(e) => format!("error:{e}").into_bytes(),
+            Msg::Error(e) => {
+                let mut b = b"error:".to_vec();
+                b.extend_from_slice(&e.to_bytes());
+                b
+            }
         };
         send(self.0.as_raw_fd(), &bytes, MsgFlags::MSG_NOSIGNAL)?;
         Ok(())
@@ -88,11 +92,13 @@ impl Channel {
             b if b.starts_with(b"pid:") => std::str::from_utf8(&b[4..])
                 .ok()
                 .and_then(|p| p.parse().ok())
-                .map_or_else(|| Msg::Error("a malformed pid".into()), Msg::Pid),
-            other => Msg::Error(
-                String::from_utf8_lossy(other.strip_prefix(b"error:").unwrap_or(other))
-                    .into_owned(),
-            ),
+                .map_or_else(
+                    || Msg::Error(crate::error::Report::from_bytes(b"a malformed pid")),
+                    Msg::Pid,
+                ),
+            other => Msg::Error(crate::error::Report::from_bytes(
+                other.strip_prefix(b"error:").unwrap_or(other),
+            )),
         }))
     }
 }

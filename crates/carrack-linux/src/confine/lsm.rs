@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-type Res<T> = Result<T, String>;
+use crate::error::{Error, Result as Res};
 
 /// Whether AppArmor is enabled on this host.
 pub(crate) fn apparmor_enabled() -> bool {
@@ -36,22 +36,25 @@ impl Labels {
         if let Some(p) = &apparmor
             && !apparmor_enabled()
         {
-            return Err(format!(
-                "/process/apparmorProfile {p:?}: AppArmor is not enabled on this host"
+            return Err(Error::config(
+                "/process/apparmorProfile",
+                format!("{p:?}: AppArmor is not enabled on this host"),
             ));
         }
         if let Some(l) = &selinux
             && !selinux_enabled()
         {
-            return Err(format!(
-                "/process/selinuxLabel {l:?}: SELinux is not enabled on this host"
+            return Err(Error::config(
+                "/process/selinuxLabel",
+                format!("{l:?}: SELinux is not enabled on this host"),
             ));
         }
         if let Some(l) = mount_label.filter(|l| !l.is_empty())
             && !selinux_enabled()
         {
-            return Err(format!(
-                "/linux/mountLabel {l:?}: SELinux is not enabled on this host"
+            return Err(Error::config(
+                "/linux/mountLabel",
+                format!("{l:?}: SELinux is not enabled on this host"),
             ));
         }
         Ok(Self { apparmor, selinux })
@@ -62,7 +65,7 @@ impl Labels {
     pub(crate) fn apply(&self, proc: &crate::procfs::Proc) -> Res<()> {
         let attr = |name: &str| {
             proc.thread_self(name)
-                .map_err(|e| format!("/proc/thread-self: {e}"))
+                .map_err(|e| Error::sys("/proc/thread-self", e))
         };
         if let Some(p) = &self.apparmor {
             // The LSM-specific file first (kernels with LSM stacking), the shared one else.
@@ -70,11 +73,22 @@ impl Labels {
             let (own, shared) = (attr("attr/apparmor/exec")?, attr("attr/exec")?);
             proc.write(&own, cmd.as_bytes())
                 .or_else(|_| proc.write(&shared, cmd.as_bytes()))
-                .map_err(|e| format!("applying AppArmor profile {p:?}: {e}"))?;
+                .map_err(|e| {
+                    Error::sys_at(
+                        "/process/apparmorProfile",
+                        format!("applying AppArmor profile {p:?}"),
+                        e,
+                    )
+                })?;
         }
         if let Some(l) = &self.selinux {
-            proc.write(&attr("attr/exec")?, l.as_bytes())
-                .map_err(|e| format!("applying SELinux label {l:?}: {e}"))?;
+            proc.write(&attr("attr/exec")?, l.as_bytes()).map_err(|e| {
+                Error::sys_at(
+                    "/process/selinuxLabel",
+                    format!("applying SELinux label {l:?}"),
+                    e,
+                )
+            })?;
         }
         Ok(())
     }

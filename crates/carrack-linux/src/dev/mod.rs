@@ -5,6 +5,8 @@
 //! followed, and an entry that is in the way (a symlink an image planted at /dev/null, say) is
 //! removed and made anew, never followed (CVE-2025-31133, CVE-2026-41579, CVE-2026-47766).
 
+pub(crate) mod console;
+
 use std::fs::File;
 use std::os::fd::AsFd;
 
@@ -14,6 +16,7 @@ use nix::mount::{MsFlags, mount};
 use nix::sys::stat::{FileStat, Mode, SFlag, makedev, mknodat};
 use nix::unistd::{Gid, Uid, UnlinkatFlags, fchownat};
 
+use crate::error::{Error, Result};
 use crate::mounts::{fd_path, open_inside};
 
 /// config-linux.md § Default Devices: "the runtime MUST supply these devices".
@@ -45,8 +48,8 @@ struct Node {
 
 /// A directory, opened for the *at calls, resolved inside `root` with no symlink followed (and
 /// made, with its parents, if missing).
-fn open_dir(root: &File, path: &str) -> Result<File, String> {
-    let at = open_inside(root, path, false, true).map_err(|e| format!("{path}: {e}"))?;
+fn open_dir(root: &File, path: &str) -> Result<File> {
+    let at = open_inside(root, path, false, true).map_err(|e| Error::sys(path, e))?;
     nix::fcntl::openat(
         at.as_fd(),
         ".",
@@ -54,7 +57,7 @@ fn open_dir(root: &File, path: &str) -> Result<File, String> {
         Mode::empty(),
     )
     .map(File::from)
-    .map_err(|e| format!("{path}: {e}"))
+    .map_err(|e| Error::sys(path, e))
 }
 
 fn stat_at(dir: &File, name: &str) -> Option<FileStat> {
@@ -63,14 +66,14 @@ fn stat_at(dir: &File, name: &str) -> Option<FileStat> {
 
 /// Removes whatever is at `name` in `dir` unless it is a directory (which is an error: a
 /// device cannot replace it).
-fn clear(dir: &File, name: &str) -> Result<(), String> {
+fn clear(dir: &File, name: &str) -> Result<()> {
     match stat_at(dir, name) {
         None => Ok(()),
-        Some(st) if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR => {
-            Err(format!("{name} is a directory"))
-        }
+        Some(st) if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR => Err(
+            Error::refused(None, format!("replacing {name}"), "it is a directory"),
+        ),
         Some(_) => nix::unistd::unlinkat(dir.as_fd(), name, UnlinkatFlags::NoRemoveDir)
-            .map_err(|e| format!("removing {name}: {e}")),
+            .map_err(|e| Error::sys(format!("removing {name}"), e)),
     }
 }
 
@@ -83,11 +86,23 @@ fn is_node(dir: &File, name: &str, n: &Node) -> bool {
 }
 
 /// Creates one device node `name` in the directory `dir` (which is `dest`'s parent): mknod, or
-/// in a user namespace a bind mount of the host's node onto an empty file.
-fn node(dir: &File, dest: &str, n: &Node, userns: bool) -> Result<(), String> {
-    let fail = |e: &dyn std::fmt::Display| format!("device {dest}: {e}");
+/// in a user namespace a bind mount of the host's node onto an empty file. `at` is the JSON
+/// pointer of a configured device (`None` for a default one).
+fn node(dir: &File, dest: &str, n: &Node, userns: bool, at: Option<&str>) -> Result<()> {
+    let what = format!("device {dest}");
+    let fail = |e: nix::Error| Error::Sys {
+        at: at.map(str::to_owned),
+        what: what.clone(),
+        source: e.into(),
+    };
     let name = dest.rsplit('/').next().unwrap_or(dest);
-    clear(dir, name).map_err(|e| fail(&e))?;
+    clear(dir, name).map_err(|e| {
+        let e = e.context(&what);
+        match at {
+            Some(at) => e.at(at),
+            None => e,
+        }
+    })?;
     if userns {
         // mknod is refused in a user namespace: bind the host's node (at the same path on the
         // host) onto a new empty file.
@@ -103,7 +118,7 @@ fn node(dir: &File, dest: &str, n: &Node, userns: bool) -> Result<(), String> {
                     | OFlag::O_CLOEXEC,
                 Mode::from_bits_truncate(0o644),
             )
-            .map_err(|e| fail(&e))?,
+            .map_err(fail)?,
         );
         return mount(
             Some(host),
@@ -112,7 +127,7 @@ fn node(dir: &File, dest: &str, n: &Node, userns: bool) -> Result<(), String> {
             MsFlags::MS_BIND,
             None::<&str>,
         )
-        .map_err(|e| fail(&e));
+        .map_err(fail);
     }
     mknodat(
         dir.as_fd(),
@@ -121,7 +136,7 @@ fn node(dir: &File, dest: &str, n: &Node, userns: bool) -> Result<(), String> {
         Mode::from_bits_truncate(n.mode),
         makedev(n.major, n.minor),
     )
-    .map_err(|e| fail(&e))?;
+    .map_err(fail)?;
     // mknod applied the umask: set the exact mode, then the owner; the name is the node just
     // made, and neither call follows a symlink.
     nix::sys::stat::fchmodat(
@@ -140,7 +155,7 @@ fn node(dir: &File, dest: &str, n: &Node, userns: bool) -> Result<(), String> {
         ),
         e => Err(e),
     })
-    .map_err(|e| fail(&e))?;
+    .map_err(fail)?;
     fchownat(
         dir.as_fd(),
         name,
@@ -148,18 +163,13 @@ fn node(dir: &File, dest: &str, n: &Node, userns: bool) -> Result<(), String> {
         Some(Gid::from_raw(n.owner.1)),
         AtFlags::AT_SYMLINK_NOFOLLOW,
     )
-    .map_err(|e| fail(&e))
+    .map_err(fail)
 }
 
 /// Sets up /dev in `root`: the default devices (config-linux.md: "the runtime MUST supply
 /// these devices", on a fresh /dev tmpfs or in the image's own /dev), the configured devices,
 /// and the usual symlinks. `fresh` says /dev is a tmpfs mounted a moment ago.
-pub(crate) fn setup(
-    root: &File,
-    devices: &[Device],
-    fresh: bool,
-    userns: bool,
-) -> Result<(), String> {
+pub(crate) fn setup(root: &File, devices: &[Device], fresh: bool, userns: bool) -> Result<()> {
     let dev = open_dir(root, "/dev")?;
     let wanted = DEFAULTS
         .iter()
@@ -178,7 +188,7 @@ pub(crate) fn setup(
                 Mode::from_bits_truncate(0o666),
                 makedev(*major, *minor),
             )
-            .map_err(|e| format!("device /dev/{name}: {e}"))
+            .map_err(|e| Error::sys(format!("device /dev/{name}"), e))
         });
         nix::sys::stat::umask(old);
         made?;
@@ -195,31 +205,37 @@ pub(crate) fn setup(
             if !fresh && is_node(&dev, name, &n) {
                 continue;
             }
-            node(&dev, &format!("/dev/{name}"), &n, userns)?;
+            node(&dev, &format!("/dev/{name}"), &n, userns, None)?;
         }
     }
     for (name, target) in LINKS {
         match nix::unistd::symlinkat(target, dev.as_fd(), name) {
             Ok(()) | Err(nix::Error::EEXIST) => {}
-            Err(e) => return Err(format!("/dev/{name}: {e}")),
+            Err(e) => return Err(Error::sys(format!("/dev/{name}"), e)),
         }
     }
     // /dev/ptmx is the container's own devpts's, whatever the image put there.
     let ptmx_ok = nix::fcntl::readlinkat(dev.as_fd(), "ptmx").is_ok_and(|t| t == "pts/ptmx");
     if !ptmx_ok {
-        clear(&dev, "ptmx").map_err(|e| format!("/dev/ptmx: {e}"))?;
+        clear(&dev, "ptmx").map_err(|e| e.context("/dev/ptmx"))?;
         nix::unistd::symlinkat("pts/ptmx", dev.as_fd(), "ptmx")
-            .map_err(|e| format!("/dev/ptmx: {e}"))?;
+            .map_err(|e| Error::sys("/dev/ptmx", e))?;
     }
     if fresh && std::path::Path::new("/proc/kcore").exists() {
         let _ = nix::unistd::symlinkat("/proc/kcore", dev.as_fd(), "core");
     }
-    for d in devices {
+    for (i, d) in devices.iter().enumerate() {
+        let at = format!("/linux/devices/{i}");
         let kind = match &d.kind {
             DeviceType::Char | DeviceType::Unbuffered => SFlag::S_IFCHR,
             DeviceType::Block => SFlag::S_IFBLK,
             DeviceType::Fifo => SFlag::S_IFIFO,
-            other => return Err(format!("device {}: unknown type {other}", d.path)),
+            other => {
+                return Err(Error::config(
+                    format!("{at}/type"),
+                    format!("device {}: unknown type {other}", d.path),
+                ));
+            }
         };
         let num = |n: Option<i64>| u64::try_from(n.unwrap_or(0)).unwrap_or(0);
         let n = Node {
@@ -233,8 +249,9 @@ pub(crate) fn setup(
         };
         let rel = d.path.trim_start_matches('/');
         let parent = rel.rsplit_once('/').map_or("", |(p, _)| p);
-        let dir = open_dir(root, parent).map_err(|e| format!("device {}: {e}", d.path))?;
-        node(&dir, &d.path, &n, userns)?;
+        let dir =
+            open_dir(root, parent).map_err(|e| e.context(&format!("device {}", d.path)).at(&at))?;
+        node(&dir, &d.path, &n, userns, Some(&at))?;
     }
     Ok(())
 }

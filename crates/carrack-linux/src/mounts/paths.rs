@@ -8,11 +8,7 @@ use std::path::{Path, PathBuf};
 
 use nix::mount::{MntFlags, MsFlags, mount, umount2};
 
-type Res<T> = Result<T, String>;
-
-fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> String + '_ {
-    move |e| format!("{what}: {e}")
-}
+use crate::error::{Error, Result as Res};
 
 pub(crate) const MOUNT_ATTR_RDONLY: u64 = 0x1;
 
@@ -24,7 +20,8 @@ pub(crate) const MOUNT_ATTR_RDONLY: u64 = 0x1;
 /// detached first (made a slave so the unmount does not propagate), or covered by a tmpfs
 /// where it cannot be.
 pub(crate) fn hide_host_proc_and_sys(rootfs: &Path) -> Res<()> {
-    let info = crate::procfs::read("/proc/self/mountinfo").map_err(err("mountinfo"))?;
+    let info = crate::procfs::read("/proc/self/mountinfo")
+        .map_err(|e| Error::sys("--no-pivot: reading mountinfo", e))?;
     let mut targets: Vec<PathBuf> = Vec::new();
     for line in info.lines() {
         let f: Vec<&str> = line.split(' ').collect();
@@ -53,7 +50,7 @@ pub(crate) fn hide_host_proc_and_sys(rootfs: &Path) -> Res<()> {
             Ok(()) => {}
             // Gone with a parent detached before it.
             Err(nix::Error::ENOENT) | Err(nix::Error::EINVAL) => continue,
-            Err(e) => return Err(format!("--no-pivot: hiding {}: {e}", p.display())),
+            Err(e) => return Err(Error::sys(format!("--no-pivot: hiding {}", p.display()), e)),
         }
         match umount2(&p, MntFlags::MNT_DETACH) {
             Ok(()) => {}
@@ -65,9 +62,14 @@ pub(crate) fn hide_host_proc_and_sys(rootfs: &Path) -> Res<()> {
                     MsFlags::empty(),
                     None::<&str>,
                 )
-                .map_err(|e| format!("--no-pivot: covering {}: {e}", p.display()))?;
+                .map_err(|e| Error::sys(format!("--no-pivot: covering {}", p.display()), e))?;
             }
-            Err(e) => return Err(format!("--no-pivot: detaching {}: {e}", p.display())),
+            Err(e) => {
+                return Err(Error::sys(
+                    format!("--no-pivot: detaching {}", p.display()),
+                    e,
+                ));
+            }
         }
     }
     Ok(())
@@ -77,9 +79,10 @@ pub(crate) fn hide_host_proc_and_sys(rootfs: &Path) -> Res<()> {
 /// (checked to be the real 1:3 device, never followed: CVE-2025-31133), a read-only tmpfs over a
 /// directory. A path that does not exist needs no mask; one with a symlink on the way is
 /// refused, as the mask would land wherever the link points. `null` keeps the checked
-/// /dev/null for the next file.
-pub(crate) fn mask(root: &File, path: &str, null: &mut Option<File>) -> Res<()> {
-    let Some(target) = existing(root, path).map_err(|e| format!("masking {path}: {e}"))? else {
+/// /dev/null for the next file; `at` is the JSON pointer of the entry.
+pub(crate) fn mask(root: &File, path: &str, at: &str, null: &mut Option<File>) -> Res<()> {
+    let what = || format!("masking {path}");
+    let Some(target) = existing(root, path, at, &what())? else {
         return Ok(());
     };
     let is_dir = target.metadata().map(|m| m.is_dir()).unwrap_or(false);
@@ -92,11 +95,11 @@ pub(crate) fn mask(root: &File, path: &str, null: &mut Option<File>) -> Res<()> 
             MsFlags::MS_RDONLY,
             None::<&str>,
         )
-        .map_err(|e| format!("masking {path}: {e}"))
+        .map_err(|e| Error::sys_at(at, what(), e))
     } else {
         let null = match null {
             Some(n) => n,
-            None => null.insert(checked_null(root)?),
+            None => null.insert(checked_null(root).map_err(|e| e.at(at))?),
         };
         mount(
             Some(&crate::mounts::fd_path(null)),
@@ -105,23 +108,39 @@ pub(crate) fn mask(root: &File, path: &str, null: &mut Option<File>) -> Res<()> 
             MsFlags::MS_BIND,
             None::<&str>,
         )
-        .map_err(|e| format!("masking {path}: {e}"))
+        .map_err(|e| Error::sys_at(at, what(), e))
     }
 }
 
-/// `path` inside `root` if it exists, reached through no symlink, and not a symlink itself.
-fn existing(root: &File, path: &str) -> Res<Option<File>> {
+/// `path` inside `root` if it exists, reached through no symlink, and not a symlink itself;
+/// errors concern the config field `at`, doing `what`.
+fn existing(root: &File, path: &str, at: &str, what: &str) -> Res<Option<File>> {
+    let at = || (!at.is_empty()).then(|| at.to_owned());
     let found = match crate::mounts::open_existing(root, path) {
         Ok(f) => f,
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err("a symlink on the way; refusing to follow it".into());
+            return Err(Error::refused(
+                at(),
+                what,
+                "a symlink on the way; refusing to follow it",
+            ));
         }
-        Err(e) => return Err(e.to_string()),
+        Err(source) => {
+            return Err(Error::Sys {
+                at: at(),
+                what: what.to_owned(),
+                source,
+            });
+        }
     };
     if let Some(f) = &found
         && f.metadata().is_ok_and(|m| m.file_type().is_symlink())
     {
-        return Err("it is a symlink; refusing to follow it".into());
+        return Err(Error::refused(
+            at(),
+            what,
+            "it is a symlink; refusing to follow it",
+        ));
     }
     Ok(found)
 }
@@ -129,19 +148,25 @@ fn existing(root: &File, path: &str) -> Res<Option<File>> {
 /// The container's /dev/null, checked to be the null device (1:3) before anything is masked
 /// with it.
 fn checked_null(root: &File) -> Res<File> {
-    let n = existing(root, "/dev/null")
-        .map_err(|e| format!("/dev/null: {e}"))?
-        .ok_or("/dev/null: missing")?;
-    let md = n.metadata().map_err(|e| format!("/dev/null: {e}"))?;
+    let n = existing(root, "/dev/null", "", "/dev/null")?
+        .ok_or_else(|| Error::refused(None, "/dev/null", "missing"))?;
+    let md = n.metadata().map_err(|e| Error::sys("/dev/null", e))?;
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
     if !md.file_type().is_char_device() || md.rdev() != nix::sys::stat::makedev(1, 3) {
-        return Err("/dev/null is not the null device (1:3); refusing to mask with it".into());
+        return Err(Error::refused(
+            None,
+            "/dev/null",
+            "not the null device (1:3); refusing to mask with it",
+        ));
     }
     Ok(n)
 }
 
-pub(crate) fn readonly(root: &File, path: &str) -> Res<()> {
-    let Some(target) = existing(root, path).map_err(|e| format!("read-only {path}: {e}"))? else {
+/// Makes `path` (inside the rootfs `root`) read-only, by a recursive bind of itself; `at` is
+/// the JSON pointer of the entry.
+pub(crate) fn readonly(root: &File, path: &str, at: &str) -> Res<()> {
+    let what = || format!("read-only {path}");
+    let Some(target) = existing(root, path, at, &what())? else {
         return Ok(());
     };
     let tp = crate::mounts::fd_path(&target);
@@ -152,10 +177,9 @@ pub(crate) fn readonly(root: &File, path: &str) -> Res<()> {
         MsFlags::MS_BIND | MsFlags::MS_REC,
         None::<&str>,
     )
-    .map_err(|e| format!("read-only {path}: {e}"))?;
-    let top = existing(root, path)
-        .map_err(|e| format!("{path}: {e}"))?
-        .ok_or_else(|| format!("{path}: gone after binding it"))?;
+    .map_err(|e| Error::sys_at(at, what(), e))?;
+    let top = existing(root, path, at, &what())?
+        .ok_or_else(|| Error::refused(Some(at.to_owned()), what(), "gone after binding it"))?;
     crate::sys::mount_setattr(top.as_raw_fd(), MOUNT_ATTR_RDONLY, 0, true)
-        .map_err(|e| format!("read-only {path}: {e}"))
+        .map_err(|e| Error::sys_at(at, what(), e))
 }

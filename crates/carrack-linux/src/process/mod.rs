@@ -5,6 +5,8 @@
 //! come last) follows `start`: a signal sent right after `start` then meets the user's program
 //! or the kernel's default for it, never a half-made process.
 
+pub(crate) mod caps;
+
 use std::ffi::CString;
 use std::os::fd::BorrowedFd;
 use std::path::Path;
@@ -12,22 +14,30 @@ use std::path::Path;
 use carrack_spec::runtime::{Process, RlimitType};
 use nix::sys::stat::Mode;
 
+use crate::error::{Error, Result as Res};
 use crate::procfs::Proc;
 
-type Res<T> = Result<T, String>;
+fn err<E: Into<std::io::Error>>(what: &str) -> impl Fn(E) -> Error + '_ {
+    move |e| Error::sys(what, e)
+}
 
-fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> String + '_ {
-    move |e| format!("{what}: {e}")
+fn err_at<'a, E: Into<std::io::Error>>(at: &'a str, what: &'a str) -> impl Fn(E) -> Error + 'a {
+    move |e| Error::sys_at(at, what, e)
+}
+
+/// An argument or variable with a NUL byte, which no C string can hold.
+fn nul(at: &str) -> impl Fn(std::ffi::NulError) -> Error + '_ {
+    move |_| Error::config(at, "holds a NUL byte")
 }
 
 /// What confines the user process beyond its credentials: its capabilities (planned by the
-/// runtime, see [`crate::caps::plan`]), LSM labels and the seccomp filter (with the agent it
+/// runtime, see [`crate::process::caps::plan`]), LSM labels and the seccomp filter (with the agent it
 /// hands its notify fd to).
 pub(crate) struct Confine<'a> {
-    pub(crate) caps: crate::caps::Plan,
-    pub(crate) labels: crate::lsm::Labels,
-    pub(crate) seccomp: Option<&'a crate::seccomp::Filter>,
-    pub(crate) listener: Option<crate::seccomp::Listener>,
+    pub(crate) caps: crate::process::caps::Plan,
+    pub(crate) labels: crate::confine::lsm::Labels,
+    pub(crate) seccomp: Option<&'a crate::confine::seccomp::Filter>,
+    pub(crate) listener: Option<crate::confine::seccomp::Listener>,
     /// This process's pid as the runtime sees it, for the seccomp agent.
     pub(crate) pid: i32,
 }
@@ -35,7 +45,7 @@ pub(crate) struct Confine<'a> {
 impl Confine<'_> {
     fn load_seccomp(&mut self) -> Res<()> {
         match self.seccomp.take() {
-            Some(f) => crate::seccomp::load(f, self.listener.take(), self.pid),
+            Some(f) => crate::confine::seccomp::load(f, self.listener.take(), self.pid),
             None => Ok(()),
         }
     }
@@ -55,7 +65,7 @@ pub(crate) struct Ready<'a> {
 
 impl Ready<'_> {
     /// Loads the seccomp filter if it comes last, and execs; returns only on failure. With a
-    /// `trampoline` ([`crate::trampoline`]) the program is exec'd through it, and `report` (a
+    /// `trampoline` ([`crate::spawn::trampoline`]) the program is exec'd through it, and `report` (a
     /// descriptor the runtime reads until it closes) is handed to it to report a failed exec;
     /// without one, `report` just closes on exec.
     pub(crate) fn exec(
@@ -70,7 +80,7 @@ impl Ready<'_> {
                 let fd = nix::fcntl::fcntl(r, nix::fcntl::FcntlArg::F_DUPFD(self.first_free))
                     .map_err(err("the exec report"))?;
                 let mut argv = Vec::with_capacity(self.argv.len() + 2);
-                argv.push(CString::new(fd.to_string()).map_err(err("the exec report"))?);
+                argv.push(CString::new(fd.to_string()).map_err(nul("/process/args"))?);
                 argv.push(self.path.clone());
                 argv.extend(self.argv.iter().cloned());
                 Some((t, argv))
@@ -99,7 +109,11 @@ impl Ready<'_> {
             },
             None => crate::sys::execve(&self.path, &self.argv, &self.envp),
         };
-        Err(format!("exec {:?}: {e}", self.cmd))
+        Err(Error::sys_at(
+            "/process/args/0",
+            format!("exec {:?}", self.cmd),
+            e,
+        ))
     }
 }
 
@@ -129,7 +143,7 @@ fn rlimit(t: &RlimitType) -> Option<nix::sys::resource::Resource> {
 /// The path of `cmd` along `PATH` of `env` (inside the container), as execvp would find it.
 fn lookup(cmd: &str, env: &[String]) -> Res<CString> {
     if cmd.contains('/') {
-        return CString::new(cmd).map_err(err("args[0]"));
+        return CString::new(cmd).map_err(nul("/process/args/0"));
     }
     let path = env
         .iter()
@@ -140,10 +154,25 @@ fn lookup(cmd: &str, env: &[String]) -> Res<CString> {
         if nix::unistd::access(&candidate, nix::unistd::AccessFlags::X_OK).is_ok()
             && candidate.metadata().is_ok_and(|m| m.is_file())
         {
-            return CString::new(candidate.as_os_str().as_encoded_bytes()).map_err(err("args[0]"));
+            return CString::new(candidate.as_os_str().as_encoded_bytes())
+                .map_err(nul("/process/args/0"));
         }
     }
-    Err(format!("exec: {cmd:?}: executable file not found in $PATH"))
+    Err(Error::refused(
+        Some("/process/args/0".into()),
+        format!("exec: {cmd:?}"),
+        NOT_FOUND,
+    ))
+}
+
+/// runc's words for a program that is not on `PATH` (docker matches them).
+pub(crate) const NOT_FOUND: &str = "executable file not found in $PATH";
+
+/// Whether `e` says the program is missing (exit status 127, as a shell's), rather than that it
+/// cannot run (126).
+pub(crate) fn missing_program(e: &Error) -> bool {
+    e.errno() == Some(libc::ENOENT)
+        || matches!(e, Error::Refused { reason, .. } if reason == NOT_FOUND)
 }
 
 /// Applies `process` to this process, all but the exec. Shared by create and exec; `proc` is
@@ -161,24 +190,33 @@ pub(crate) fn prepare<'a>(
     proc: &Proc,
 ) -> Res<Ready<'a>> {
     let nnp = process.no_new_privileges == Some(true);
-    for r in process.rlimits.iter().flatten() {
-        let res = rlimit(&r.kind).ok_or_else(|| format!("unknown rlimit {}", r.kind))?;
+    for (i, r) in process.rlimits.iter().flatten().enumerate() {
+        let at = format!("/process/rlimits/{i}");
+        let res = rlimit(&r.kind)
+            .ok_or_else(|| Error::config(&at, format!("unknown rlimit {}", r.kind)))?;
         nix::sys::resource::setrlimit(res, r.soft, r.hard)
-            .map_err(|e| format!("setrlimit {}: {e}", r.kind))?;
+            .map_err(|e| Error::sys_at(&at, format!("setrlimit {}", r.kind), e))?;
     }
     // chdir after pivot_root, and check where we are (CVE-2024-21626); before the filter, which
     // may deny getcwd.
     nix::unistd::chdir(process.cwd.as_str())
-        .map_err(|e| format!("chdir to cwd {:?}: {e}", process.cwd))?;
-    let here = nix::unistd::getcwd().map_err(err("getcwd"))?;
+        .map_err(|e| Error::sys_at("/process/cwd", format!("chdir to {:?}", process.cwd), e))?;
+    let here = nix::unistd::getcwd().map_err(err_at("/process/cwd", "getcwd"))?;
     if !here.is_absolute() || here.starts_with("(unreachable)") {
-        return Err(format!("cwd {:?} is outside the container", process.cwd));
+        return Err(Error::refused(
+            Some("/process/cwd".into()),
+            format!("cwd {:?}", process.cwd),
+            "it is outside the container",
+        ));
     }
     if !nnp {
         confine.load_seccomp()?;
     }
     let caps = confine.caps;
-    crate::caps::drop_bounding(&caps).map_err(err("dropping bounding capabilities"))?;
+    crate::process::caps::drop_bounding(&caps).map_err(err_at(
+        "/process/capabilities/bounding",
+        "dropping bounding capabilities",
+    ))?;
     crate::sys::prctl(libc::PR_SET_KEEPCAPS, 1, 0).map_err(err("PR_SET_KEEPCAPS"))?;
     let user = process.user.clone().unwrap_or_default();
     let (uid, gid) = (user.uid.unwrap_or(0), user.gid.unwrap_or(0));
@@ -192,10 +230,18 @@ pub(crate) fn prepare<'a>(
         Ok(()) => {}
         // A user namespace with setgroups denied (rootless) allows no groups.
         Err(nix::Error::EPERM) if groups.is_empty() => {}
-        Err(e) => return Err(format!("setgroups: {e}")),
+        Err(e) => {
+            return Err(Error::sys_at(
+                "/process/user/additionalGids",
+                "setgroups",
+                e,
+            ));
+        }
     }
-    nix::unistd::setresgid(gid.into(), gid.into(), gid.into()).map_err(err("setresgid"))?;
-    nix::unistd::setresuid(uid.into(), uid.into(), uid.into()).map_err(err("setresuid"))?;
+    nix::unistd::setresgid(gid.into(), gid.into(), gid.into())
+        .map_err(err_at("/process/user/gid", "setresgid"))?;
+    nix::unistd::setresuid(uid.into(), uid.into(), uid.into())
+        .map_err(err_at("/process/user/uid", "setresuid"))?;
     // (uid_t)-1 would have left an id unchanged: the runtime refuses it before the clone, and
     // this checks that the switch happened at all.
     let (u, g) = (nix::unistd::getresuid(), nix::unistd::getresgid());
@@ -205,15 +251,18 @@ pub(crate) fn prepare<'a>(
             || g.real.as_raw() != gid
             || g.effective.as_raw() != gid)
     {
-        return Err(format!(
-            "process.user: asked for {uid}:{gid}, the process is {}:{}",
-            u.effective, g.effective
+        return Err(Error::refused(
+            Some("/process/user".into()),
+            format!("switching to {uid}:{gid}"),
+            format!("the process is {}:{}", u.effective, g.effective),
         ));
     }
-    crate::caps::apply(&caps).map_err(err("setting capabilities"))?;
+    crate::process::caps::apply(&caps)
+        .map_err(err_at("/process/capabilities", "setting capabilities"))?;
     confine.labels.apply(proc)?;
     if nnp {
-        nix::sys::prctl::set_no_new_privs().map_err(err("no_new_privs"))?;
+        nix::sys::prctl::set_no_new_privs()
+            .map_err(err_at("/process/noNewPrivileges", "no_new_privs"))?;
     }
     if let Some(mask) = user.umask {
         nix::sys::stat::umask(Mode::from_bits_truncate(mask));
@@ -226,19 +275,22 @@ pub(crate) fn prepare<'a>(
     }
     let args = process.args.as_deref().unwrap_or_default();
     let Some(cmd) = args.first() else {
-        return Err("process.args is empty (config.md § Process: args MUST have one entry)".into());
+        return Err(Error::config(
+            "/process/args",
+            "empty (config.md § Process: args MUST have one entry)",
+        ));
     };
     let path = lookup(cmd, &env)?;
     let argv: Vec<CString> = args
         .iter()
         .map(|a| CString::new(a.as_str()))
         .collect::<Result<_, _>>()
-        .map_err(err("args"))?;
+        .map_err(nul("/process/args"))?;
     let envp: Vec<CString> = env
         .iter()
         .map(|a| CString::new(a.as_str()))
         .collect::<Result<_, _>>()
-        .map_err(err("env"))?;
+        .map_err(nul("/process/env"))?;
     let listen = std::env::var("LISTEN_FDS")
         .ok()
         .and_then(|v| v.parse::<u32>().ok())
@@ -290,5 +342,5 @@ pub(crate) fn write_oom_score_adj(pid: i32, process: &Process) -> Res<()> {
     };
     let proc = Proc::host().map_err(err("opening the host's /proc"))?;
     proc.write(&format!("{pid}/oom_score_adj"), adj.to_string().as_bytes())
-        .map_err(err("process.oomScoreAdj"))
+        .map_err(err_at("/process/oomScoreAdj", "writing oom_score_adj"))
 }

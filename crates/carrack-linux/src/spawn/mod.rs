@@ -1,0 +1,54 @@
+//! Making the container's processes: cloning the caller, made safe (a clone is only sound
+//! while the process has a single thread, and [`clone_checked`] checks that first); the channel between the runtime and init ([`sync`]);
+//! what is handed to callers ([`handoff`]); and keeping the runtime's binary out of the
+//! container's reach (CVE-2019-5736: [`sealed`], [`trampoline`]).
+
+pub(crate) mod handoff;
+pub(crate) mod sealed;
+pub(crate) mod sync;
+pub(crate) mod trampoline;
+
+use crate::error::{Error, Result};
+use crate::sys::{Cloned, SingleThreaded};
+
+/// Proof that this process has a single thread, or [`Error::MultiThreaded`]; `op` names the
+/// operation refused (`create`, `run`, `exec`).
+pub(crate) fn single_threaded(op: &'static str) -> Result<SingleThreaded> {
+    match SingleThreaded::check() {
+        Ok(Ok(proof)) => Ok(proof),
+        Ok(Err(threads)) => Err(Error::MultiThreaded { op, threads }),
+        Err(e) => Err(Error::sys("counting this process's threads", e)),
+    }
+}
+
+/// clone(2) with `flags` (see [`crate::sys::clone`]), after checking that this process has a
+/// single thread, as only then is the child's copy of the process sound.
+pub(crate) fn clone_checked(op: &'static str, flags: libc::c_int) -> Result<Cloned> {
+    let proof = single_threaded(op)?;
+    crate::sys::clone(&proof, flags).map_err(|e| Error::sys("clone", e))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn refuses_a_process_with_threads_and_counts_them() {
+        // The test harness runs this on a thread of its own: at least two already.
+        let count = || match super::single_threaded("create") {
+            Err(crate::Error::MultiThreaded { threads, op }) => {
+                assert_eq!(op, "create");
+                threads
+            }
+            // The harness ran it on the main thread, alone.
+            Ok(_) => 1,
+            Err(e) => panic!("expected MultiThreaded, got {e:?}"),
+        };
+        let before = count();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            let _ = rx.recv();
+        });
+        assert_eq!(count(), before + 1);
+        drop(tx);
+        t.join().expect("join");
+    }
+}

@@ -245,10 +245,7 @@ fn jumps_land_on_the_next_exception() {
 /// The program loaded into the kernel and attached to a real cgroup2 directory (the unified
 /// hierarchy of a hybrid host, or the v2 root) decides what a process in it may open.
 #[test]
-#[cfg_attr(
-    not(carrack_root),
-    ignore = "needs root: loads a BPF_PROG_TYPE_CGROUP_DEVICE program and creates a cgroup"
-)]
+#[ignore = "needs root: loads a BPF_PROG_TYPE_CGROUP_DEVICE program and creates a cgroup"]
 fn the_kernel_enforces_the_program() {
     let base = if crate::is_v2_host() {
         "/sys/fs/cgroup"

@@ -3,8 +3,9 @@
 //!
 //! Not under libtest: libtest runs tests on threads, and the Linux backend refuses to clone
 //! containers from a multi-threaded process (see `Linux`'s safety contract). This binary runs
-//! every check in turn from its single main thread and prints libtest's lines; without root it
-//! reports each check as ignored, with the reason.
+//! every check in turn from its single main thread and prints libtest's lines. Like the
+//! workspace's other root-only tests it runs with `--include-ignored` as root, and reports each
+//! check as ignored, with the reason, otherwise.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -81,9 +82,12 @@ fn main() -> ExitCode {
         .filter(|(name, _)| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str())))
         .collect();
     println!("\nrunning {} tests", checks.len());
+    // As libtest treats `#[ignore = "needs root: …"]` tests: run with --include-ignored (or
+    // --ignored), as root.
+    let asked = std::env::args().any(|a| a == "--include-ignored" || a == "--ignored");
     let root = nix::unistd::geteuid().is_root();
-    if !root || !Path::new(BUSYBOX).exists() {
-        let why = if root {
+    if !asked || !root || !Path::new(BUSYBOX).exists() {
+        let why = if root && asked {
             "needs /bin/busybox (busybox-static)"
         } else {
             "needs root: creates namespaces, mounts and cgroups"

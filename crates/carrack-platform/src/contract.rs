@@ -332,9 +332,22 @@ pub fn kill_sends_the_signal(p: &dyn Platform, f: &dyn Fixture) -> Outcome {
     let c = id("kill", 0);
     with(p, &[&c], || {
         running(p, f, &c)?;
-        p.kill(&c, Signal::Named(SignalName::Term), KillOptions::default())
-            .map_err(|e| format!("kill TERM: {e}"))?;
-        wait_for(p, &c, Status::Stopped)
+        // Sent again until it lands: a program that is its pid namespace's init gets only the
+        // signals it handles, and `start` may return before the program set its handler.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let sent = p.kill(&c, Signal::Named(SignalName::Term), KillOptions::default());
+            for _ in 0..20 {
+                if status(p, &c)? == Status::Stopped {
+                    return Ok(());
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            sent.map_err(|e| format!("kill TERM of a running container: {e}"))?;
+            if Instant::now() > deadline {
+                return Err(format!("{c} is still running 10 s after SIGTERM"));
+            }
+        }
     })
 }
 

@@ -202,6 +202,7 @@ mod tests {
     /// The program loaded into the kernel and attached to a real cgroup2 directory (the unified
     /// hierarchy of a hybrid host, or the v2 root) decides what a process in it may open.
     #[test]
+    #[ignore = "needs root: makes a cgroup and attaches a BPF program to it"]
     fn the_kernel_enforces_the_program() {
         let base = if crate::cgroups::is_v2_host() {
             "/sys/fs/cgroup"

@@ -109,7 +109,11 @@ pub(crate) fn cloexec_from(first: RawFd) -> io::Result<()> {
     Ok(())
 }
 
-/// The five capability sets as 64-bit masks.
+/// The three capability sets capset(2) sets, effective, permitted and inheritable, as 64-bit
+/// masks (bit n is capability n). The other two of the five sets are not set here: the bounding
+/// set is dropped capability by capability with `PR_CAPBSET_DROP`, and the ambient set cleared
+/// and raised with `PR_CAP_AMBIENT` (both through [`prctl`]; see `caps::drop_bounding` and
+/// `caps::apply`).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct CapSets {
     pub(crate) effective: u64,

@@ -47,6 +47,7 @@ fn filter() -> Value {
 /// matched, unknown names skipped, the rest allowed; `Seccomp: 2` in /proc/self/status. With
 /// and without no_new_privs (loaded at different points), and in an exec'd process.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn seccomp_filters_syscalls_as_configured() {
     let env = Env::new();
     for nnp in [true, false] {
@@ -109,6 +110,7 @@ fn seccomp_filters_syscalls_as_configured() {
 
 /// Profiles the runtime cannot honour fail `create` with the JSON path and the spec section.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn seccomp_errors_name_the_json_path() {
     let env = Env::new();
     let cases: [(Value, &str); 5] = [
@@ -157,6 +159,7 @@ fn seccomp_errors_name_the_json_path() {
 /// `SCMP_ACT_NOTIFY`: the agent on listenerPath gets the container process state (config-linux.md
 /// § The Container Process State) with the notify fd, and its answers are what the process sees.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn seccomp_notify_hands_the_fd_to_the_listener() {
     let env = Env::new();
     let sock = env.dir.path().join("agent.sock");
@@ -214,6 +217,7 @@ fn hex(v: &Value) -> u64 {
 /// Credentials, capability sets, rlimits, namespaces, mounts, hostname, cwd, umask and
 /// oom_score_adj, as the process inside sees them, against the config.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn the_probe_sees_what_the_config_says() {
     let env = Env::new();
     let host_ns: Vec<String> = ["ipc", "mnt", "net", "pid", "uts", "cgroup"]
@@ -331,6 +335,7 @@ fn the_probe_sees_what_the_config_says() {
 
 /// Memory, pids and cpu limits as the process reads them through its own cgroup mount.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn cgroup_limits_are_seen_from_inside() {
     let env = Env::new();
     let v2 = std::fs::read_to_string("/proc/self/mountinfo")
@@ -426,6 +431,7 @@ fn cgroup_limits_are_seen_from_inside() {
 /// AppArmor and SELinux: where the host lacks the LSM a label is an error naming the field;
 /// where it has it, the process runs under that label.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn lsm_labels_are_applied_or_refused() {
     let env = Env::new();
     let apparmor = std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
@@ -481,6 +487,7 @@ fn lsm_labels_are_applied_or_refused() {
 /// A process that outgrows `memory.limit` is OOM-killed, and `carrack events` (streaming)
 /// reports it as runc does: `{"type":"oom","id":...}`.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn oom_kills_are_reported_by_events() {
     let env = Env::new();
     let b = env.probe_bundle("oom", &["/probe", "sleep", "60"], |c| {
@@ -555,6 +562,7 @@ fn a_block_device() -> (i64, i64) {
 /// blockIO (weight and throttles) and hugepage limits, read back from inside through the
 /// container's own cgroup mount; on this hybrid host hugetlb lives on the cgroup2 hierarchy.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn block_io_and_hugepage_limits_are_seen_from_inside() {
     let env = Env::new();
     let (major, minor) = a_block_device();
@@ -597,6 +605,7 @@ fn block_io_and_hugepage_limits_are_seen_from_inside() {
 
 /// Resources whose controller this host lacks fail `create` naming the field, never ignored.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn resources_the_host_cannot_honour_are_errors() {
     let env = Env::new();
     let have = |c: &str| std::path::Path::new("/sys/fs/cgroup").join(c).exists();
@@ -628,6 +637,7 @@ fn resources_the_host_cannot_honour_are_errors() {
 /// `--no-new-keyring`; a pidfd of init and of an exec'd process goes to `--pidfd-socket`;
 /// `exec --apparmor/--process-label` reach the LSM checks.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn keyring_pidfd_socket_and_exec_labels() {
     let env = Env::new();
     let b = env.probe_bundle("k1", &["/probe", "keyring"], |_| {});
@@ -733,6 +743,7 @@ fn keyring_pidfd_socket_and_exec_labels() {
 /// `update` with `checkBeforeUpdate` refuses a memory limit below what the container uses,
 /// and leaves the old limit in place; without it the same kind of update goes through.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn check_before_update_refuses_a_limit_below_usage() {
     let env = Env::new();
     let b = env.probe_bundle("cbu", &["/probe", "sleep", "60"], |c| {
@@ -766,6 +777,7 @@ fn check_before_update_refuses_a_limit_below_usage() {
 /// Filter flags reach seccomp(2): TSYNC, LOG and SPEC_ALLOW load; WAIT_KILLABLE_RECV loads
 /// where libseccomp and the kernel know it and is otherwise an error naming the flag.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn seccomp_flags_are_applied_or_refused_by_name() {
     let env = Env::new();
     let r = env.probe_run("fl", &["report"], |c| {
@@ -821,6 +833,7 @@ fn owning_user_namespace(path: &str) -> u64 {
 /// to the joined user namespace (runtime.md § namespaces; config-linux.md § Namespaces). A pid
 /// namespace can be owned so only if made after the join: init is then cloned in a second step.
 #[test]
+#[ignore = "needs root: runs containers and probes their confinement from inside"]
 fn a_container_joins_a_pods_namespaces_by_path() {
     use std::os::unix::fs::MetadataExt;
     let env = Env::new();

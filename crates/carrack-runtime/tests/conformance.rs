@@ -42,6 +42,7 @@ fn carrack_logged(env: &Env, args: &[&str]) -> std::process::Output {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn docker_configs_run_blkio_weight_zero_is_not_set() {
     // Every config docker 20.10 writes has `"blockIO": {"weight": 0}`: no rule forbids it, and
     // 0 means "not set" (runc skips it).
@@ -56,6 +57,7 @@ fn docker_configs_run_blkio_weight_zero_is_not_set() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn a_user_namespace_mapped_to_an_unprivileged_host_id_runs() {
     // podman --uidmap 0:100000:65536: the container's root is host uid 100000, which must still
     // reach exec.fifo (it failed with EACCES).
@@ -89,6 +91,7 @@ fn a_user_namespace_mapped_to_an_unprivileged_host_id_runs() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn devices_with_type_bits_in_file_mode_and_fifos_with_numbers() {
     // podman --privileged passes each host device's whole st_mode; a FIFO may carry major and
     // minor (config-linux.md only makes them optional for `p`).
@@ -113,6 +116,7 @@ fn devices_with_type_bits_in_file_mode_and_fifos_with_numbers() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn a_working_directory_the_image_lacks_is_made() {
     let env = Env::new();
     let b = env.bundle("b", &["pwd"], |c| {
@@ -125,6 +129,7 @@ fn a_working_directory_the_image_lacks_is_made() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn rootfs_propagation_shared_and_unbindable() {
     // config-linux.md § Rootfs Mount Propagation: `shared` made pivot_root fail with EINVAL.
     let env = Env::new();
@@ -147,6 +152,7 @@ fn rootfs_propagation_shared_and_unbindable() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn no_mount_namespace_means_the_hosts_and_delete_removes_the_mounts() {
     // config-linux.md § Namespaces: "If a namespace type is not specified in the namespaces
     // array, the container MUST inherit the runtime namespace of that type."
@@ -209,6 +215,7 @@ fn no_mount_namespace_means_the_hosts_and_delete_removes_the_mounts() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn everything_but_the_exec_is_done_before_start() {
     // After `create` init already has the configured user and capabilities: only the exec of
     // the program (and a seccomp filter that must come last) follows `start`, so a signal sent
@@ -230,6 +237,7 @@ fn everything_but_the_exec_is_done_before_start() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn capabilities_that_cannot_be_granted_are_logged_and_left_out() {
     // config.md § Linux Process: "Any value which cannot be mapped to a relevant kernel
     // interface, or cannot be granted otherwise MUST be logged as a warning by the runtime.
@@ -258,6 +266,7 @@ fn capabilities_that_cannot_be_granted_are_logged_and_left_out() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn kernel_memory_is_ignored_with_a_warning() {
     let env = Env::new();
     let b = env.bundle("b", &["true"], |c| {
@@ -275,6 +284,7 @@ fn kernel_memory_is_ignored_with_a_warning() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn deleting_a_container_that_is_not_stopped_is_an_error_without_force() {
     // runtime.md § Delete: "Attempting to delete a container that is not stopped MUST have no
     // effect on the container and MUST generate an error."
@@ -289,6 +299,7 @@ fn deleting_a_container_that_is_not_stopped_is_an_error_without_force() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn a_config_without_process_is_created_and_refused_by_start() {
     // config.md § Process: "This property is REQUIRED when start is called."
     let env = Env::new();
@@ -309,6 +320,7 @@ fn a_config_without_process_is_created_and_refused_by_start() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn start_returns_once_the_program_runs_or_with_why_it_could_not() {
     // runtime.md § Lifecycle: startContainer hooks run, then the program; "If any
     // startContainer hook fails, the runtime MUST generate an error". `start` waits for init's
@@ -347,6 +359,7 @@ fn start_returns_once_the_program_runs_or_with_why_it_could_not() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers"]
 fn the_default_devices_are_supplied_without_a_dev_tmpfs() {
     // config-linux.md § Default Devices: "the runtime MUST supply these devices", whether or
     // not the config mounts a tmpfs on /dev; an image's entry in the way (here a symlink to a

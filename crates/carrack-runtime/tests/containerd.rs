@@ -817,6 +817,7 @@ fn archive(dir: &Path) -> PathBuf {
 }
 
 #[test]
+#[ignore = "needs root: starts a private containerd that drives carrack"]
 fn containerd_drives_carrack() {
     let t = std::time::Instant::now();
     let tmp = tempfile::tempdir().expect("tmp");

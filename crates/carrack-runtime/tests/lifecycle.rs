@@ -14,6 +14,7 @@ mod common;
 use common::{Env, state, stdout, text};
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn run_reports_the_exit_status_and_cleans_up() {
     let env = Env::new();
     let b = env.bundle("b", &["sh", "-c", "exit 7"], |_| {});
@@ -30,6 +31,7 @@ fn run_reports_the_exit_status_and_cleans_up() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn the_process_sees_the_configured_world() {
     let env = Env::new();
     let script = "hostname; id -u; id -g; id -G; pwd; echo $FOO; ulimit -n; \
@@ -98,6 +100,7 @@ fn the_process_sees_the_configured_world() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn create_start_state_pause_kill_delete() {
     let env = Env::new();
     let b = env.bundle("b", &["sleep", "60"], |_| {});
@@ -173,6 +176,7 @@ fn create_start_state_pause_kill_delete() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn delete_force_kills_a_running_container_and_its_cgroup_goes() {
     let env = Env::new();
     let b = env.bundle("b", &["sleep", "60"], |c| {
@@ -193,6 +197,7 @@ fn delete_force_kills_a_running_container_and_its_cgroup_goes() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn hooks_run_at_their_points_with_the_state_on_stdin() {
     let env = Env::new();
     let log = env.dir.path().join("hooks.log");
@@ -234,6 +239,7 @@ fn hooks_run_at_their_points_with_the_state_on_stdin() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 #[allow(unsafe_code)] // taking ownership of an fd received over SCM_RIGHTS
 fn a_terminal_is_sent_over_the_console_socket() {
     let env = Env::new();
@@ -281,6 +287,7 @@ fn a_terminal_is_sent_over_the_console_socket() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn hostile_bundles_cannot_reach_the_host() {
     let env = Env::new();
     let outside = env.dir.path().join("outside");
@@ -349,6 +356,7 @@ fn hostile_bundles_cannot_reach_the_host() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn features_spec_and_version_match_what_callers_parse() {
     let env = Env::new();
     let o = env.carrack(&["features"]);
@@ -421,6 +429,7 @@ fn features_spec_and_version_match_what_callers_parse() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn exec_joins_the_container() {
     let env = Env::new();
     let b = env.bundle("b", &["sleep", "60"], |c| {
@@ -484,6 +493,7 @@ fn exec_joins_the_container() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn the_runtime_binary_is_out_of_reach_from_the_container() {
     // CVE-2019-5736: a created container's init is still the carrack binary (it execs the user
     // process only on start). A process exec'd into it must not be able to open that binary
@@ -511,6 +521,7 @@ fn the_runtime_binary_is_out_of_reach_from_the_container() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn a_container_that_may_ptrace_meets_only_a_read_only_runtime_binary() {
     // CVE-2019-5736 with CAP_SYS_PTRACE (which gets past "not dumpable"): carrack re-executes
     // through a detached read-only overlayfs view of its binary, so /proc/1/exe of a created
@@ -588,6 +599,7 @@ fn a_container_that_may_ptrace_meets_only_a_read_only_runtime_binary() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn resources_are_applied_updated_reported_and_unsupported_ones_refused() {
     use std::os::unix::fs::MetadataExt;
     let env = Env::new();
@@ -661,6 +673,7 @@ fn resources_are_applied_updated_reported_and_unsupported_ones_refused() {
 }
 
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn a_create_killed_midway_is_cleaned_up_by_delete_force() {
     let env = Env::new();
     let b = env.bundle("b", &["true"], |c| {
@@ -719,6 +732,7 @@ fn a_create_killed_midway_is_cleaned_up_by_delete_force() {
 /// namespaced keys), domainname, personality, an rbind with rprivate propagation, a time
 /// namespace with offsets, `--preserve-fds` and `--no-pivot`.
 #[test]
+#[ignore = "needs root: runs containers (namespaces, mounts, cgroups)"]
 fn hooks_in_the_container_sysctl_domainname_personality_rbind_time_and_fds() {
     let env = Env::new();
     // A source with a mount of its own below it: only an rbind carries it into the container.

@@ -85,6 +85,7 @@ fn set_times(path: &Path, secs: i64) {
 /// image. The tmpfs's root has the covered directory's mode unless `mode=` says otherwise, as
 /// with runc.
 #[test]
+#[ignore = "needs root: runs containers with real mounts"]
 fn tmpcopyup_keeps_the_images_files_in_a_tmpfs() {
     use std::os::unix::fs::{chown, lchown, symlink};
     let env = Env::new();
@@ -189,6 +190,7 @@ fn tmpcopyup_keeps_the_images_files_in_a_tmpfs() {
 /// `ro` on a tmpfs takes effect once the rootfs is built, as with runc: a read-only /dev still
 /// gets its devices and /dev/pts.
 #[test]
+#[ignore = "needs root: runs containers with real mounts"]
 fn a_read_only_tmpfs_is_filled_first() {
     let env = Env::new();
     let script = "test -c /dev/null && test -d /dev/pts && echo devices; \
@@ -217,6 +219,7 @@ fn a_read_only_tmpfs_is_filled_first() {
 /// A hostile image cannot turn the copy against the host: a /run that is a symlink out of the
 /// rootfs resolves inside it, and nothing outside is read or written.
 #[test]
+#[ignore = "needs root: runs containers with real mounts"]
 fn tmpcopyup_stays_inside_the_rootfs() {
     let env = Env::new();
     let outside = env.dir.path().join("outside");
@@ -251,6 +254,7 @@ fn tmpcopyup_stays_inside_the_rootfs() {
 /// submounts (mount_setattr AT_RECURSIVE); `ro` and `nosuid` on an rbind set only its top
 /// mount, as runc does.
 #[test]
+#[ignore = "needs root: runs containers with real mounts"]
 fn recursive_options_reach_submounts() {
     let env = Env::new();
     let script = "cat /proc/self/mountinfo; \
@@ -297,6 +301,7 @@ fn recursive_options_reach_submounts() {
 /// `nosymfollow` (MS_NOSYMFOLLOW): symlinks on the mount are not followed; a later `symfollow`
 /// undoes it.
 #[test]
+#[ignore = "needs root: runs containers with real mounts"]
 fn nosymfollow_stops_symlinks() {
     let env = Env::new();
     let script = "for d in /nsf /sf; do busybox ln -s /bin/busybox $d/l; \
@@ -335,6 +340,7 @@ fn nosymfollow_stops_symlinks() {
 /// mounted, on a new filesystem with the filesystem's own words for the data it refused (never a
 /// bare EINVAL). `x-*` hints for userspace are accepted and dropped.
 #[test]
+#[ignore = "needs root: runs containers with real mounts"]
 fn unknown_options_are_named() {
     let env = Env::new();
     let with = |name: &str, m: Value| {
@@ -443,6 +449,7 @@ const RUNC_OPTIONS: [&str; 62] = [
 /// `carrack features` lists runc's options and idmap/ridmap, no more, and every one of them is
 /// accepted on a mount.
 #[test]
+#[ignore = "needs root: runs containers with real mounts"]
 fn every_listed_option_is_accepted() {
     let env = Env::new();
     let o = env.carrack(&["features"]);
@@ -497,6 +504,7 @@ fn every_listed_option_is_accepted() {
 /// Idmapped binds (`uidMappings`/`gidMappings` on the mount, `idmap`/`ridmap`): a file owned
 /// by id N on disk shows as the host id N maps to; `ridmap` maps the submounts too.
 #[test]
+#[ignore = "needs root: runs containers with real mounts"]
 fn idmap_shows_the_mapped_owner() {
     use std::os::unix::fs::chown;
     let env = Env::new();
@@ -566,6 +574,7 @@ fn idmap_shows_the_mapped_owner() {
 
 /// `ridmap` idmaps the submounts of an rbind too; `idmap` only its top mount.
 #[test]
+#[ignore = "needs root: runs containers with real mounts"]
 fn ridmap_reaches_submounts() {
     let env = Env::new();
     let src = env.dir.path().join("idsrc");
@@ -613,6 +622,7 @@ fn ridmap_reaches_submounts() {
 /// container's: the host's root-owned files show as the container's root, where a plain bind
 /// shows them as nobody.
 #[test]
+#[ignore = "needs root: runs containers with real mounts"]
 fn idmap_takes_the_containers_user_namespace() {
     let env = Env::new();
     // The container's root (host uid 100000) walks the bundle's path before pivot_root, and
@@ -665,6 +675,7 @@ fn idmap_takes_the_containers_user_namespace() {
 /// source's locked flags (nosuid, nodev, its access time) are kept, and options that would clear
 /// one are an error naming it.
 #[test]
+#[ignore = "needs root: runs containers with real mounts"]
 fn bind_flags_keep_the_sources_locked_flags() {
     let env = Env::new();
     let src = env.dir.path().join("locked");

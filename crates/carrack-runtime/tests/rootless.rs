@@ -121,6 +121,7 @@ impl Rootless {
 /// namespace; run, create/start, exec, state, list, kill and delete work; the state lives in
 /// $XDG_RUNTIME_DIR/carrack; nothing is left behind.
 #[test]
+#[ignore = "needs root: creates a user and runs carrack as it through setpriv"]
 fn an_unprivileged_user_runs_the_whole_lifecycle() {
     let r = Rootless::new();
     let uid = r.uid;
@@ -204,6 +205,7 @@ fn an_unprivileged_user_runs_the_whole_lifecycle() {
 
 /// Limits need cgroups; without delegated ones, asking for them is an error naming why.
 #[test]
+#[ignore = "needs root: creates a user and runs carrack as it through setpriv"]
 fn resources_without_delegated_cgroups_are_refused() {
     let r = Rootless::new();
     let b = r.bundle("b", &["true"], |c| {

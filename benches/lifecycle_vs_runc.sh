@@ -15,6 +15,8 @@
 #                                from instead of a tmpfs
 #   CARRACK_BEFORE=PATH ...      also measure that carrack binary, as "carrack-before" (the
 #                                cost of a change, in the same run), with the ratio of the two
+#   CARRACK_ALSO="NAME=PATH ..." also measure each of these carrack binaries, as "NAME" (e.g.
+#                                dist=target/dist/carrack build-dist=PATH: builds side by side)
 #   CARRACK_RO=1 ...             also measure the same carrack binary from a read-only bind of
 #                                it, as "carrack-ro": it then needs no re-exec against
 #                                CVE-2019-5736, so the difference is what that re-exec costs
@@ -80,6 +82,7 @@ one() { # NAME -> "NAME µs KiB"
         crun) cmd=(crun --root "$work/state/crun" run -b "$work/bundle" "b$i") ;;
         floor) cmd=("$work/floor" "$work/bundle/rootfs") ;;
         floor-config) cmd=("$work/floor-config" "$work/bundle/rootfs" "b$i") ;;
+        *) cmd=("${also[$name]}" --root "$work/state/$name" run -b "$work/bundle" "b$i") ;;
     esac
     m=$("$work/measure" "${cmd[@]}" 2>"$work/err") || { cat "$work/err" >&2; exit 1; }
     echo "${prefix}$name $m"
@@ -102,6 +105,13 @@ warm() { if [ -n "$warm_cg" ]; then echo $BASHPID >"$warm_cg/cgroup.procs"; fi; 
 
 tools=(carrack runc crun floor floor-config)
 if [ -n "${CARRACK_BEFORE:-}" ]; then tools+=(carrack-before); fi
+declare -A also=()
+for entry in ${CARRACK_ALSO:-}; do
+    name=${entry%%=*}
+    case $name in carrack|carrack-before|carrack-ro|runc|crun|floor|floor-config|"$entry") echo "CARRACK_ALSO: NAME=PATH, NAME not a built-in" >&2; exit 2 ;; esac
+    also[$name]=$(realpath "${entry#*=}")
+    tools+=("$name")
+done
 if [ -n "${CARRACK_RO:-}" ]; then
     # Same binary, on a read-only mount (in this script's own mount namespace).
     mkdir -p "$work/ro"
@@ -110,6 +120,14 @@ if [ -n "${CARRACK_RO:-}" ]; then
     mount -o remount,bind,ro "$work/ro"
     tools+=(carrack-ro)
 fi
+# Each program's page cache dropped, so each is read back the way an installed binary is after a
+# boot (the kernel's read-around on the first faults), not kept in the folios the linker's or
+# cp's writes left: the kernel maps whole folios around a fault, so a freshly linked copy and an
+# evicted one of the same binary differ by up to 0.8 MB of peak RSS.
+progs=("$carrack" "$(command -v runc)" "$(command -v crun)" "$work/floor" "$work/floor-config" ${CARRACK_BEFORE:+"$CARRACK_BEFORE"} "${also[@]}")
+[ -z "${CARRACK_RO:-}" ] || progs+=("$work/ro/carrack")
+sync
+for p in "${progs[@]}"; do dd if="$p" iflag=nocache count=0 status=none; done
 for i in $(seq 1 "$rounds"); do
     n=${#tools[@]}
     for k in $(seq 0 $((n - 1))); do
@@ -126,6 +144,7 @@ for i in $(seq $((rounds + 1)) $((rounds + cold_rounds))); do
     done
 done >>"$work/samples"
 
+export ALSO_NAMES="${!also[*]}"
 echo "runc: $(runc --version | head -1); crun: $(crun --version | head -1); carrack: $("$carrack" --version | head -1) ($carrack)${CARRACK_BEFORE:+; carrack-before: $CARRACK_BEFORE}"
 echo "create+start+exit+delete of /bin/true, $rounds warm and $cold_rounds cold interleaved rounds, state roots on $state_fs (median µs, peak RSS KiB of the runtime process)"
 awk '
@@ -137,16 +156,19 @@ awk '
     { t[$1] = t[$1] " " $2; m[$1] = m[$1] " " $3 }
     END {
         printf "%-14s %10s %10s %10s\n", "runtime", "warm µs", "cold µs", "peak KiB"
-        nr = split("carrack runc crun floor floor-config carrack-before carrack-ro", rs, " ")
+        nr = split("carrack runc crun floor floor-config carrack-before carrack-ro" (ENVIRON["ALSO_NAMES"] == "" ? "" : " " ENVIRON["ALSO_NAMES"]), rs, " ")
         for (i = 1; i <= nr; i++) {
             r = rs[i]; if (!(r in t)) continue
             med[r] = median(t[r]); cold[r] = median(t["cold-" r])
             printf "%-14s %10d %10d %10d\n", r, med[r], cold[r], median(m[r])
+            if (i > 7) also_rows = also_rows sprintf("%s: / crun = %.2f warm, %.2f cold, %.2f RSS; / floor = %.2f warm, %.2f cold, %.2f RSS\n", r, med[r] / med["crun"], cold[r] / cold["crun"], median(m[r]) / median(m["crun"]), med[r] / med["floor"], cold[r] / cold["floor"], median(m[r]) / median(m["floor"]))
         }
         if ("carrack-before" in t)
             printf "carrack / carrack-before = %.3f warm, %.3f cold\n", med["carrack"] / med["carrack-before"], cold["carrack"] / cold["carrack-before"]
         if ("carrack-ro" in t)
             printf "carrack - carrack-ro (the sealed re-exec) = %d µs warm, %d µs cold\n", med["carrack"] - med["carrack-ro"], cold["carrack"] - cold["carrack-ro"]
         printf "warm: carrack / crun = %.2f, / runc = %.2f, / floor = %.2f, / floor-config = %.2f; floor-config / floor = %.2f\n", med["carrack"] / med["crun"], med["carrack"] / med["runc"], med["carrack"] / med["floor"], med["carrack"] / med["floor-config"], med["floor-config"] / med["floor"]
+        printf "RSS: carrack / crun = %.2f, / floor = %.2f\n", median(m["carrack"]) / median(m["crun"]), median(m["carrack"]) / median(m["floor"])
+        printf "%s", also_rows
         printf "cold: carrack / crun = %.2f, / runc = %.2f, / floor = %.2f, / floor-config = %.2f; floor-config / floor = %.2f\n", cold["carrack"] / cold["crun"], cold["carrack"] / cold["runc"], cold["carrack"] / cold["floor"], cold["carrack"] / cold["floor-config"], cold["floor-config"] / cold["floor"]
     }' "$work/samples"

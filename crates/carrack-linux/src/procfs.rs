@@ -39,9 +39,21 @@ pub(crate) fn start_time(pid: i32) -> Option<u64> {
     fields.get(19)?.parse().ok()
 }
 
-/// Whether `pid` is still the process that started at `started`.
-pub(crate) fn alive(pid: i32, started: u64) -> bool {
-    pid > 0 && start_time(pid) == Some(started)
+/// The inode of the pid namespace `pid` is in (0 when it cannot be read).
+pub(crate) fn pid_namespace(pid: i32) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(format!("/proc/{pid}/ns/pid")).map_or(0, |m| m.ino())
+}
+
+/// Whether `pid` is still the process that started at `started` in the pid namespace `pid_ns`
+/// (0: not recorded; a namespace this process may not inspect is not held against it). The
+/// start time alone counts in clock ticks, 10 ms apart: a process that
+/// took the pid and started in the same tick would pass for the container's init; one in
+/// another pid namespace cannot.
+pub(crate) fn alive(pid: i32, started: u64, pid_ns: u64) -> bool {
+    pid > 0
+        && start_time(pid) == Some(started)
+        && (pid_ns == 0 || matches!(pid_namespace(pid), 0) || pid_namespace(pid) == pid_ns)
 }
 
 /// A handle on procfs that no mount, bind or symlink made by a config or an image can redirect

@@ -306,6 +306,7 @@ impl Linux {
         state.annotations = spec.annotations.clone().unwrap_or_default();
         state.backend = serde_json::to_value(Backend {
             start_time: crate::procfs::start_time(pid).unwrap_or(0),
+            pid_ns: crate::procfs::pid_namespace(pid),
             cgroups: cgroups.clone(),
         })
         .unwrap_or_default();

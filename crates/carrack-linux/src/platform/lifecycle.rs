@@ -66,7 +66,7 @@ impl Linux {
             match nix::unistd::read(&f, &mut buf) {
                 Ok(1) => break,
                 Ok(_) | Err(nix::Error::EAGAIN) => {
-                    if !crate::procfs::alive(pid, b.start_time) {
+                    if !crate::procfs::alive(pid, b.start_time, b.pid_ns) {
                         return Err(Error::NotRunning {
                             id: id.to_string(),
                             status: "stopped".into(),
@@ -146,7 +146,9 @@ impl Linux {
                 });
             }
         }
-        if s.status != Status::Stopped && !wait_gone(pid, b.start_time, Duration::from_secs(10)) {
+        if s.status != Status::Stopped
+            && !wait_gone(pid, b.start_time, b.pid_ns, Duration::from_secs(10))
+        {
             return Err(Error::Init(format!(
                 "container {id}: init did not exit after SIGKILL"
             )));
@@ -257,10 +259,10 @@ fn unmount_under(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn wait_gone(pid: i32, started: u64, limit: Duration) -> bool {
+fn wait_gone(pid: i32, started: u64, pid_ns: u64, limit: Duration) -> bool {
     let end = Instant::now() + limit;
     let mut pause = Duration::from_micros(100);
-    while crate::procfs::alive(pid, started) {
+    while crate::procfs::alive(pid, started, pid_ns) {
         if Instant::now() > end {
             return false;
         }

@@ -34,6 +34,10 @@ const CONFIG: &str = "config.json";
 struct Backend {
     /// Start time of init (ticks after boot), to tell it from a process reusing its pid.
     start_time: u64,
+    /// The inode of init's pid namespace, to tell it from a process that reused its pid and
+    /// started in the same clock tick (0 in states written before it was kept).
+    #[serde(default)]
+    pid_ns: u64,
     /// The container's cgroup directories.
     cgroups: Vec<PathBuf>,
 }
@@ -179,7 +183,7 @@ impl Linux {
     fn refresh(c: &Locked, mut s: ContainerState) -> ContainerState {
         let b = backend(&s);
         let pid = i32::try_from(s.pid).unwrap_or(0);
-        s.status = if !crate::procfs::alive(pid, b.start_time) {
+        s.status = if !crate::procfs::alive(pid, b.start_time, b.pid_ns) {
             s.pid = 0;
             Status::Stopped
         } else if s.status == Status::Creating {

@@ -108,7 +108,7 @@ impl Hierarchy {
 /// ```
 pub fn hierarchies() -> Result<Vec<Hierarchy>> {
     const MOUNTINFO: &str = "/proc/self/mountinfo";
-    let text = crate::read::read(MOUNTINFO).map_err(Error::io(MOUNTINFO))?;
+    let text = carrack_fs::read_kernel_file(MOUNTINFO).map_err(Error::io(MOUNTINFO))?;
     Ok(parse_mountinfo(&text))
 }
 

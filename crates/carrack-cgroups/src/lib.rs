@@ -28,7 +28,6 @@ pub mod devices;
 mod error;
 mod hierarchy;
 mod placement;
-mod read;
 pub mod resources;
 mod stats;
 

@@ -6,8 +6,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::read::read;
 use crate::{Error, Hierarchy, Result};
+use carrack_fs::read_kernel_file as read;
 
 /// Where a new container's cgroups are: created in every hierarchy before its init runs.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -36,6 +36,7 @@ mod atomic;
 #[cfg(unix)]
 mod dir;
 mod error;
+mod kernel;
 #[cfg(target_os = "linux")]
 mod root;
 
@@ -46,5 +47,6 @@ pub use dir::{
     open_file_at, open_or_create, remove_tree, rename_at, unlink_at, walk,
 };
 pub use error::{Error, Result};
+pub use kernel::read_kernel_file;
 #[cfg(target_os = "linux")]
 pub use root::{InRoot, clean, read_in_root};

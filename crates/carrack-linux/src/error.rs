@@ -264,16 +264,6 @@ enum Kind {
     Other,
 }
 
-/// The hook kinds init runs, as the `&'static str` [`carrack_platform::Error::Hook`] takes.
-const HOOK_KINDS: [&str; 6] = [
-    "prestart",
-    "createRuntime",
-    "createContainer",
-    "startContainer",
-    "poststart",
-    "poststop",
-];
-
 impl From<&Error> for Report {
     fn from(e: &Error) -> Self {
         let mut r = Self {
@@ -338,7 +328,7 @@ impl From<Report> for Error {
             },
             Kind::Hook => {
                 let (kind, path) = r.hook.unwrap_or_default();
-                match HOOK_KINDS.iter().find(|k| **k == kind) {
+                match carrack_platform::hooks::KINDS.iter().find(|k| **k == kind) {
                     Some(kind) => Error::Hook(Box::new(carrack_platform::Error::Hook {
                         kind,
                         path,

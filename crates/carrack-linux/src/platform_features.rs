@@ -15,18 +15,7 @@ use carrack_spec::runtime::{
 /// ```
 pub fn features() -> Features {
     let mut f = Features::new("1.0.0", carrack_spec::runtime::VERSION);
-    f.hooks = Some(
-        [
-            "prestart",
-            "createRuntime",
-            "createContainer",
-            "startContainer",
-            "poststart",
-            "poststop",
-        ]
-        .map(String::from)
-        .to_vec(),
-    );
+    f.hooks = Some(carrack_platform::hooks::KINDS.map(String::from).to_vec());
     f.mount_options = Some(
         crate::mounts::known_options()
             .into_iter()

@@ -2,29 +2,10 @@
 //! mistaken for the container's init); and reading the small files of procfs, sysfs and the
 //! cgroup filesystems with as few system calls as they allow.
 
-use std::io::{self, Read};
-use std::path::Path;
+use std::io;
 
-/// Reads a procfs, sysfs or cgroupfs file whole: open, read, close. These files are produced
-/// by the kernel's seq_file, which fills each read as far as the buffer allows, so a short read
-/// is the end of the file; `std::fs::read_to_string` would add a statx and an empty read.
-pub(crate) fn read(path: impl AsRef<Path>) -> io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut buf = [0u8; 4096];
-    let mut out = Vec::new();
-    loop {
-        let n = match f.read(&mut buf) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        out.extend_from_slice(&buf[..n]);
-        if n < buf.len() {
-            break;
-        }
-    }
-    String::from_utf8(out).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-}
+/// Reads a procfs, sysfs or cgroupfs file whole (see [`carrack_fs::read_kernel_file`]).
+pub(crate) use carrack_fs::read_kernel_file as read;
 
 /// The start time (clock ticks after boot, field 22 of /proc/PID/stat) of a live, non-zombie
 /// process.

@@ -13,6 +13,20 @@ use carrack_spec::runtime::{Hook, State};
 
 use crate::error::{Error, Result};
 
+/// The six hook kinds of config.md § POSIX-platform Hooks, in lifecycle order.
+///
+/// ```
+/// assert_eq!(carrack_platform::hooks::KINDS[0], "prestart");
+/// ```
+pub const KINDS: [&str; 6] = [
+    "prestart",
+    "createRuntime",
+    "createContainer",
+    "startContainer",
+    "poststart",
+    "poststop",
+];
+
 /// Runs `hooks` in order with `state` on stdin; the first failure stops and is returned.
 ///
 /// ```

@@ -157,7 +157,7 @@ impl<'a> Dirs<'a> {
 
     /// `file`'s content, if the cgroup has it.
     pub(crate) fn read(&self, file: &str) -> Option<String> {
-        crate::read::read(self.with(file)?.join(file)).ok()
+        carrack_fs::read_kernel_file(self.with(file)?.join(file)).ok()
     }
 
     fn write(&self, w: &Write) -> Result<()> {

@@ -40,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut current = scratch.clone();
     for (i, dir) in dirs.iter().enumerate() {
         let upper = PathBuf::from(dir);
-        let base = layout.resolve(&current, &PlatformMatcher::parse("linux/amd64"))?;
+        let base = layout.resolve(&current, &PlatformMatcher::parse("linux/amd64")?)?;
         let changes = diff(Base::Dir(&lower), &upper)?;
         let mut opts = CommitOptions::default();
         opts.compression = compression;

@@ -116,6 +116,20 @@ pub enum Error {
         /// How many entries have no name.
         untagged: usize,
     },
+    /// Nothing under the reference is for the platform wanted (its index entries' `platform`,
+    /// else its image configurations' `os`/`architecture`/`variant`).
+    #[error(
+        "{reference}: no manifest for platform {wanted}; the image has {}",
+        available_text(available)
+    )]
+    NoPlatform {
+        /// The reference.
+        reference: String,
+        /// The platform wanted, as `os/architecture[/variant]`.
+        wanted: String,
+        /// The platforms the image has, each as `platform (digest)`.
+        available: Vec<String>,
+    },
     /// More than one manifest matches and nothing decides between them.
     #[error("{reference}: ambiguous, candidates: {}", candidates.join(", "))]
     Ambiguous {
@@ -165,3 +179,11 @@ fn no_match_text(normalized: Option<&str>, names: &[String], untagged: usize) ->
 
 /// The result of layout operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn available_text(available: &[String]) -> String {
+    if available.is_empty() {
+        "no image manifest".to_owned()
+    } else {
+        available.join(", ")
+    }
+}

@@ -27,7 +27,7 @@
 //! let manifest = layout.write_document(MediaType::ImageManifest, &ImageManifest::new(config, vec![layer]))?;
 //! layout.tag("latest", manifest.clone())?;
 //!
-//! let found = layout.resolve("latest", &PlatformMatcher::parse("linux/amd64"))?;
+//! let found = layout.resolve("latest", &PlatformMatcher::parse("linux/amd64")?)?;
 //! assert_eq!(found.descriptor.digest, manifest.digest);
 //! assert!(layout.fsck()?.is_empty());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -50,5 +50,5 @@ pub use convert::{ConvertError, ConvertOptions, EtcFiles, UserResolver, Volumes,
 pub use error::{Error, Result};
 pub use layout::{Layout, MAX_DOCUMENT_SIZE, tag_of};
 pub use reference::{ImageLocation, Match, MatchRule, Reference, ReferenceError};
-pub use resolve::{PlatformMatcher, Resolved};
+pub use resolve::{PlatformMatcher, PlatformParseError, Resolved};
 pub use walk::{GcOptions, GcReport, Problem};

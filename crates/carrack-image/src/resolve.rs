@@ -4,133 +4,13 @@
 use std::collections::HashSet;
 
 use carrack_spec::image::{
-    Arch, Descriptor, Digest, ImageIndex, ImageManifest, MediaType, Os, Platform,
+    Descriptor, Digest, ImageConfiguration, ImageIndex, ImageManifest, MediaType, Platform,
 };
+pub use carrack_spec::image::{PlatformMatcher, PlatformParseError};
 
 use crate::error::{Error, Result};
-use crate::layout::{Layout, tag_of};
+use crate::layout::Layout;
 use crate::reference::Match;
-
-/// Which platform to choose from an index.
-///
-/// ```
-/// use carrack_image::PlatformMatcher;
-/// use carrack_spec::image::{Arch, Os, Platform};
-///
-/// let want = PlatformMatcher::parse("linux/arm64");
-/// let mut p = Platform::new(Arch::Arm64, Os::Linux);
-/// assert!(want.matches(&p));          // no variant means v8 for arm64
-/// p.variant = Some("v8".into());
-/// assert!(want.matches(&p));
-/// assert!(!PlatformMatcher::parse("linux/arm/v6").matches(&Platform::new(Arch::Arm, Os::Linux)));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlatformMatcher {
-    /// Operating system (GOOS).
-    pub os: Os,
-    /// Architecture (GOARCH).
-    pub architecture: Arch,
-    /// CPU variant; `None` accepts any.
-    pub variant: Option<String>,
-    /// Required `os.version`, if any.
-    pub os_version: Option<String>,
-    /// OS features the host has; an entry requiring others does not match.
-    pub os_features: Vec<String>,
-}
-
-impl PlatformMatcher {
-    /// The platform this program runs on.
-    pub fn host() -> Self {
-        let architecture = normalize_arch(std::env::consts::ARCH).0;
-        let os = match std::env::consts::OS {
-            "macos" => Os::Darwin,
-            other => Os::from(other),
-        };
-        let variant = match architecture {
-            Arch::Arm64 => Some("v8".to_owned()),
-            _ => None,
-        };
-        Self {
-            os,
-            architecture,
-            variant,
-            os_version: None,
-            os_features: Vec::new(),
-        }
-    }
-
-    /// Parses `os/arch[/variant]` (also `os/arch/variant` with aliases such as `x86_64`,
-    /// `aarch64`, `armhf`).
-    pub fn parse(text: &str) -> Self {
-        let mut parts = text.split('/');
-        let os = Os::from(parts.next().unwrap_or_default());
-        let (architecture, implied) = normalize_arch(parts.next().unwrap_or_default());
-        let variant = parts.next().map(str::to_owned).or(implied);
-        let variant = variant.map(|v| normalize_variant(&architecture, Some(&v)));
-        Self {
-            os,
-            architecture,
-            variant,
-            os_version: None,
-            os_features: Vec::new(),
-        }
-    }
-
-    /// Whether `p` is acceptable.
-    pub fn matches(&self, p: &Platform) -> bool {
-        let (arch, implied) = normalize_arch(p.architecture.as_str());
-        if p.os != self.os || arch != self.architecture {
-            return false;
-        }
-        if let Some(want) = &self.variant {
-            let have = normalize_variant(&arch, p.variant.as_deref().or(implied.as_deref()));
-            if &have != want {
-                return false;
-            }
-        }
-        if let (Some(want), Some(have)) = (&self.os_version, &p.os_version)
-            && want != have
-        {
-            return false;
-        }
-        p.os_features
-            .iter()
-            .flatten()
-            .all(|f| self.os_features.contains(f))
-    }
-}
-
-impl std::fmt::Display for PlatformMatcher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.os, self.architecture)?;
-        if let Some(v) = &self.variant {
-            write!(f, "/{v}")?;
-        }
-        Ok(())
-    }
-}
-
-fn normalize_arch(arch: &str) -> (Arch, Option<String>) {
-    match arch {
-        "x86_64" | "x86-64" | "amd64" => (Arch::Amd64, None),
-        "aarch64" | "arm64" => (Arch::Arm64, None),
-        "armhf" => (Arch::Arm, Some("v7".into())),
-        "armel" => (Arch::Arm, Some("v6".into())),
-        "i386" | "i686" | "x86" | "386" => (Arch::I386, None),
-        "powerpc64le" => (Arch::Ppc64le, None),
-        other => (Arch::from(other), None),
-    }
-}
-
-fn normalize_variant(arch: &Arch, variant: Option<&str>) -> String {
-    match (arch, variant) {
-        (Arch::Arm64, None | Some("8" | "v8.0")) => "v8".into(),
-        (Arch::Arm, None) => "v7".into(),
-        (Arch::Arm, Some(v)) if !v.starts_with('v') => format!("v{v}"),
-        (Arch::Amd64, None) => "v1".into(),
-        (_, v) => v.unwrap_or_default().to_owned(),
-    }
-}
 
 /// What a reference resolved to.
 #[derive(Debug, Clone)]
@@ -139,20 +19,6 @@ pub struct Resolved {
     pub descriptor: Descriptor,
     /// The manifest.
     pub manifest: ImageManifest,
-}
-
-fn describe(d: &Descriptor) -> String {
-    match &d.platform {
-        Some(p) => {
-            let v = p
-                .variant
-                .as_deref()
-                .map(|v| format!("/{v}"))
-                .unwrap_or_default();
-            format!("{} ({}/{}{v})", d.digest, p.os, p.architecture)
-        }
-        None => format!("{} ({})", d.digest, tag_of(d).unwrap_or("no platform")),
-    }
 }
 
 impl Layout {
@@ -210,13 +76,61 @@ impl Layout {
         seen: &mut HashSet<Digest>,
         depth: usize,
     ) -> Result<Resolved> {
+        let mut found = Vec::new();
+        match self.candidate(reference, desc, platform, seen, depth, &mut found)? {
+            Some((_, resolved)) => Ok(resolved),
+            None => Err(Error::NoPlatform {
+                reference: reference.to_owned(),
+                wanted: platform.to_string(),
+                available: found,
+            }),
+        }
+    }
+
+    /// The best manifest for `platform` under `desc` with its rank, or `None` (with what the
+    /// image has added to `found`).
+    ///
+    /// A descriptor's `platform` decides; a manifest without one is judged by its image
+    /// configuration's `os`, `architecture`, `variant`, `os.version` and `os.features`, and a
+    /// manifest whose configuration is no image configuration (an artifact) by nothing.
+    fn candidate(
+        &self,
+        reference: &str,
+        desc: Descriptor,
+        platform: &PlatformMatcher,
+        seen: &mut HashSet<Digest>,
+        depth: usize,
+        found: &mut Vec<String>,
+    ) -> Result<Option<(u32, Resolved)>> {
         if depth > 16 || !seen.insert(desc.digest.clone()) {
             return Err(Error::TooDeep(desc.digest));
         }
+        // `seen` holds the path from the top, so that a cycle is caught but an index may list
+        // the same manifest twice.
+        let digest = desc.digest.clone();
+        let result = self.judge(reference, desc, platform, seen, depth, found);
+        seen.remove(&digest);
+        result
+    }
+
+    fn judge(
+        &self,
+        reference: &str,
+        desc: Descriptor,
+        platform: &PlatformMatcher,
+        seen: &mut HashSet<Digest>,
+        depth: usize,
+        found: &mut Vec<String>,
+    ) -> Result<Option<(u32, Resolved)>> {
+        if let Some(p) = &desc.platform
+            && platform.rank(p).is_none()
+        {
+            found.push(format!("{p} ({})", desc.digest));
+            return Ok(None);
+        }
         if desc.media_type.is_index() {
             let index: ImageIndex = self.read_document(&desc)?;
-            let chosen = choose(reference, &index.manifests, platform)?;
-            return self.descend(reference, chosen, platform, seen, depth + 1);
+            return self.choose(reference, &index, platform, seen, depth, found);
         }
         if !desc.media_type.is_manifest() {
             return Err(Error::NotFound {
@@ -228,45 +142,94 @@ impl Layout {
             });
         }
         let manifest: ImageManifest = self.read_document(&desc)?;
-        Ok(Resolved {
-            descriptor: desc,
-            manifest,
-        })
+        let rank = match &desc.platform {
+            Some(p) => platform.rank(p),
+            None => match self.config_platform(&manifest)? {
+                Some(p) => {
+                    let rank = platform.rank(&p);
+                    if rank.is_none() {
+                        found.push(format!("{p} ({}, from its configuration)", desc.digest));
+                    }
+                    rank
+                }
+                None => Some(0),
+            },
+        };
+        Ok(rank.map(|rank| {
+            (
+                rank,
+                Resolved {
+                    descriptor: desc,
+                    manifest,
+                },
+            )
+        }))
     }
-}
 
-/// The first entry matching `platform`; entries without a platform only when nothing matches
-/// and there is exactly one of them.
-fn choose(
-    reference: &str,
-    entries: &[Descriptor],
-    platform: &PlatformMatcher,
-) -> Result<Descriptor> {
-    let usable = |d: &&Descriptor| d.media_type.is_manifest() || d.media_type.is_index();
-    if let Some(d) = entries
-        .iter()
-        .filter(usable)
-        .find(|d| d.platform.as_ref().is_some_and(|p| platform.matches(p)))
-    {
-        return Ok(d.clone());
+    /// The best entry of an index: the best-ranked of those whose `platform` matches (the
+    /// first of equals, image-index.md: "If multiple manifests match a client or runtime's
+    /// requirements, the first matching entry SHOULD be used"); entries without a platform are
+    /// looked into only when none with one matches.
+    fn choose(
+        &self,
+        reference: &str,
+        index: &ImageIndex,
+        platform: &PlatformMatcher,
+        seen: &mut HashSet<Digest>,
+        depth: usize,
+        found: &mut Vec<String>,
+    ) -> Result<Option<(u32, Resolved)>> {
+        let usable = |d: &&Descriptor| d.media_type.is_manifest() || d.media_type.is_index();
+        let mut ranked: Vec<(u32, &Descriptor)> = index
+            .manifests
+            .iter()
+            .filter(usable)
+            .filter_map(|d| Some((platform.rank(d.platform.as_ref()?)?, d)))
+            .collect();
+        // Stable: equals keep the index's order.
+        ranked.sort_by_key(|(rank, _)| *rank);
+        for (_, d) in ranked {
+            if let Some(best) =
+                self.candidate(reference, d.clone(), platform, seen, depth + 1, found)?
+            {
+                return Ok(Some(best));
+            }
+        }
+        for d in index.manifests.iter().filter(usable) {
+            if let Some(p) = &d.platform
+                && platform.rank(p).is_none()
+            {
+                found.push(format!("{p} ({})", d.digest));
+            }
+        }
+        let mut best: Option<(u32, Resolved)> = None;
+        for d in index
+            .manifests
+            .iter()
+            .filter(usable)
+            .filter(|d| d.platform.is_none())
+        {
+            if let Some((rank, r)) =
+                self.candidate(reference, d.clone(), platform, seen, depth + 1, found)?
+                && best.as_ref().is_none_or(|(b, _)| rank < *b)
+            {
+                best = Some((rank, r));
+            }
+        }
+        Ok(best)
     }
-    let unplatformed: Vec<&Descriptor> = entries
-        .iter()
-        .filter(usable)
-        .filter(|d| d.platform.is_none())
-        .collect();
-    match unplatformed.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => Err(Error::NotFound {
-            reference: reference.to_owned(),
-            reason: format!(
-                "no manifest for platform {platform}; available: {}",
-                entries.iter().map(describe).collect::<Vec<_>>().join(", ")
-            ),
-        }),
-        many => Err(Error::Ambiguous {
-            reference: reference.to_owned(),
-            candidates: many.iter().map(|d| describe(d)).collect(),
-        }),
+
+    /// The platform an image manifest's configuration states, if its configuration is an image
+    /// configuration.
+    fn config_platform(&self, manifest: &ImageManifest) -> Result<Option<Platform>> {
+        if manifest.config.media_type.to_oci() != MediaType::ImageConfig {
+            return Ok(None);
+        }
+        let config: ImageConfiguration = self.read_document(&manifest.config)?;
+        let mut p = Platform::new(config.architecture, config.os);
+        p.variant = config.variant;
+        p.os_version = config.os_version;
+        p.os_features = config.os_features;
+        Ok(Some(p))
     }
 }

@@ -107,7 +107,7 @@ fn docker_save_names_resolve_as_given_and_normalised() {
             "index.docker.io/example/app:latest",
         ] {
             let found = layout
-                .resolve(spelling, &PlatformMatcher::parse("linux/amd64"))
+                .resolve(spelling, &PlatformMatcher::parse("linux/amd64").expect("platform"))
                 .unwrap_or_else(|e| panic!("{spelling} (stored as {stored}): {e}"));
             assert_eq!(found.descriptor.digest, entry.digest, "{spelling}");
             let m = layout.find(spelling).expect("find");
@@ -283,7 +283,7 @@ fn a_bare_layout_is_latest_or_its_only_image() {
     );
     let here = ImageLocation::new(dir.path(), None);
     let (_, resolved) = here
-        .resolve(&PlatformMatcher::parse("linux/amd64"))
+        .resolve(&PlatformMatcher::parse("linux/amd64").expect("platform"))
         .expect("resolve bare layout");
     assert_eq!(resolved.descriptor.digest, a.digest);
     layout.tag("other", b.clone()).expect("tag");

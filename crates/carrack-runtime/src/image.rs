@@ -60,9 +60,10 @@ pub(crate) enum Command {
         /// A tag, Docker name or digest, when the layout is given alone.
         #[arg(value_name = "REF")]
         reference: Option<String>,
-        /// The platform, os/arch[/variant]; the host's by default.
+        /// The platform, os[(os.version)]/arch[/variant] (e.g. linux/arm64, linux/amd64/v3);
+        /// the host's by default, its x86-64 level detected.
         #[arg(long)]
-        platform: Option<String>,
+        platform: Option<PlatformMatcher>,
     },
     /// Check every reachable blob and document; exit 1 when anything is wrong.
     Fsck {
@@ -154,14 +155,9 @@ pub(crate) enum Format {
 }
 
 fn platform_text(d: &Descriptor) -> String {
-    d.platform.as_ref().map_or_else(String::new, |p| {
-        let v = p
-            .variant
-            .as_deref()
-            .map(|v| format!("/{v}"))
-            .unwrap_or_default();
-        format!("{}/{}{v}", p.os, p.architecture)
-    })
+    d.platform
+        .as_ref()
+        .map_or_else(String::new, ToString::to_string)
 }
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {
@@ -262,9 +258,7 @@ fn try_run(cmd: Command) -> Result<ExitCode, CliError> {
             reference,
             platform,
         } => {
-            let matcher = platform
-                .as_deref()
-                .map_or_else(PlatformMatcher::host, PlatformMatcher::parse);
+            let matcher = platform.unwrap_or_else(PlatformMatcher::host);
             let (_, found) = location(image, reference)?.resolve(&matcher)?;
             println!(
                 "{}",

@@ -16,9 +16,10 @@ use serde_json::json;
 /// Options shared by `unpack` and `bundle`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct UnpackArgs {
-    /// The platform, os/arch[/variant]; the host's by default.
+    /// The platform, os[(os.version)]/arch[/variant] (e.g. linux/arm64, linux/amd64/v3); the
+    /// host's by default, its x86-64 level detected.
     #[arg(long)]
-    platform: Option<String>,
+    platform: Option<PlatformMatcher>,
     /// Unpack without privilege: owners mapped through --uid-map/--gid-map (container root to
     /// the caller by default), device nodes as empty files, privileged xattrs skipped.
     #[arg(long)]
@@ -65,9 +66,14 @@ enum CliError {
     Usage(String),
 }
 
-fn resolve(r: &ImageLocation, platform: Option<&str>) -> Result<(Layout, Resolved), CliError> {
-    let matcher = platform.map_or_else(PlatformMatcher::host, PlatformMatcher::parse);
-    Ok(r.resolve(&matcher)?)
+fn resolve(
+    r: &ImageLocation,
+    platform: Option<&PlatformMatcher>,
+) -> Result<(Layout, Resolved), CliError> {
+    match platform {
+        Some(matcher) => Ok(r.resolve(matcher)?),
+        None => Ok(r.resolve(&PlatformMatcher::host())?),
+    }
 }
 
 /// A one-line progress bar on standard error, redrawn at most ten times a second.
@@ -190,7 +196,7 @@ pub(crate) fn unpack(
     a: &UnpackArgs,
 ) -> ExitCode {
     report((|| {
-        let (layout, found) = resolve(image, a.platform.as_deref())?;
+        let (layout, found) = resolve(image, a.platform.as_ref())?;
         let opts = apply_options(a);
         let stats = carrack_unpack::unpack(&layout, &found.manifest, dest, &opts);
         finish_bar(&opts);
@@ -208,7 +214,7 @@ pub(crate) fn unpack(
 /// `carrack image bundle`.
 pub(crate) fn bundle(image: &ImageLocation, dir: &Path, a: &UnpackArgs) -> ExitCode {
     report((|| {
-        let (layout, found) = resolve(image, a.platform.as_deref())?;
+        let (layout, found) = resolve(image, a.platform.as_ref())?;
         let mut opts = BundleOptions::default();
         opts.apply = apply_options(a);
         let made = carrack_unpack::bundle(&layout, &found, dir, &opts);

@@ -107,6 +107,47 @@ fn init_ls_tag_untag_resolve_fsck_gc() {
         "linux/amd64",
     ]);
     assert!(text(&o).contains(manifest.digest.as_str()), "{}", text(&o));
+    // A platform the image does not have fails, naming the one it has; nonsense does not parse.
+    let o = carrack(&[
+        "image",
+        "resolve",
+        s(&path),
+        "stable",
+        "--platform",
+        "linux/arm64",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("no manifest for platform linux/arm64"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("linux/amd64 ("), "{}", text(&o));
+    let dest = dir.path().join("rootfs");
+    let o = carrack(&[
+        "image",
+        "unpack",
+        "--platform",
+        "linux/arm64",
+        &format!("{}:stable", s(&path)),
+        s(&dest),
+    ]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("linux/amd64 ("), "{}", text(&o));
+    let o = carrack(&[
+        "image",
+        "resolve",
+        s(&path),
+        "stable",
+        "--platform",
+        "banana",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "a usage error: {}", text(&o));
+    assert!(
+        text(&o).contains("no operating system Go knows"),
+        "{}",
+        text(&o)
+    );
     assert!(
         carrack(&["image", "untag", s(&path), "stable"])
             .status
@@ -266,7 +307,7 @@ fn umoci_unpacks_carrack_layouts_and_carrack_reads_umoci_layouts() {
     let found = layout
         .resolve(
             "base",
-            &carrack_image::PlatformMatcher::parse("linux/amd64"),
+            &carrack_image::PlatformMatcher::parse("linux/amd64").expect("platform"),
         )
         .expect("resolve");
     let config: ImageConfiguration = layout
@@ -322,7 +363,7 @@ fn oci_archives_round_trip_through_skopeo() {
     let found = back
         .resolve(
             "fromskopeo",
-            &carrack_image::PlatformMatcher::parse("linux/amd64"),
+            &carrack_image::PlatformMatcher::parse("linux/amd64").expect("platform"),
         )
         .expect("resolve");
     let theirs: ImageConfiguration = back.read_document(&found.manifest.config).expect("config");
@@ -352,7 +393,7 @@ fn docker_archives_written_by_skopeo_import_as_oci() {
     let found = layout
         .resolve(
             "example.com/demo:v1",
-            &carrack_image::PlatformMatcher::parse("linux/amd64"),
+            &carrack_image::PlatformMatcher::parse("linux/amd64").expect("platform"),
         )
         .expect("resolve");
     assert_eq!(found.manifest.config.media_type, MediaType::ImageConfig);

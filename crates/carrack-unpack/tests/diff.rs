@@ -84,7 +84,10 @@ fn mutate(r: &Path) {
 
 fn resolve(layout: &Layout, tag: &str) -> carrack_image::Resolved {
     layout
-        .resolve(tag, &PlatformMatcher::parse("linux/amd64"))
+        .resolve(
+            tag,
+            &PlatformMatcher::parse("linux/amd64").expect("platform"),
+        )
         .expect("resolve")
 }
 

@@ -19,6 +19,7 @@ mod descriptor;
 mod digest;
 mod manifest;
 mod media_type;
+mod select;
 mod validate;
 
 pub use config::*;
@@ -26,6 +27,7 @@ pub use descriptor::*;
 pub use digest::*;
 pub use manifest::*;
 pub use media_type::*;
+pub use select::{PlatformMatcher, PlatformParseError};
 pub(crate) use validate::RULES;
 
 /// The image-spec version these models implement.

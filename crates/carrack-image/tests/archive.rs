@@ -74,10 +74,13 @@ fn export_import_round_trip_is_verified_and_deterministic() {
     assert_eq!(report.blobs, 3);
     assert_eq!(dst.tags().expect("tags").len(), 1);
     assert_eq!(
-        dst.resolve("one", &PlatformMatcher::parse("linux/amd64").expect("platform"))
-            .expect("resolve")
-            .descriptor
-            .digest,
+        dst.resolve(
+            "one",
+            &PlatformMatcher::parse("linux/amd64").expect("platform")
+        )
+        .expect("resolve")
+        .descriptor
+        .digest,
         one.digest
     );
     assert!(dst.fsck().expect("fsck").is_empty());
@@ -175,7 +178,10 @@ fn docker_config(diff_ids: &[Digest]) -> Vec<u8> {
 
 fn check_imported(layout: &Layout, tag: &str) {
     let found = layout
-        .resolve(tag, &PlatformMatcher::parse("linux/arm64").expect("platform"))
+        .resolve(
+            tag,
+            &PlatformMatcher::parse("linux/arm64").expect("platform"),
+        )
         .expect("resolve");
     assert_eq!(found.manifest.media_type, Some(MediaType::ImageManifest));
     assert_eq!(found.manifest.config.media_type, MediaType::ImageConfig);

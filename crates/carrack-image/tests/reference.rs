@@ -107,7 +107,10 @@ fn docker_save_names_resolve_as_given_and_normalised() {
             "index.docker.io/example/app:latest",
         ] {
             let found = layout
-                .resolve(spelling, &PlatformMatcher::parse("linux/amd64").expect("platform"))
+                .resolve(
+                    spelling,
+                    &PlatformMatcher::parse("linux/amd64").expect("platform"),
+                )
                 .unwrap_or_else(|e| panic!("{spelling} (stored as {stored}): {e}"));
             assert_eq!(found.descriptor.digest, entry.digest, "{spelling}");
             let m = layout.find(spelling).expect("find");

@@ -117,6 +117,10 @@ pub(crate) enum Command {
         image: ImageLocation,
         /// The bundle directory (must not exist or be empty).
         dir: PathBuf,
+        /// The config.json the image's configuration is applied to (runc's default, or its
+        /// rootless form, when not given).
+        #[arg(long, value_name = "CONFIG")]
+        base: Option<PathBuf>,
         #[command(flatten)]
         args: crate::unpack::UnpackArgs,
     },
@@ -174,7 +178,12 @@ pub(crate) fn run(cmd: Command) -> ExitCode {
             tree,
             args,
         } => return crate::unpack::unpack(&image, &dest, tree.as_deref(), &args),
-        Command::Bundle { image, dir, args } => return crate::unpack::bundle(&image, &dir, &args),
+        Command::Bundle {
+            image,
+            dir,
+            base,
+            args,
+        } => return crate::unpack::bundle(&image, &dir, base.as_deref(), &args),
         Command::Commit { image, path, args } => {
             return crate::unpack::commit(&image, &path, &args);
         }

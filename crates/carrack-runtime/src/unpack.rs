@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use carrack_image::{ImageLocation, Layout, PlatformMatcher, Resolved};
+use carrack_spec::Document;
 use carrack_spec::image::Compression;
+use carrack_spec::runtime::Spec;
 use carrack_unpack::{
     ApplyOptions, Base, BundleOptions, CommitOptions, IdMap, IdRange, Progress, TREE_FILE, Tree,
 };
@@ -64,6 +66,16 @@ enum CliError {
     Commit(#[from] carrack_unpack::CommitError),
     #[error("{0}")]
     Usage(String),
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Base {
+        path: PathBuf,
+        source: carrack_spec::ParseError,
+    },
 }
 
 fn resolve(
@@ -212,11 +224,30 @@ pub(crate) fn unpack(
 }
 
 /// `carrack image bundle`.
-pub(crate) fn bundle(image: &ImageLocation, dir: &Path, a: &UnpackArgs) -> ExitCode {
+pub(crate) fn bundle(
+    image: &ImageLocation,
+    dir: &Path,
+    base: Option<&Path>,
+    a: &UnpackArgs,
+) -> ExitCode {
     report((|| {
+        let base = match base {
+            Some(path) => {
+                let bytes = std::fs::read(path).map_err(|source| CliError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                Some(Spec::from_slice(&bytes).map_err(|source| CliError::Base {
+                    path: path.to_path_buf(),
+                    source,
+                })?)
+            }
+            None => None,
+        };
         let (layout, found) = resolve(image, a.platform.as_ref())?;
         let mut opts = BundleOptions::default();
         opts.apply = apply_options(a);
+        opts.base = base;
         let made = carrack_unpack::bundle(&layout, &found, dir, &opts);
         finish_bar(&opts.apply);
         let made = made?;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use carrack_image::{ConvertError, ConvertOptions, EtcFiles, Layout, Resolved, to_runtime};
 use carrack_spec::Document;
 use carrack_spec::image::ImageConfiguration;
-use carrack_spec::runtime::Spec;
+use carrack_spec::runtime::{Spec, UnmappedId};
 
 use crate::apply::{ApplyOptions, LayerStats};
 use crate::error::UnpackError;
@@ -25,6 +25,10 @@ pub struct BundleOptions {
     pub apply: ApplyOptions,
     /// How the image configuration becomes `config.json`.
     pub convert: ConvertOptions,
+    /// The configuration the image's is applied to. `None`: [`Spec::default_linux`], or when
+    /// unpacking rootless [`Spec::default_linux_rootless`] with the user namespace mapped as
+    /// [`ApplyOptions::id_map`] says (container root to the caller's ids when it says nothing).
+    pub base: Option<Spec>,
 }
 
 /// What [`bundle`] made.
@@ -55,6 +59,19 @@ pub enum BundleError {
         #[source]
         source: ConvertError,
     },
+    /// The image's user has ids the bundle's user namespace does not map: the container could
+    /// not start (the kernel refuses setuid(2)/setgid(2) to an unmapped id with `EINVAL`).
+    #[error(
+        "{}: {}; map them (e.g. --uid-map/--gid-map) or choose another user",
+        path.display(),
+        ids.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    UnmappedUser {
+        /// The bundle.
+        path: PathBuf,
+        /// The ids, with where they are in `config.json`.
+        ids: Vec<UnmappedId>,
+    },
     /// Recording the tree failed.
     #[error(transparent)]
     Tree(#[from] TreeError),
@@ -70,9 +87,9 @@ pub enum BundleError {
 }
 
 /// Unpacks `image` from `layout` into the bundle directory `dir` (which must not exist or be
-/// empty): `dir/rootfs`, `dir/config.json` (from [`Spec::default_linux`], or its rootless
-/// variant for the caller's ids when unpacking rootless, then the image's configuration
-/// applied), and `dir/carrack.tree`.
+/// empty): `dir/rootfs`, `dir/config.json` ([`BundleOptions::base`] with the image's
+/// configuration applied), and `dir/carrack.tree`. A configuration whose process could not
+/// start in its own user namespace (its user is not mapped) is refused.
 ///
 /// ```no_run
 /// use carrack_image::{Layout, PlatformMatcher};
@@ -116,13 +133,19 @@ pub fn bundle(
                 .unwrap_or_default())
         };
         let etc = EtcFiles::parse(&read("etc/passwd")?, &read("etc/group")?);
-        let base = if opts.apply.rootless {
-            Spec::default_linux_rootless(
-                nix::unistd::geteuid().as_raw(),
-                nix::unistd::getegid().as_raw(),
-            )
-        } else {
-            Spec::default_linux()
+        let base = match (&opts.base, opts.apply.rootless) {
+            (Some(base), _) => base.clone(),
+            (None, false) => Spec::default_linux(),
+            (None, true) => {
+                let mut base = Spec::default_linux_rootless(
+                    nix::unistd::geteuid().as_raw(),
+                    nix::unistd::getegid().as_raw(),
+                );
+                if let Some(map) = &opts.apply.id_map {
+                    map.set_in_spec(&mut base);
+                }
+                base
+            }
         };
         let mut spec = to_runtime(&config, base, &etc, &opts.convert).map_err(|source| {
             BundleError::Convert {
@@ -132,6 +155,13 @@ pub fn bundle(
         })?;
         if let Some(root) = spec.root.as_mut() {
             root.path = "rootfs".into();
+        }
+        let ids = spec.unmapped_ids();
+        if !ids.is_empty() {
+            return Err(BundleError::UnmappedUser {
+                path: dir.to_path_buf(),
+                ids,
+            });
         }
         let cfg = dir.join("config.json");
         let text = spec.to_string_pretty();

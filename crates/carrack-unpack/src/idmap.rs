@@ -102,3 +102,51 @@ fn back(ranges: &[IdRange], id: u32) -> Option<u32> {
         .map(id)
     })
 }
+
+impl From<IdRange> for carrack_spec::runtime::IdMapping {
+    fn from(r: IdRange) -> Self {
+        Self::new(r.container, r.host, r.size)
+    }
+}
+
+impl From<&carrack_spec::runtime::IdMapping> for IdRange {
+    fn from(m: &carrack_spec::runtime::IdMapping) -> Self {
+        Self {
+            container: m.container_id,
+            host: m.host_id,
+            size: m.size,
+        }
+    }
+}
+
+impl IdMap {
+    /// The mapping a runtime configuration gives its user namespace (`linux.uidMappings`,
+    /// `linux.gidMappings`).
+    ///
+    /// ```
+    /// use carrack_unpack::IdMap;
+    /// let spec = carrack_spec::runtime::Spec::default_linux_rootless(1000, 100);
+    /// let map = IdMap::from_spec(&spec);
+    /// assert_eq!((map.uid(0), map.gid(0)), (Some(1000), Some(100)));
+    /// let mut back = carrack_spec::runtime::Spec::default_linux();
+    /// map.set_in_spec(&mut back);
+    /// assert_eq!(IdMap::from_spec(&back), map);
+    /// ```
+    pub fn from_spec(spec: &carrack_spec::runtime::Spec) -> Self {
+        let ranges = |m: Option<&Vec<carrack_spec::runtime::IdMapping>>| {
+            m.into_iter().flatten().map(IdRange::from).collect()
+        };
+        let linux = spec.linux.as_ref();
+        Self {
+            uids: ranges(linux.and_then(|l| l.uid_mappings.as_ref())),
+            gids: ranges(linux.and_then(|l| l.gid_mappings.as_ref())),
+        }
+    }
+
+    /// Writes this mapping as the configuration's `linux.uidMappings` and `linux.gidMappings`.
+    pub fn set_in_spec(&self, spec: &mut carrack_spec::runtime::Spec) {
+        let linux = spec.linux.get_or_insert_with(Default::default);
+        linux.uid_mappings = Some(self.uids.iter().copied().map(Into::into).collect());
+        linux.gid_mappings = Some(self.gids.iter().copied().map(Into::into).collect());
+    }
+}

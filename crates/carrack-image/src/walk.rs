@@ -22,6 +22,18 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// A problem of `path`; a message that already starts with the path (an error's own text)
+    /// does not repeat it.
+    fn new(path: String, via: String, message: String) -> Self {
+        let message = message
+            .strip_prefix(path.as_str())
+            .and_then(|m| m.strip_prefix(": "))
+            .map_or(message.clone(), str::to_owned);
+        Self { path, via, message }
+    }
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {} (via {})", self.path, self.message, self.via)
@@ -96,11 +108,7 @@ impl Layout {
             }
             seen.insert(desc.digest.clone(), desc.clone());
             let path = Layout::blob_path(&desc.digest);
-            let problem = |message: String| Problem {
-                path: path.clone(),
-                via: via.clone(),
-                message,
-            };
+            let problem = |message: String| Problem::new(path.clone(), via.clone(), message);
             let is_doc = desc.media_type.is_index()
                 || desc.media_type.is_manifest()
                 || matches!(
@@ -211,11 +219,11 @@ impl Layout {
                         if let Err(e) = self.verify(&edge.desc)
                             && let Ok(mut slot) = results[i].lock()
                         {
-                            *slot = Some(Problem {
-                                path: Layout::blob_path(&edge.desc.digest),
-                                via: edge.via.clone(),
-                                message: e.to_string(),
-                            });
+                            *slot = Some(Problem::new(
+                                Layout::blob_path(&edge.desc.digest),
+                                edge.via.clone(),
+                                e.to_string(),
+                            ));
                         }
                     }
                 });

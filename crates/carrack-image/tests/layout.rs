@@ -295,6 +295,9 @@ fn fsck_reports_every_problem_with_its_path() {
         "{text:#?}"
     );
     assert!(text.iter().any(|p| p.contains("not-a-digest")), "{text:#?}");
+    for p in &problems {
+        assert_eq!(p.to_string().matches(p.path.as_str()).count(), 1, "{p}");
+    }
 }
 
 #[test]

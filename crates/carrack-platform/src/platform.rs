@@ -83,6 +83,14 @@ pub trait Platform {
         }
         Ok(Exit::Started { pid: state.pid })
     }
+    /// Waits for the process of a started container to end and returns how it ended (its
+    /// status, or 128 + the signal that ended it), leaving the container stopped for
+    /// [`delete`](Self::delete). A backend can wait only for a container this process created;
+    /// the default supports none.
+    fn wait(&self, id: &ContainerId) -> Result<Exit> {
+        let _ = id;
+        Err(Error::Unsupported("wait"))
+    }
     /// The container's current state.
     fn state(&self, id: &ContainerId) -> Result<ContainerState>;
     /// Every container in the store, with its owner.

@@ -135,6 +135,13 @@ pub(crate) enum Command {
         #[command(flatten)]
         args: crate::unpack::CommitArgs,
     },
+    /// Run an image as a container in one command: resolve, validate, snapshot (or unpack),
+    /// convert, create, start, wait, delete; a timing per stage on stderr. Without an image,
+    /// runs the embedded default (this carrack, reporting what it sees inside).
+    Run(crate::image_run::RunArgs),
+    /// The layer snapshots `run` mounts containers on: ls, rm, prune, release.
+    #[command(subcommand)]
+    Snapshots(crate::snapshots_cli::Command),
     /// Remove blobs nothing reachable refers to.
     Gc {
         /// The layout directory.
@@ -170,8 +177,10 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
 }
 
 /// Runs a `carrack image` command.
-pub(crate) fn run(cmd: Command) -> ExitCode {
+pub(crate) fn run(cmd: Command, global: &crate::lifecycle::Global) -> ExitCode {
     match cmd {
+        Command::Run(args) => return crate::image_run::run(&args, global),
+        Command::Snapshots(cmd) => return crate::snapshots_cli::run(cmd),
         Command::Unpack {
             image,
             dest,
@@ -206,7 +215,11 @@ enum CliError {
 
 fn try_run(cmd: Command) -> Result<ExitCode, CliError> {
     match cmd {
-        Command::Unpack { .. } | Command::Bundle { .. } | Command::Commit { .. } => {}
+        Command::Unpack { .. }
+        | Command::Bundle { .. }
+        | Command::Commit { .. }
+        | Command::Run(_)
+        | Command::Snapshots(_) => {}
         Command::Init { layout } => {
             Layout::create(&layout)?;
             println!("{}", layout.display());

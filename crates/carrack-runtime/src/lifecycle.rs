@@ -276,7 +276,7 @@ pub(crate) enum Command {
     },
 }
 
-fn state_root(g: &Global) -> PathBuf {
+pub(crate) fn state_root(g: &Global) -> PathBuf {
     if let Some(r) = &g.root {
         return r.clone();
     }

@@ -4,13 +4,17 @@
 //! list, ps, pause, resume, features, spec), validates OCI documents, and manages image
 //! layouts (including unpacking, bundles and commits).
 
+mod demo_image;
 mod detect;
 mod embedded;
 mod fast_args;
 mod host;
 mod image;
+mod image_run;
+mod inside;
 mod lifecycle;
 mod runtime_log;
+mod snapshots_cli;
 mod unpack;
 mod validate;
 
@@ -45,6 +49,9 @@ enum Command {
     /// import-docker, unpack, bundle, commit.
     #[command(subcommand)]
     Image(Box<image::Command>),
+    /// Report what this process sees of its container (the embedded image's program).
+    #[command(hide = true)]
+    Inside,
     #[command(flatten)]
     Lifecycle(Box<lifecycle::Command>),
 }
@@ -70,7 +77,8 @@ fn main() -> ExitCode {
     }
     match cli.command {
         Some(Command::Validate(args)) => validate::run(&args),
-        Some(Command::Image(cmd)) => image::run(*cmd),
+        Some(Command::Image(cmd)) => image::run(*cmd, &cli.global),
+        Some(Command::Inside) => inside::run(),
         Some(Command::Lifecycle(cmd)) => lifecycle::run(&cli.global, *cmd),
         None => {
             eprintln!("carrack: a command is needed (carrack --help lists them)");

@@ -25,7 +25,7 @@ fn magic_name(m: &[u8]) -> &'static str {
 }
 
 /// Applies layer `index` of `manifest`, checking compression, digest and diff_id.
-fn apply_one(
+pub(crate) fn apply_one(
     layout: &Layout,
     manifest: &ImageManifest,
     diff_id: &Digest,

@@ -41,6 +41,7 @@ mod image;
 mod limits;
 mod pipeline;
 mod progress;
+pub mod snapshot;
 mod tree;
 mod xattrs;
 

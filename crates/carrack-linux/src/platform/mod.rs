@@ -248,6 +248,24 @@ impl Platform for Linux {
         Ok(Exit::Code(code))
     }
 
+    fn wait(&self, id: &ContainerId) -> Result<Exit> {
+        let state = self.state(id)?;
+        let pid = i32::try_from(state.pid).unwrap_or(0);
+        if pid <= 0 {
+            return Err(Error::NotRunning {
+                id: id.to_string(),
+                status: state.status.to_string(),
+            });
+        }
+        match crate::wait::exit_code(pid) {
+            Ok(code) => Ok(Exit::Code(code)),
+            Err(e) if e.raw_os_error() == Some(nix::libc::ECHILD) => Err(Error::Unsupported(
+                "wait for a container that another process created",
+            )),
+            Err(e) => Err(Error::io("waiting for the container", e)),
+        }
+    }
+
     fn state(&self, id: &ContainerId) -> Result<ContainerState> {
         let c = self.store.lock(id)?;
         Ok(Self::refresh(&c, c.load()?))

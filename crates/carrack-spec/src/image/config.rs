@@ -120,6 +120,31 @@ impl RootFs {
             extra: crate::Extra::new(),
         }
     }
+
+    /// The ChainID of every prefix of the layers, base first (config.md § Layer ChainID:
+    /// `ChainID(L₀) = DiffID(L₀)`, `ChainID(L₀|...|Lₙ) = Digest(ChainID(L₀|...|Lₙ₋₁) + " " +
+    /// DiffID(Lₙ))`, with SHA-256 as the digest): the names of the root filesystems the layers
+    /// build one after another, as containerd's snapshotters key them.
+    ///
+    /// ```
+    /// use carrack_spec::image::{Digest, RootFs};
+    /// let a = Digest::sha256_of(b"a");
+    /// let b = Digest::sha256_of(b"b");
+    /// let chain = RootFs::layers(vec![a.clone(), b.clone()]).chain_ids();
+    /// assert_eq!(chain[0], a);
+    /// assert_eq!(chain[1], Digest::sha256_of(format!("{a} {b}").as_bytes()));
+    /// ```
+    pub fn chain_ids(&self) -> Vec<Digest> {
+        let mut out: Vec<Digest> = Vec::with_capacity(self.diff_ids.len());
+        for diff_id in &self.diff_ids {
+            let next = match out.last() {
+                None => diff_id.clone(),
+                Some(below) => Digest::sha256_of(format!("{below} {diff_id}").as_bytes()),
+            };
+            out.push(next);
+        }
+        out
+    }
 }
 
 model! {

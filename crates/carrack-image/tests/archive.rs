@@ -1,5 +1,7 @@
 //! oci-archive export/import, docker-save import, and hostile archives.
 
+#![cfg(unix)] // the store (Layout) is Unix only
+
 use std::io::Write;
 
 use carrack_image::{Error, Layout, PlatformMatcher};
@@ -74,10 +76,13 @@ fn export_import_round_trip_is_verified_and_deterministic() {
     assert_eq!(report.blobs, 3);
     assert_eq!(dst.tags().expect("tags").len(), 1);
     assert_eq!(
-        dst.resolve("one", &PlatformMatcher::parse("linux/amd64").expect("platform"))
-            .expect("resolve")
-            .descriptor
-            .digest,
+        dst.resolve(
+            "one",
+            &PlatformMatcher::parse("linux/amd64").expect("platform")
+        )
+        .expect("resolve")
+        .descriptor
+        .digest,
         one.digest
     );
     assert!(dst.fsck().expect("fsck").is_empty());
@@ -175,7 +180,10 @@ fn docker_config(diff_ids: &[Digest]) -> Vec<u8> {
 
 fn check_imported(layout: &Layout, tag: &str) {
     let found = layout
-        .resolve(tag, &PlatformMatcher::parse("linux/arm64").expect("platform"))
+        .resolve(
+            tag,
+            &PlatformMatcher::parse("linux/arm64").expect("platform"),
+        )
         .expect("resolve");
     assert_eq!(found.manifest.media_type, Some(MediaType::ImageManifest));
     assert_eq!(found.manifest.config.media_type, MediaType::ImageConfig);

@@ -1,6 +1,8 @@
 //! Image references: names that `docker save` and skopeo store, found by any of their Docker
 //! spellings; exact tags first; digests; errors that say what the layout holds.
 
+#![cfg(unix)] // the store (Layout) is Unix only
+
 use carrack_image::{Error, ImageLocation, Layout, MatchRule, PlatformMatcher};
 use carrack_spec::image::{
     Arch, Descriptor, Digest, ImageConfiguration, ImageManifest, MediaType, Os, Platform, RootFs,
@@ -107,7 +109,10 @@ fn docker_save_names_resolve_as_given_and_normalised() {
             "index.docker.io/example/app:latest",
         ] {
             let found = layout
-                .resolve(spelling, &PlatformMatcher::parse("linux/amd64").expect("platform"))
+                .resolve(
+                    spelling,
+                    &PlatformMatcher::parse("linux/amd64").expect("platform"),
+                )
                 .unwrap_or_else(|e| panic!("{spelling} (stored as {stored}): {e}"));
             assert_eq!(found.descriptor.digest, entry.digest, "{spelling}");
             let m = layout.find(spelling).expect("find");

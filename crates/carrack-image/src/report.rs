@@ -32,7 +32,7 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// Options for [`Layout::gc`].
+/// Options for [`Layout::gc`](crate::Layout::gc).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct GcOptions {
@@ -52,7 +52,7 @@ impl Default for GcOptions {
     }
 }
 
-/// What [`Layout::gc`] did.
+/// What [`Layout::gc`](crate::Layout::gc) did.
 #[derive(Debug, Clone, Default)]
 pub struct GcReport {
     /// Blobs removed (or, in a dry run, that would be).

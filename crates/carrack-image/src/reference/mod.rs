@@ -116,7 +116,7 @@ pub enum ReferenceError {
     },
 }
 
-/// Which rule of [`Layout::find`] matched.
+/// Which rule of [`Layout::find`](crate::Layout::find) matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MatchRule {
@@ -126,11 +126,12 @@ pub enum MatchRule {
     Digest,
     /// A stored name equal to the reference under Docker's normalisation.
     Normalized,
-    /// No reference was given and the layout holds one image ([`Layout::find_default`]).
+    /// No reference was given and the layout holds one image
+    /// ([`Layout::find_default`](crate::Layout::find_default)).
     Only,
 }
 
-/// What [`Layout::find`] found.
+/// What [`Layout::find`](crate::Layout::find) found.
 #[derive(Debug, Clone)]
 pub struct Match {
     /// The `index.json` entry (or the stored blob's descriptor).

@@ -7,14 +7,19 @@
 //!     LAYOUT TAG gzip|zstd|none DIR1 [DIR2 ...]
 //! ```
 
+#[cfg(target_os = "linux")]
 use std::path::PathBuf;
 
+#[cfg(target_os = "linux")]
 use carrack_image::{Layout, PlatformMatcher};
+#[cfg(target_os = "linux")]
 use carrack_spec::image::{
     Arch, Compression, ImageConfiguration, ImageManifest, MediaType, Os, RootFs,
 };
+#[cfg(target_os = "linux")]
 use carrack_unpack::{Base, CommitOptions, commit, diff};
 
+#[cfg(target_os = "linux")]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [layout, tag, compression, dirs @ ..] = args.as_slice() else {
@@ -67,4 +72,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     layout.untag(&scratch)?;
     Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn main() {
+    eprintln!("layers_from_dirs: diff and commit are Linux only");
+    std::process::exit(2);
 }

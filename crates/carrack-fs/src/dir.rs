@@ -231,13 +231,24 @@ fn read(dir: BorrowedFd<'_>, path: &Path) -> Result<Vec<(OsString, Option<FileKi
         if name == b"." || name == b".." {
             continue;
         }
-        let kind = match entry.file_type() {
-            FileType::Unknown => None,
-            t => Some(FileKind::of(t)),
-        };
-        out.push((OsStr::from_bytes(name).to_owned(), kind));
+        out.push((OsStr::from_bytes(name).to_owned(), entry_kind(&entry)));
     }
     Ok(out)
+}
+
+/// The type a directory entry carries (`d_type`), when the filesystem gave it.
+#[cfg(not(any(target_os = "illumos", target_os = "solaris")))]
+fn entry_kind(entry: &rustix::fs::DirEntry) -> Option<FileKind> {
+    match entry.file_type() {
+        FileType::Unknown => None,
+        t => Some(FileKind::of(t)),
+    }
+}
+
+/// illumos and Solaris entries carry no type: the callers `lstat` each one.
+#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+fn entry_kind(_: &rustix::fs::DirEntry) -> Option<FileKind> {
+    None
 }
 
 /// Removes `name` in `dir`, with everything below it when it is a directory, never following a

@@ -18,18 +18,9 @@ use carrack_spec::image::{
 };
 
 use crate::error::{Error, Result};
-use crate::layout::{Layout, MAX_DOCUMENT_SIZE, tag_of};
-
-/// What an import stored.
-#[derive(Debug, Clone, Default)]
-pub struct ImportReport {
-    /// Blobs stored (including ones already present).
-    pub blobs: usize,
-    /// Their bytes.
-    pub bytes: u64,
-    /// The `index.json` entries added, with their tags.
-    pub entries: Vec<Descriptor>,
-}
+use crate::index::{MAX_DOCUMENT_SIZE, tag_of};
+use crate::layout::Layout;
+use crate::report::ImportReport;
 
 fn tar_err(what: &str, e: io::Error) -> Error {
     Error::Io {

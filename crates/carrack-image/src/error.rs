@@ -148,6 +148,7 @@ pub enum Error {
     BadTag(String),
 }
 
+#[cfg(unix)] // used by the store
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: impl Into<std::io::Error>) -> Self {
         Self::Io {

@@ -9,11 +9,10 @@ use carrack_spec::image::{
     Algorithm, Descriptor, Digest, ImageIndex, ImageLayout, MediaType, annotations,
 };
 
-use crate::blob::{BlobWriter, VerifiedReader, read_all};
+use crate::blob::{VerifiedReader, read_all};
 use crate::error::{Error, Result};
-
-/// The largest manifest, index or configuration read as JSON, as registries cap them.
-pub const MAX_DOCUMENT_SIZE: u64 = 4 << 20;
+use crate::index::{MAX_DOCUMENT_SIZE, tag_of};
+use crate::writer::BlobWriter;
 
 const INDEX_LOCK: &str = ".carrack-index.lock";
 const WRITERS_LOCK: &str = ".carrack-writers.lock";
@@ -421,14 +420,6 @@ impl Layout {
 /// The names that are UTF-8: a digest's parts always are, so no other name is a blob.
 fn utf8(names: Vec<std::ffi::OsString>) -> impl Iterator<Item = String> {
     names.into_iter().filter_map(|n| n.into_string().ok())
-}
-
-/// The tag of an `index.json` entry.
-pub fn tag_of(d: &Descriptor) -> Option<&str> {
-    d.annotations
-        .as_ref()?
-        .get(annotations::REF_NAME)
-        .map(String::as_str)
 }
 
 fn check_tag(name: &str) -> Result<()> {

@@ -32,23 +32,41 @@
 //! assert!(layout.fsck()?.is_empty());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Platforms
+//!
+//! The data and the pure logic build on every OS: [`to_runtime`] and its resolvers,
+//! [`Reference`] and [`ImageLocation`] parsing, [`PlatformMatcher`], [`VerifiedReader`],
+//! [`tag_of`], the errors and the report types. The store itself — [`Layout`] and
+//! [`BlobWriter`] — is Unix only: its containment rests on descriptor-relative opens that never
+//! follow a symlink (`openat` with `O_NOFOLLOW`) and its locks on `flock`, and no portable
+//! equivalent gives the same guarantee on Windows (see the crate README).
 
-#![cfg(unix)]
-
+#[cfg(unix)]
 mod archive;
 mod blob;
 mod convert;
 mod error;
+mod index;
+#[cfg(unix)]
 mod layout;
 pub mod reference;
+mod report;
+#[cfg(unix)]
 mod resolve;
+#[cfg(unix)]
 mod walk;
+#[cfg(unix)]
+mod writer;
 
-pub use archive::ImportReport;
-pub use blob::{BlobWriter, VerifiedReader};
+pub use blob::VerifiedReader;
+pub use carrack_spec::image::{PlatformMatcher, PlatformParseError};
 pub use convert::{ConvertError, ConvertOptions, EtcFiles, UserResolver, Volumes, to_runtime};
 pub use error::{Error, Result};
-pub use layout::{Layout, MAX_DOCUMENT_SIZE, tag_of};
+pub use index::{MAX_DOCUMENT_SIZE, tag_of};
+#[cfg(unix)]
+pub use layout::Layout;
 pub use reference::{ImageLocation, Match, MatchRule, Reference, ReferenceError};
-pub use resolve::{PlatformMatcher, PlatformParseError, Resolved};
-pub use walk::{GcOptions, GcReport, Problem};
+pub use report::{GcOptions, GcReport, ImportReport, Problem, Resolved};
+#[cfg(unix)]
+pub use writer::BlobWriter;

@@ -3,23 +3,15 @@
 
 use std::collections::HashSet;
 
+use carrack_spec::image::PlatformMatcher;
 use carrack_spec::image::{
     Descriptor, Digest, ImageConfiguration, ImageIndex, ImageManifest, MediaType, Platform,
 };
-pub use carrack_spec::image::{PlatformMatcher, PlatformParseError};
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::reference::Match;
-
-/// What a reference resolved to.
-#[derive(Debug, Clone)]
-pub struct Resolved {
-    /// The descriptor of the image manifest.
-    pub descriptor: Descriptor,
-    /// The manifest.
-    pub manifest: ImageManifest,
-}
+use crate::report::Resolved;
 
 impl Layout {
     /// Resolves `reference` — a tag, a Docker name or a digest, found by

@@ -1,7 +1,7 @@
 //! Reachability, garbage collection, fsck and referrers.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use carrack_spec::Document;
 use carrack_spec::image::{
@@ -9,67 +9,9 @@ use carrack_spec::image::{
 };
 
 use crate::error::Result;
-use crate::layout::{Layout, MAX_DOCUMENT_SIZE};
-
-/// One problem fsck found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// The file, relative to the layout (`index.json`, `blobs/sha256/…`).
-    pub path: String,
-    /// Where it was reached from, as a chain of JSON pointers and digests.
-    pub via: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl Problem {
-    /// A problem of `path`; a message that already starts with the path (an error's own text)
-    /// does not repeat it.
-    fn new(path: String, via: String, message: String) -> Self {
-        let message = message
-            .strip_prefix(path.as_str())
-            .and_then(|m| m.strip_prefix(": "))
-            .map_or(message.clone(), str::to_owned);
-        Self { path, via, message }
-    }
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {} (via {})", self.path, self.message, self.via)
-    }
-}
-
-/// Options for [`Layout::gc`].
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct GcOptions {
-    /// Report what would be removed, remove nothing.
-    pub dry_run: bool,
-    /// Keep unreachable blobs younger than this: a writer may have just stored them and not yet
-    /// tagged them.
-    pub grace: Duration,
-}
-
-impl Default for GcOptions {
-    fn default() -> Self {
-        Self {
-            dry_run: false,
-            grace: Duration::from_secs(600),
-        }
-    }
-}
-
-/// What [`Layout::gc`] did.
-#[derive(Debug, Clone, Default)]
-pub struct GcReport {
-    /// Blobs removed (or, in a dry run, that would be).
-    pub removed: Vec<Digest>,
-    /// Their total size.
-    pub bytes: u64,
-    /// Unreachable blobs kept because they are younger than the grace period.
-    pub kept_young: Vec<Digest>,
-}
+use crate::index::MAX_DOCUMENT_SIZE;
+use crate::layout::Layout;
+use crate::report::{GcOptions, GcReport, Problem};
 
 /// A reachable blob with the descriptor it was reached by.
 struct Edge {

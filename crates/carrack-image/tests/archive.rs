@@ -1,5 +1,7 @@
 //! oci-archive export/import, docker-save import, and hostile archives.
 
+#![cfg(unix)] // the store (Layout) is Unix only
+
 use std::io::Write;
 
 use carrack_image::{Error, Layout, PlatformMatcher};

@@ -1,6 +1,8 @@
 //! The layout store: verified reads, atomic and locked index updates, resolution, fsck, gc,
 //! referrers, and hostile layouts.
 
+#![cfg(unix)] // the store (Layout) is Unix only
+
 use std::io::{Read, Write};
 use std::os::unix::fs::symlink;
 

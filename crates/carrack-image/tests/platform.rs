@@ -2,6 +2,8 @@
 //! image configuration's (issue: `resolve --platform linux/arm64` of an amd64 tag printed the
 //! amd64 manifest and exited 0).
 
+#![cfg(unix)] // the store (Layout) is Unix only
+
 use carrack_image::{Error, Layout, PlatformMatcher};
 use carrack_spec::image::{
     Arch, Descriptor, ImageConfiguration, ImageIndex, ImageManifest, MediaType, Os, Platform,

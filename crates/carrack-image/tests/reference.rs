@@ -1,6 +1,8 @@
 //! Image references: names that `docker save` and skopeo store, found by any of their Docker
 //! spellings; exact tags first; digests; errors that say what the layout holds.
 
+#![cfg(unix)] // the store (Layout) is Unix only
+
 use carrack_image::{Error, ImageLocation, Layout, MatchRule, PlatformMatcher};
 use carrack_spec::image::{
     Arch, Descriptor, Digest, ImageConfiguration, ImageManifest, MediaType, Os, Platform, RootFs,

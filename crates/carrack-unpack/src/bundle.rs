@@ -2,17 +2,24 @@
 //! `config.json` converted from the image configuration (conversion.md), and `carrack.tree`,
 //! the record a later commit diffs against.
 
-use std::path::{Path, PathBuf};
+#[cfg(target_os = "linux")]
+use std::path::Path;
+use std::path::PathBuf;
 
-use carrack_image::{ConvertError, ConvertOptions, EtcFiles, Layout, Resolved, to_runtime};
-use carrack_spec::Document;
-use carrack_spec::image::ImageConfiguration;
+use carrack_image::{ConvertError, ConvertOptions};
+#[cfg(target_os = "linux")]
+use carrack_image::{EtcFiles, Layout, Resolved, to_runtime};
 use carrack_spec::runtime::{Spec, UnmappedId};
+#[cfg(target_os = "linux")]
+use carrack_spec::{Document, image::ImageConfiguration};
 
-use crate::apply::{ApplyOptions, LayerStats};
 use crate::error::UnpackError;
+#[cfg(target_os = "linux")]
 use crate::image::unpack;
-use crate::tree::{Tree, TreeError};
+use crate::options::{ApplyOptions, LayerStats};
+#[cfg(target_os = "linux")]
+use crate::tree::Tree;
+use crate::tree::TreeError;
 
 /// The file, beside `rootfs/`, that records the unpacked tree.
 pub const TREE_FILE: &str = "carrack.tree";
@@ -99,6 +106,7 @@ pub enum BundleError {
 /// assert!(made.path.join("config.json").exists());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg(target_os = "linux")]
 pub fn bundle(
     layout: &Layout,
     image: &Resolved,

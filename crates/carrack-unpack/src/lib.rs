@@ -28,30 +28,57 @@
 //!
 //! The safe-path primitives underneath (open inside the root, list, remove a tree) are
 //! [`carrack_fs`]'s.
+//!
+//! # Platforms
+//!
+//! What touches the filesystem the way layer.md needs — [`apply_layer`], [`unpack`],
+//! [`bundle`], [`diff`], [`write_layer`], [`commit`], [`Tree::record`] — is Linux only: it
+//! rests on `openat2(RESOLVE_IN_ROOT)`, `mknodat`, `fchownat`, xattrs and Linux's `stat`.
+//! Everything else builds on every OS: [`read_layer`] (decompress, limit and hash a layer
+//! blob), the options, limits, id maps, progress, tree records ([`Tree::load`],
+//! [`Tree::save`]), the diff and bundle types, and the errors. zstd is the C library on Linux
+//! and pure Rust elsewhere (the README's Platforms section says why, with figures).
 
-#![cfg(target_os = "linux")]
-
+#[cfg(target_os = "linux")]
 mod apply;
 mod bundle;
+mod codec;
 mod commit;
 mod diff;
 mod error;
 mod idmap;
+#[cfg(target_os = "linux")]
 mod image;
+mod layer;
 mod limits;
+mod options;
 mod pipeline;
 mod progress;
+#[cfg(target_os = "linux")]
 pub mod snapshot;
 mod tree;
+#[cfg(target_os = "linux")]
 mod xattrs;
+#[cfg(any(not(target_os = "linux"), test))]
+mod zstd_pure;
 
-pub use apply::{ApplyOptions, LayerStats, apply_layer};
-pub use bundle::{Bundle, BundleError, BundleOptions, TREE_FILE, bundle};
-pub use commit::{CommitError, CommitOptions, Committed, commit};
-pub use diff::{Base, Change, ChangeKind, Diff, DiffError, LayerOptions, diff, write_layer};
+#[cfg(target_os = "linux")]
+pub use apply::apply_layer;
+#[cfg(target_os = "linux")]
+pub use bundle::bundle;
+pub use bundle::{Bundle, BundleError, BundleOptions, TREE_FILE};
+#[cfg(target_os = "linux")]
+pub use commit::commit;
+pub use commit::{CommitError, CommitOptions, Committed};
+pub use diff::{Base, Change, ChangeKind, Diff, DiffError, LayerOptions};
+#[cfg(target_os = "linux")]
+pub use diff::{diff, write_layer};
 pub use error::{Error, Result, UnpackError};
 pub use idmap::{IdMap, IdMapError, IdRange};
+#[cfg(target_os = "linux")]
 pub use image::unpack;
+pub use layer::{ReadLayerError, read_layer};
 pub use limits::{LimitExceeded, Limits};
+pub use options::{ApplyOptions, LayerStats};
 pub use progress::{Progress, ProgressFn};
 pub use tree::{Kind, Tree, TreeEntry, TreeError};

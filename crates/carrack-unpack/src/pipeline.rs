@@ -121,9 +121,7 @@ fn decode(
     {
         let mut decoder: Box<dyn Read + '_> = match codec {
             Codec::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(&mut raw)),
-            Codec::Zstd => Box::new(
-                zstd::stream::read::Decoder::with_buffer(&mut raw).map_err(DecodeError::Read)?,
-            ),
+            Codec::Zstd => crate::codec::zstd_decoder(&mut raw).map_err(DecodeError::Read)?,
             Codec::None => Box::new(&mut raw),
         };
         loop {

@@ -5,11 +5,13 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;
+#[cfg(target_os = "linux")]
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(target_os = "linux")]
 use crate::xattrs;
 
 /// The kind of an entry.
@@ -152,6 +154,7 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> TreeError + '_ {
 }
 
 /// Records one path (never following a final symlink).
+#[cfg(target_os = "linux")]
 pub(crate) fn entry_of(path: &Path) -> Result<TreeEntry, TreeError> {
     let md = fs::symlink_metadata(path).map_err(io_at(path))?;
     let ft = md.file_type();
@@ -208,6 +211,7 @@ pub(crate) fn entry_of(path: &Path) -> Result<TreeEntry, TreeError> {
     })
 }
 
+#[cfg(target_os = "linux")]
 impl Tree {
     /// Walks `root` (never following symlinks, never leaving its filesystem's tree).
     pub fn record(root: &Path) -> Result<Self, TreeError> {
@@ -238,7 +242,9 @@ impl Tree {
             entries,
         })
     }
+}
 
+impl Tree {
     /// Writes the record as JSON to `path` (atomically: a temporary file renamed into place).
     pub fn save(&self, path: &Path) -> Result<(), TreeError> {
         let tmp = path.with_extension("carrack-tmp");

@@ -1,5 +1,7 @@
 //! layer.md rules and containment, checked against the resulting tree.
 
+#![cfg(target_os = "linux")] // what they test is Linux only
+
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::Path;
 

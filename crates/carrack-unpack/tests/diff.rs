@@ -1,6 +1,8 @@
 //! The other direction: a bundle is changed in every way a container can change it, committed
 //! as a new layer, and the new image must unpack to exactly the changed tree.
 
+#![cfg(target_os = "linux")] // what they test is Linux only
+
 mod common;
 
 use std::os::unix::fs::PermissionsExt;

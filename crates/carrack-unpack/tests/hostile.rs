@@ -2,6 +2,8 @@
 //! canary; afterwards nothing outside the root may have changed, the root must still be a
 //! directory, and the case must end as written down (refused with a given error, or contained).
 
+#![cfg(target_os = "linux")] // what they test is Linux only
+
 mod common;
 
 use std::io::Write;

@@ -1,6 +1,8 @@
 //! One image exercising every layer.md rule, unpacked and compared with the tree it must give,
 //! written down by hand and read back by an independent walk (tests/common).
 
+#![cfg(target_os = "linux")] // what they test is Linux only
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,8 @@
 //! Unpacking images from a layout: compression by media type, blob and DiffID verification, and
 //! a destination that is never left half-written.
 
+#![cfg(target_os = "linux")] // what they test is Linux only
+
 use std::io::Write;
 use std::path::Path;
 

@@ -6,9 +6,8 @@ use std::str::FromStr;
 
 use super::name::docker_digest;
 use super::*;
-use crate::error::Result;
-use crate::layout::Layout;
-use crate::resolve::{PlatformMatcher, Resolved};
+#[cfg(unix)]
+use crate::{Layout, PlatformMatcher, Resolved, error::Result};
 
 /// Where an image is: a layout directory and, optionally, a reference (tag, name or digest)
 /// inside it. See the [module documentation](crate::reference) for the rules.
@@ -83,6 +82,15 @@ impl ImageLocation {
         Ok(Self::new(layout, reference.map(str::to_owned)))
     }
 
+    /// The reference, or [`DEFAULT_TAG`] for a bare layout.
+    pub fn reference_or_default(&self) -> &str {
+        self.reference.as_deref().unwrap_or(DEFAULT_TAG)
+    }
+}
+
+/// The store's side (Unix, where [`Layout`] is).
+#[cfg(unix)]
+impl ImageLocation {
     /// Opens the layout.
     pub fn open(&self) -> Result<Layout> {
         Layout::open(&self.layout)
@@ -103,11 +111,6 @@ impl ImageLocation {
         let found = self.find(&layout)?;
         let resolved = layout.resolve_match(&found, platform)?;
         Ok((layout, resolved))
-    }
-
-    /// The reference, or [`DEFAULT_TAG`] for a bare layout.
-    pub fn reference_or_default(&self) -> &str {
-        self.reference.as_deref().unwrap_or(DEFAULT_TAG)
     }
 }
 

@@ -4,33 +4,8 @@ use carrack_spec::image::{Descriptor, Digest};
 
 use super::*;
 use crate::error::{Error, Result};
-use crate::layout::{Layout, tag_of};
-
-/// Which rule of [`Layout::find`] matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum MatchRule {
-    /// A tag exactly as given.
-    Exact,
-    /// A digest: an `index.json` entry with it, or a manifest or index stored as a blob.
-    Digest,
-    /// A stored name equal to the reference under Docker's normalisation.
-    Normalized,
-    /// No reference was given and the layout holds one image ([`Layout::find_default`]).
-    Only,
-}
-
-/// What [`Layout::find`] found.
-#[derive(Debug, Clone)]
-pub struct Match {
-    /// The `index.json` entry (or the stored blob's descriptor).
-    pub descriptor: Descriptor,
-    /// The stored names (`org.opencontainers.image.ref.name`) that matched; empty for a digest
-    /// or an untagged entry.
-    pub names: Vec<String>,
-    /// The rule that matched.
-    pub rule: MatchRule,
-}
+use crate::index::tag_of;
+use crate::layout::Layout;
 
 /// Whether a stored ref.name is a Docker name rather than a bare tag such as `v1`.
 fn names_a_repository(stored: &str) -> bool {

@@ -75,12 +75,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use carrack_spec::image::Descriptor;
+
 mod location;
+#[cfg(unix)]
 mod lookup;
 mod name;
 
 pub use location::ImageLocation;
-pub use lookup::{Match, MatchRule};
 pub use name::Reference;
 
 /// The registry of names that do not name one (Docker Hub).
@@ -112,4 +114,31 @@ pub enum ReferenceError {
         /// Which rule it breaks.
         reason: &'static str,
     },
+}
+
+/// Which rule of [`Layout::find`](crate::Layout::find) matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MatchRule {
+    /// A tag exactly as given.
+    Exact,
+    /// A digest: an `index.json` entry with it, or a manifest or index stored as a blob.
+    Digest,
+    /// A stored name equal to the reference under Docker's normalisation.
+    Normalized,
+    /// No reference was given and the layout holds one image
+    /// ([`Layout::find_default`](crate::Layout::find_default)).
+    Only,
+}
+
+/// What [`Layout::find`](crate::Layout::find) found.
+#[derive(Debug, Clone)]
+pub struct Match {
+    /// The `index.json` entry (or the stored blob's descriptor).
+    pub descriptor: Descriptor,
+    /// The stored names (`org.opencontainers.image.ref.name`) that matched; empty for a digest
+    /// or an untagged entry.
+    pub names: Vec<String>,
+    /// The rule that matched.
+    pub rule: MatchRule,
 }

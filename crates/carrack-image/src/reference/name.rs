@@ -154,6 +154,7 @@ impl Reference {
 
     /// Whether an entry stored under `self` (with digest `entry_digest`) is what `want` asks
     /// for; both already carry the default tag.
+    #[cfg(unix)] // used by the store's lookup
     pub(super) fn satisfies(&self, entry_digest: &Digest, want: &Reference) -> bool {
         if self.domain != want.domain || self.path != want.path {
             return false;

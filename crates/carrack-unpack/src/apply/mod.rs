@@ -17,7 +17,6 @@ mod entry;
 mod file;
 mod link;
 mod meta;
-mod options;
 mod special;
 mod whiteout;
 
@@ -36,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::limits::LimitExceeded;
 use crate::progress::Progress;
 
-pub use options::{ApplyOptions, LayerStats};
+pub(crate) use crate::options::{ApplyOptions, LayerStats};
 pub(crate) use whiteout::WHITEOUT;
 
 use dir::DirMeta;

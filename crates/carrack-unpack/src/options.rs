@@ -36,7 +36,7 @@ pub struct LayerStats {
 #[non_exhaustive]
 pub struct ApplyOptions {
     /// Apply owners from the tar headers (through [`ApplyOptions::id_map`] when set); otherwise
-    /// everything belongs to the caller. Default: when running as root.
+    /// everything belongs to the caller. Default: when running as root (on Linux; elsewhere no).
     pub same_owner: bool,
     /// Unpacking without privilege: device nodes become empty placeholder files, owners and
     /// xattrs the caller may not set are skipped (counted in [`LayerStats::skipped_metadata`]),
@@ -65,7 +65,11 @@ impl std::fmt::Debug for ApplyOptions {
 
 impl Default for ApplyOptions {
     fn default() -> Self {
+        // Elsewhere nothing applies layers: the defaults are the unprivileged ones.
+        #[cfg(target_os = "linux")]
         let root = nix::unistd::geteuid().is_root();
+        #[cfg(not(target_os = "linux"))]
+        let root = false;
         Self {
             same_owner: root,
             rootless: !root,

@@ -29,6 +29,7 @@ pub struct Problem {
 impl Problem {
     /// A problem of `path`; a message that already starts with the path (an error's own text)
     /// does not repeat it.
+    #[cfg(unix)]
     pub(crate) fn new(path: String, via: String, message: String) -> Self {
         let message = message
             .strip_prefix(path.as_str())

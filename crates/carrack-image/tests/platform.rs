@@ -1,7 +1,7 @@
 //! Resolution checks the platform of every candidate: the index entry's `platform`, else the
 //! image configuration's (issue: `resolve --platform linux/arm64` of an amd64 tag printed the
 //! amd64 manifest and exited 0).
-
+#![cfg(unix)]
 #![cfg(unix)] // the store (Layout) is Unix only
 
 use carrack_image::{Error, Layout, PlatformMatcher};

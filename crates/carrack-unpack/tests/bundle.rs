@@ -1,5 +1,6 @@
 //! Bundles: a base configuration of the caller's, explicit id maps that reach config.json, and a
 //! user the bundle's user namespace does not map refused before any runtime meets it.
+#![cfg(target_os = "linux")]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Snapshots: an overlay of per-layer snapshots must show exactly the tree a full unpack makes,
 //! a second prepare applies nothing, concurrent prepares share, interrupted layers are never
 //! used, and rm/prune/release keep what is in use. Overlay mounts need root.
+#![cfg(target_os = "linux")]
 
 mod common;
 

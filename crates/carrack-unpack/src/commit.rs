@@ -9,7 +9,11 @@ use carrack_spec::image::{Compression, Descriptor, Digest};
 use crate::diff::{DiffError, LayerOptions};
 
 #[cfg(target_os = "linux")]
+mod layer;
+#[cfg(target_os = "linux")]
 mod write;
+#[cfg(target_os = "linux")]
+pub use layer::{LayerWriter, StoredLayer, store_layer};
 #[cfg(target_os = "linux")]
 pub use write::commit;
 
@@ -75,4 +79,7 @@ pub enum CommitError {
     /// Compressing failed.
     #[error("compressing the layer: {0}")]
     Compress(#[source] io::Error),
+    /// Reading the layer's tar stream failed (or writing it out did).
+    #[error("storing the layer's tar stream: {0}")]
+    Read(#[source] io::Error),
 }

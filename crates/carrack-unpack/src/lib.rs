@@ -67,9 +67,9 @@ pub use apply::apply_layer;
 #[cfg(target_os = "linux")]
 pub use bundle::bundle;
 pub use bundle::{Bundle, BundleError, BundleOptions, TREE_FILE};
-#[cfg(target_os = "linux")]
-pub use commit::commit;
 pub use commit::{CommitError, CommitOptions, Committed};
+#[cfg(target_os = "linux")]
+pub use commit::{LayerWriter, StoredLayer, commit, store_layer};
 pub use diff::{Base, Change, ChangeKind, Diff, DiffError, LayerOptions};
 #[cfg(target_os = "linux")]
 pub use diff::{diff, write_layer};

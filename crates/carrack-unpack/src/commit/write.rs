@@ -1,67 +1,14 @@
 //! Writing the commit (Linux: the layer is written by [`write_layer`] and the store is a Unix
 //! [`Layout`]).
 
-use std::io::{self, Write};
 use std::path::Path;
 
-use carrack_image::{BlobWriter, Layout, Resolved};
-use carrack_spec::image::{
-    Algorithm, Compression, Descriptor, Digest, History, ImageConfiguration, MediaType, Platform,
-};
-use sha2::Digest as _;
+use carrack_image::{Layout, Resolved};
+use carrack_spec::image::{History, ImageConfiguration, MediaType, Platform};
 
+use super::layer::{LayerWriter, StoredLayer};
 use super::{CommitError, CommitOptions, Committed};
 use crate::diff::{Diff, write_layer};
-
-/// Hashes the uncompressed stream on its way to the encoder.
-struct DiffIdWriter<W> {
-    inner: W,
-    hasher: sha2::Sha256,
-}
-
-impl<W: Write> Write for DiffIdWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-enum Encoder {
-    Plain(BlobWriter),
-    Gzip(flate2::write::GzEncoder<BlobWriter>),
-    Zstd(zstd::stream::write::Encoder<'static, BlobWriter>),
-}
-
-impl Write for Encoder {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Self::Plain(w) => w.write(buf),
-            Self::Gzip(w) => w.write(buf),
-            Self::Zstd(w) => w.write(buf),
-        }
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Self::Plain(w) => w.flush(),
-            Self::Gzip(w) => w.flush(),
-            Self::Zstd(w) => w.flush(),
-        }
-    }
-}
-
-impl Encoder {
-    fn finish(self) -> io::Result<BlobWriter> {
-        match self {
-            Self::Plain(w) => Ok(w),
-            Self::Gzip(w) => w.finish(),
-            Self::Zstd(w) => w.finish(),
-        }
-    }
-}
 
 /// Writes `diff` (of `rootfs` against `base`'s rootfs) as a new layer on top of `base` and adds
 /// the resulting image to `layout`.
@@ -86,32 +33,11 @@ pub fn commit(
     rootfs: &Path,
     opts: &CommitOptions,
 ) -> Result<Committed, CommitError> {
-    let blob = layout.blob_writer(Algorithm::Sha256)?;
-    let (encoder, media_type) = match opts.compression {
-        Compression::Gzip => (
-            Encoder::Gzip(flate2::write::GzEncoder::new(
-                blob,
-                flate2::Compression::default(),
-            )),
-            MediaType::ImageLayerGzip,
-        ),
-        Compression::Zstd => (
-            Encoder::Zstd(
-                zstd::stream::write::Encoder::new(blob, 3).map_err(CommitError::Compress)?,
-            ),
-            MediaType::ImageLayerZstd,
-        ),
-        _ => (Encoder::Plain(blob), MediaType::ImageLayer),
-    };
-    let out = DiffIdWriter {
-        inner: encoder,
-        hasher: sha2::Sha256::new(),
-    };
-    let out = write_layer(diff, rootfs, out, &opts.layer)?;
-    let diff_id = Digest::from_hash("sha256", &out.hasher.finalize());
-    let blob = out.inner.finish().map_err(CommitError::Compress)?;
-    let (digest, size) = blob.finish()?;
-    let layer = Descriptor::new(media_type, digest, i64::try_from(size).unwrap_or(i64::MAX));
+    let out = LayerWriter::new(layout, opts.compression)?;
+    let StoredLayer {
+        descriptor: layer,
+        diff_id,
+    } = write_layer(diff, rootfs, out, &opts.layer)?.finish()?;
 
     let mut config: ImageConfiguration = layout.read_document(&base.manifest.config)?;
     let created = carrack_spec::time::rfc3339(opts.created.unwrap_or_else(now), None);

@@ -22,7 +22,7 @@ fn a_tar_stream_becomes_a_layer_with_its_descriptor_and_diff_id() {
         (Compression::Zstd, MediaType::ImageLayerZstd),
         (Compression::None, MediaType::ImageLayer),
     ] {
-        let stored = store_layer(&layout, &tar[..], compression.clone()).expect("store");
+        let stored = store_layer(&layout, &tar[..], compression).expect("store");
         assert_eq!(stored.descriptor.media_type, media_type);
         assert_eq!(stored.diff_id, Digest::sha256_of(&tar));
         let blob = layout

@@ -190,3 +190,29 @@ fn the_host_matches_itself() {
     assert_eq!(host.rank(&p).map(|_| ()), Some(()));
     assert!(host.matches(&p), "{host} must run its baseline");
 }
+
+/// ChainIDs as docker computed them: an image of two layers written by umoci, converted by
+/// skopeo and loaded into dockerd 20.10, whose layer store names each layer stack by ChainID
+/// (`/var/lib/docker/image/overlay2/layerdb/sha256/<chain>`).
+#[test]
+fn chain_ids_are_the_ones_docker_names_its_layers_by() {
+    let diff_ids: Vec<carrack_spec::image::Digest> = [
+        "sha256:7cee3db94b02bac00f1f419617654e41bcc17fc7b8b2a55c35d378f7fc1fbe3c",
+        "sha256:fda4f2066414896a7351d129e76a664baeb5104b138d6db8a56c572da3e68fdc",
+    ]
+    .iter()
+    .map(|d| d.parse().expect("digest"))
+    .collect();
+    let chain: Vec<String> = carrack_spec::image::RootFs::layers(diff_ids)
+        .chain_ids()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            "sha256:7cee3db94b02bac00f1f419617654e41bcc17fc7b8b2a55c35d378f7fc1fbe3c",
+            "sha256:6ab9e886e8c6458d35d0813375f593c772eb664f58d6d37c54b785fc0edc292a",
+        ]
+    );
+}

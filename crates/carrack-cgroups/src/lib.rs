@@ -36,3 +36,8 @@ pub use hierarchy::{Hierarchy, cgroup_path, hierarchies, is_v2_host, parse_mount
 pub use placement::{Placement, enter_self, freeze, is_frozen, join, pids, remove};
 pub use resources::{apply, apply_devices, apply_limits};
 pub use stats::{oom_kills, stats};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -50,3 +50,8 @@ pub use error::{Error, Result};
 pub use kernel::read_kernel_file;
 #[cfg(target_os = "linux")]
 pub use root::{InRoot, clean, read_in_root};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

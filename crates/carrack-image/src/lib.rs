@@ -70,3 +70,8 @@ pub use reference::{ImageLocation, Match, MatchRule, Reference, ReferenceError};
 pub use report::{GcOptions, GcReport, ImportReport, Problem, Resolved};
 #[cfg(unix)]
 pub use writer::BlobWriter;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

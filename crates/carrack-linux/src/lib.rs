@@ -38,3 +38,8 @@ pub use platform_features::features;
 pub use process::caps::{capability_number, known_capabilities};
 pub use signals::signal_number;
 pub use spawn::sealed::Sealing;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -36,3 +36,8 @@ pub use stats::{
     MbmNumaNodeStats, MemBwInfo, Memory, MemoryEntry, NetworkInterface, Pids, Stats, Throttling,
 };
 pub use store::{Locked, Store};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -82,3 +82,8 @@ pub use limits::{LimitExceeded, Limits};
 pub use options::{ApplyOptions, LayerStats};
 pub use progress::{Progress, ProgressFn};
 pub use tree::{Kind, Tree, TreeEntry, TreeError};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -246,3 +246,21 @@ fn diff_against_a_base_directory_finds_the_same_changes() {
     }
     assert_eq!(paths, want);
 }
+
+#[test]
+fn two_directories_whose_file_differs_only_in_content_differ() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let when = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    for (dir, body, same) in [(&a, "aa\n", "x"), (&b, "bb\n", "x")] {
+        std::fs::create_dir(dir).expect("dir");
+        for (name, text) in [("motd", body), ("same", same)] {
+            let f = std::fs::File::create(dir.join(name)).expect("create");
+            std::io::Write::write_all(&mut &f, text.as_bytes()).expect("write");
+            f.set_modified(when).expect("mtime");
+        }
+    }
+    let d = diff(Base::Dir(&a), &b).expect("diff");
+    let changed: Vec<&str> = d.changes.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(changed, ["motd"], "same size and mtime, other bytes");
+}

@@ -15,6 +15,35 @@ fn parent_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(p, _)| p)
 }
 
+/// Whether two regular files hold the same bytes (false when either cannot be read as one:
+/// a file that cannot be compared is written into the layer).
+fn same_content(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let open = |p: &Path| {
+        OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(p)
+    };
+    let (Ok(mut a), Ok(mut b)) = (open(a), open(b)) else {
+        return false;
+    };
+    let (mut x, mut y) = (vec![0u8; 64 << 10], vec![0u8; 64 << 10]);
+    loop {
+        let n = match a.read(&mut x) {
+            Ok(n) => n,
+            Err(_) => return false,
+        };
+        if b.read_exact(&mut y[..n]).is_err() || x[..n] != y[..n] {
+            return false;
+        }
+        if n == 0 {
+            // Both at their end: `b` must have nothing more either.
+            return matches!(b.read(&mut y[..1]), Ok(0));
+        }
+    }
+}
+
 /// Compares `rootfs` with `base`.
 ///
 /// ```
@@ -32,12 +61,12 @@ fn parent_of(path: &str) -> &str {
 pub fn diff(base: Base<'_>, rootfs: &Path) -> Result<Diff, DiffError> {
     let upper = Tree::record(rootfs)?;
     let recorded;
-    let (lower, strict) = match base {
+    let (lower, strict, lower_dir) = match base {
         Base::Dir(dir) => {
             recorded = Tree::record(dir)?;
-            (&recorded, false)
+            (&recorded, false, Some(dir))
         }
-        Base::Tree(t) => (t, true),
+        Base::Tree(t) => (t, true, None),
     };
     let mut changes = Vec::new();
     for (path, e) in &upper.entries {
@@ -53,7 +82,13 @@ pub fn diff(base: Base<'_>, rootfs: &Path) -> Result<Diff, DiffError> {
                 let same = if strict {
                     b.untouched(e)
                 } else {
+                    // Two directories' files can agree in size and mtime (the kernel's clock
+                    // ticks in milliseconds) and still differ: the bytes decide.
                     b.same_metadata(e)
+                        && (e.kind != Kind::File
+                            || lower_dir.is_none_or(|dir| {
+                                same_content(&dir.join(path), &rootfs.join(path))
+                            }))
                 };
                 if !same {
                     changes.push(Change {

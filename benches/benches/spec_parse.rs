@@ -1,8 +1,12 @@
-//! carrack-spec beside the `oci-spec` crate, parsing and writing the same bytes:
-//! the runtime-spec example config, a 50-layer manifest and a 20-platform index.
+//! carrack-spec beside the `oci-spec` crate, parsing and writing the same bytes, for every
+//! document both crates model: runtime-spec's example config, state and runc's features; a
+//! 50-layer manifest, a 20-platform index, image-spec's example image configuration and an
+//! `oci-layout` file.
 //!
 //! `cargo bench -p carrack-benches --bench spec_parse` prints criterion's figures and then a
-//! table of medians with the ratio oci-spec / carrack (above 1 means carrack is faster).
+//! table of medians with the ratio oci-spec / carrack (above 1 means carrack is faster). Before
+//! timing anything it checks that carrack writes back the JSON value it read (lossless).
+//! Criterion's filter and options work as usual, e.g. `-- --warm-up-time 1 --measurement-time 3`.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -81,6 +85,11 @@ where
     C: serde::de::DeserializeOwned + serde::Serialize,
     O: serde::de::DeserializeOwned + serde::Serialize,
 {
+    let ours: C = serde_json::from_slice(bytes).expect("carrack parses");
+    let back: Value = serde_json::to_value(&ours).expect("carrack writes");
+    let original: Value = serde_json::from_slice(bytes).expect("JSON");
+    assert_eq!(back, original, "{name}: carrack's round trip is lossless");
+
     let mut g = c.benchmark_group(name);
     g.bench_function("parse/carrack", |b| {
         b.iter(|| serde_json::from_slice::<C>(black_box(bytes)).expect("carrack parses"))
@@ -88,7 +97,6 @@ where
     g.bench_function("parse/oci-spec", |b| {
         b.iter(|| serde_json::from_slice::<O>(black_box(bytes)).expect("oci-spec parses"))
     });
-    let ours: C = serde_json::from_slice(bytes).expect("carrack parses");
     let theirs: O = serde_json::from_slice(bytes).expect("oci-spec parses");
     g.bench_function("write/carrack", |b| {
         b.iter(|| serde_json::to_vec(black_box(&ours)).expect("write"))
@@ -109,30 +117,55 @@ fn median_ns(group: &str, id: &str) -> Option<f64> {
     v["median"]["point_estimate"].as_f64()
 }
 
+fn spec_file(path: &str) -> Vec<u8> {
+    std::fs::read(specs_dir().join(path))
+        .unwrap_or_else(|e| panic!("{path} (../shared/specs or $CARRACK_SPECS_DIR): {e}"))
+}
+
 fn main() {
-    let example =
-        std::fs::read(specs_dir().join("runtime-spec/schema/test/config/good/spec-example.json"))
-            .expect("runtime-spec example config (../shared/specs)");
-    let docs: [(&str, Vec<u8>); 3] = [
-        ("config-example", example),
+    let docs: [(&str, Vec<u8>); 7] = [
+        (
+            "config-example",
+            spec_file("runtime-spec/schema/test/config/good/spec-example.json"),
+        ),
+        (
+            "state-example",
+            spec_file("runtime-spec/schema/test/state/good/spec-example.json"),
+        ),
+        (
+            "features-runc",
+            spec_file("runtime-spec/schema/test/features/good/runc.json"),
+        ),
         ("manifest-50-layers", manifest_50()),
         ("index-20-platforms", index_20()),
+        (
+            "image-config-example",
+            spec_file("image-spec/schema/test/config/good/07.json"),
+        ),
+        (
+            "oci-layout",
+            spec_file("image-spec/schema/test/imagelayout/good/01.json"),
+        ),
     ];
     let mut c = Criterion::default().configure_from_args();
-    bench_doc::<carrack_spec::runtime::Spec, oci_spec::runtime::Spec>(
-        &mut c, docs[0].0, &docs[0].1,
-    );
-    bench_doc::<carrack_spec::image::ImageManifest, oci_spec::image::ImageManifest>(
-        &mut c, docs[1].0, &docs[1].1,
-    );
-    bench_doc::<carrack_spec::image::ImageIndex, oci_spec::image::ImageIndex>(
-        &mut c, docs[2].0, &docs[2].1,
-    );
+    use carrack_spec::{image as ci, runtime as cr};
+    use oci_spec::{image as oi, runtime as or};
+    bench_doc::<cr::Spec, or::Spec>(&mut c, docs[0].0, &docs[0].1);
+    bench_doc::<cr::State, or::State>(&mut c, docs[1].0, &docs[1].1);
+    bench_doc::<cr::Features, or::Features>(&mut c, docs[2].0, &docs[2].1);
+    bench_doc::<ci::ImageManifest, oi::ImageManifest>(&mut c, docs[3].0, &docs[3].1);
+    bench_doc::<ci::ImageIndex, oi::ImageIndex>(&mut c, docs[4].0, &docs[4].1);
+    bench_doc::<ci::ImageConfiguration, oi::ImageConfiguration>(&mut c, docs[5].0, &docs[5].1);
+    bench_doc::<ci::ImageLayout, oi::OciLayout>(&mut c, docs[6].0, &docs[6].1);
     c.final_summary();
 
     println!(
-        "\n{:<22} {:<6} {:>10} {:>12} {:>18}",
-        "document", "op", "carrack", "oci-spec", "oci-spec/carrack"
+        "\n| {:<20} | {:<5} | {:>7} | {:>10} | {:>12} | {:>16} |",
+        "document", "op", "bytes", "carrack", "oci-spec", "oci-spec/carrack"
+    );
+    println!(
+        "|{:-<22}|{:-<7}|{:-<9}|{:-<12}|{:-<14}|{:-<18}|",
+        "", "", "", "", "", ""
     );
     for (name, bytes) in &docs {
         for op in ["parse", "write"] {
@@ -143,12 +176,12 @@ fn main() {
                 continue;
             };
             println!(
-                "{:<22} {op:<6} {:>8.2}µs {:>10.2}µs {:>17.2}x   ({} bytes)",
+                "| {:<20} | {op:<5} | {:>7} | {:>7.0} ns | {:>9.0} ns | {:>15.2}x |",
                 name,
-                ours / 1e3,
-                theirs / 1e3,
+                bytes.len(),
+                ours,
+                theirs,
                 theirs / ours,
-                bytes.len()
             );
         }
     }

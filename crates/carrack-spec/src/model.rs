@@ -93,17 +93,128 @@ macro_rules! model_finish {
     };
 }
 
+/// `Some(v)` for an optional member, `v` for a required one.
+macro_rules! model_wrap {
+    (req $v:expr) => {
+        $v
+    };
+    (opt $v:expr) => {
+        Some($v)
+    };
+}
+
+/// `impl Default` (every member absent) when every member of a model is optional; nothing when
+/// one is required, as such a model has a `new` taking the required members instead.
+macro_rules! model_default {
+    ($name:ident [$($field:ident)*]) => {
+        impl Default for $name {
+            /// Every member absent.
+            fn default() -> Self {
+                Self {
+                    $( $field: None, )*
+                    extra: $crate::Extra::new(),
+                }
+            }
+        }
+    };
+    ($name:ident [$($field:ident)*] opt $($rest:ident)*) => {
+        $crate::model::model_default!($name [$($field)*] $($rest)*);
+    };
+    ($name:ident [$($field:ident)*] req $($rest:ident)*) => {};
+}
+
+/// One chainable `with_<field>` setter. What it takes depends on the member's type, so that
+/// calls read naturally: integers and booleans by value (an `impl Into<u32>` would not accept a
+/// bare literal), strings and nested models as `impl Into<T>`, lists as any iterator of items
+/// convertible into the element type, string-keyed maps as any iterator of pairs.
+macro_rules! model_setter {
+    // `final` is a keyword, so the field is `final_`; its setter need not show that.
+    ($kind:ident final_ $key:literal [String]) => {
+        #[doc = concat!("Sets `", $key, "` ([`Self::final_`]).")]
+        #[must_use]
+        pub fn with_final(mut self, value: impl Into<String>) -> Self {
+            self.final_ = $crate::model::model_wrap!($kind value.into());
+            self
+        }
+    };
+    ($kind:ident $field:ident $key:literal [bool]) => { $crate::model::model_setter!(@value $kind $field $key bool); };
+    ($kind:ident $field:ident $key:literal [u8]) => { $crate::model::model_setter!(@value $kind $field $key u8); };
+    ($kind:ident $field:ident $key:literal [u16]) => { $crate::model::model_setter!(@value $kind $field $key u16); };
+    ($kind:ident $field:ident $key:literal [u32]) => { $crate::model::model_setter!(@value $kind $field $key u32); };
+    ($kind:ident $field:ident $key:literal [u64]) => { $crate::model::model_setter!(@value $kind $field $key u64); };
+    ($kind:ident $field:ident $key:literal [i32]) => { $crate::model::model_setter!(@value $kind $field $key i32); };
+    ($kind:ident $field:ident $key:literal [i64]) => { $crate::model::model_setter!(@value $kind $field $key i64); };
+    ($kind:ident $field:ident $key:literal [Vec<u32>]) => {
+        ::pastey::paste! {
+            #[doc = concat!("Sets `", $key, "` ([`Self::", stringify!($field), "`]) to these ids.")]
+            #[must_use]
+            pub fn [<with_ $field>](mut self, value: impl IntoIterator<Item = u32>) -> Self {
+                self.$field = $crate::model::model_wrap!($kind value.into_iter().collect());
+                self
+            }
+        }
+    };
+    ($kind:ident $field:ident $key:literal [Vec<$item:ty>]) => {
+        ::pastey::paste! {
+            #[doc = concat!("Sets `", $key, "` ([`Self::", stringify!($field), "`]) to these items, in order.")]
+            #[must_use]
+            pub fn [<with_ $field>](mut self, value: impl IntoIterator<Item = impl Into<$item>>) -> Self {
+                self.$field = $crate::model::model_wrap!($kind value.into_iter().map(Into::into).collect());
+                self
+            }
+        }
+    };
+    ($kind:ident $field:ident $key:literal [BTreeMap<String, $v:ty>]) => {
+        ::pastey::paste! {
+            #[doc = concat!("Sets `", $key, "` ([`Self::", stringify!($field), "`]) to these entries.")]
+            #[must_use]
+            pub fn [<with_ $field>]<K: Into<String>, V: Into<$v>>(
+                mut self,
+                value: impl IntoIterator<Item = (K, V)>,
+            ) -> Self {
+                self.$field = $crate::model::model_wrap!(
+                    $kind value.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+                );
+                self
+            }
+        }
+    };
+    ($kind:ident $field:ident $key:literal [$($ty:tt)+]) => {
+        ::pastey::paste! {
+            #[doc = concat!("Sets `", $key, "` ([`Self::", stringify!($field), "`]).")]
+            #[must_use]
+            pub fn [<with_ $field>](mut self, value: impl Into<$($ty)+>) -> Self {
+                self.$field = $crate::model::model_wrap!($kind value.into());
+                self
+            }
+        }
+    };
+    (@value $kind:ident $field:ident $key:literal $ty:ty) => {
+        ::pastey::paste! {
+            #[doc = concat!("Sets `", $key, "` ([`Self::", stringify!($field), "`]).")]
+            #[must_use]
+            pub fn [<with_ $field>](mut self, value: $ty) -> Self {
+                self.$field = $crate::model::model_wrap!($kind value);
+                self
+            }
+        }
+    };
+}
+
 /// Defines a document struct with generated lossless (de)serialisers.
 ///
 /// Each field is written `name: req(Type) = "jsonKey"` (required member) or
 /// `name: opt(Type) = "jsonKey"` (optional member, stored as `Option<Type>`).
+///
+/// Besides the (de)serialisers it generates a chainable `with_<name>` setter per field (see
+/// `model_setter!`) and, when every field is optional, `Default` with every member absent.
 macro_rules! model {
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
             $(
                 $(#[$fmeta:meta])*
-                $field:ident : $kind:ident ( $ty:ty ) = $key:literal
+                $field:ident : $kind:ident ( $($ty:tt)+ ) = $key:literal
             ),* $(,)?
         }
     ) => {
@@ -111,7 +222,7 @@ macro_rules! model {
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
         pub struct $name {
-            $( $(#[$fmeta])* pub $field: $crate::model::model_ty!($kind $ty), )*
+            $( $(#[$fmeta])* pub $field: $crate::model::model_ty!($kind $($ty)+), )*
             /// Members this version of carrack does not model (and explicit `null`s of optional
             /// members), kept verbatim so that a round trip loses nothing.
             pub extra: $crate::Extra,
@@ -120,7 +231,11 @@ macro_rules! model {
         impl $name {
             /// The JSON member names this type models, in the order they are written.
             pub const FIELDS: &'static [&'static str] = &[$($key),*];
+
+            $( $crate::model::model_setter!($kind $field $key [$($ty)+]); )*
         }
+
+        $crate::model::model_default!($name [$($field)*] $($kind)*);
 
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -187,7 +302,7 @@ macro_rules! model {
                             }
                         }
 
-                        $( let mut $field: Option<$ty> = None; )*
+                        $( let mut $field: Option<$($ty)+> = None; )*
                         let mut extra = $crate::Extra::new();
                         while let Some(field) = map.next_key::<Field<'de>>()? {
                             match field {
@@ -195,7 +310,7 @@ macro_rules! model {
                                     if $field.is_some() || extra.has($key) {
                                         return Err(<A::Error as ::serde::de::Error>::duplicate_field($key));
                                     }
-                                    $crate::model::model_read!($kind map, $field, $ty, $key, extra, A);
+                                    $crate::model::model_read!($kind map, $field, $($ty)+, $key, extra, A);
                                 } )*
                                 Field::__Unknown(key) => {
                                     if $crate::model::strict_active() {
@@ -320,4 +435,7 @@ macro_rules! open_enum {
     };
 }
 
-pub(crate) use {model, model_finish, model_is_set, model_read, model_ser, model_ty, open_enum};
+pub(crate) use {
+    model, model_default, model_finish, model_is_set, model_read, model_ser, model_setter,
+    model_ty, model_wrap, open_enum,
+};

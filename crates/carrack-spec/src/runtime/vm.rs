@@ -131,7 +131,6 @@ model! {
     /// let mut h = carrack_spec::runtime::VmHwConfig::default();
     /// h.vcpus = Some(2);
     /// ```
-    #[derive(Default)]
     pub struct VmHwConfig {
         /// Device tree file.
         device_tree: opt(String) = "deviceTree",

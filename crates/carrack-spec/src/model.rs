@@ -36,10 +36,100 @@ pub(crate) fn with_strict<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// The error for a second occurrence of an unknown member.
+// The rare paths of the generated (de)serialisers live out of line, marked cold: inlined into
+// every visitor they made each one too big to inline into its caller, and the parse benchmark
+// showed it.
+
+/// Keeps an explicit `null` of optional member `key` in `extra`, so that it is written back.
+#[cold]
+#[inline(never)]
+pub(crate) fn keep_null(extra: &mut crate::Extra, key: &'static str) {
+    extra.insert(key.to_owned(), serde_json::Value::Null);
+}
+
+/// Reads the value of unknown member `key` into `extra`, or refuses it in strict mode or when it
+/// is a second occurrence.
+#[cold]
+#[inline(never)]
+pub(crate) fn read_unknown<'de, A: serde::de::MapAccess<'de>>(
+    map: &mut A,
+    extra: &mut crate::Extra,
+    key: String,
+    fields: &'static [&'static str],
+) -> Result<(), A::Error> {
+    use serde::de::Error;
+    if strict_active() {
+        return Err(A::Error::unknown_field(&key, fields));
+    }
+    if extra.has(&key) {
+        return Err(A::Error::custom(format_args!("duplicate field `{key}`")));
+    }
+    let value: serde_json::Value = map.next_value()?;
+    extra.insert(key, value);
+    Ok(())
+}
+
+/// Writes the members kept in `extra`, but not one that a modelled field now shadows.
+#[cold]
+#[inline(never)]
+pub(crate) fn write_extra<M: serde::ser::SerializeMap>(
+    m: &mut M,
+    extra: &std::collections::BTreeMap<String, serde_json::Value>,
+    shadowed: impl Fn(&str) -> bool,
+) -> Result<(), M::Error> {
+    for (k, v) in extra {
+        if !shadowed(k) {
+            m.serialize_entry(k, v)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads a required member's value straight into its slot, saving the moves of returning it
+/// through `Result` and `Option` (they show in the parse benchmark for the larger models).
 #[doc(hidden)]
-pub(crate) fn duplicate_extra<E: serde::de::Error>(key: &str) -> E {
-    E::custom(format_args!("duplicate field `{key}`"))
+pub(crate) struct Slot<'a, T>(pub(crate) &'a mut Option<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for Slot<'_, T> {
+    type Value = ();
+    #[inline]
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        *self.0 = Some(T::deserialize(d)?);
+        Ok(())
+    }
+}
+
+/// Reads an optional member's value straight into its slot; `false` for an explicit `null`,
+/// which the caller keeps in `extra`.
+#[doc(hidden)]
+pub(crate) struct OptSlot<'a, T>(pub(crate) &'a mut Option<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for OptSlot<'_, T> {
+    type Value = bool;
+    #[inline]
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for OptSlot<'_, T> {
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a value or null")
+    }
+    #[inline]
+    fn visit_none<E: serde::de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    #[inline]
+    fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    #[inline]
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        *self.0 = Some(T::deserialize(d)?);
+        Ok(true)
+    }
 }
 
 macro_rules! model_ty {
@@ -69,14 +159,11 @@ macro_rules! model_is_set {
 
 macro_rules! model_read {
     (req $map:ident, $field:ident, $ty:ty, $key:literal, $extra:ident, $A:ident) => {
-        $field = Some($map.next_value::<$ty>()?)
+        $map.next_value_seed($crate::model::Slot::<$ty>(&mut $field))?
     };
     (opt $map:ident, $field:ident, $ty:ty, $key:literal, $extra:ident, $A:ident) => {
-        match $map.next_value::<Option<$ty>>()? {
-            Some(v) => $field = Some(v),
-            None => {
-                $extra.insert(::std::string::String::from($key), ::serde_json::Value::Null);
-            }
+        if !$map.next_value_seed($crate::model::OptSlot::<$ty>(&mut $field))? {
+            $crate::model::keep_null(&mut $extra, $key);
         }
     };
 }
@@ -242,14 +329,11 @@ macro_rules! model {
                 use ::serde::ser::SerializeMap;
                 let mut m = s.serialize_map(None)?;
                 $( $crate::model::model_ser!($kind m, $key, &self.$field); )*
-                for (k, v) in &self.extra {
-                    let shadowed = match k.as_str() {
+                if let Some(extra) = self.extra.as_map() {
+                    $crate::model::write_extra(&mut m, extra, |k| match k {
                         $( $key => $crate::model::model_is_set!($kind self.$field), )*
                         _ => false,
-                    };
-                    if !shadowed {
-                        m.serialize_entry(k, v)?;
-                    }
+                    })?;
                 }
                 m.end()
             }
@@ -269,42 +353,44 @@ macro_rules! model {
                         mut map: A,
                     ) -> Result<$name, A::Error> {
                         // One identifier type per model, as serde's derive does, so that key
-                        // parsing and matching inline into this visitor.
+                        // parsing and matching inline into this visitor. It is a plain tag (a
+                        // byte, returned in a register): an unknown member's name goes to
+                        // `unknown` instead of riding in the enum.
                         #[allow(non_camel_case_types)]
-                        enum Field<'de> {
+                        #[derive(Clone, Copy)]
+                        enum Field {
                             $( $field, )*
-                            __Unknown(::std::borrow::Cow<'de, str>),
+                            __Unknown,
                         }
-                        impl<'de> ::serde::Deserialize<'de> for Field<'de> {
+                        struct FieldSeed<'a>(&'a mut ::std::string::String);
+                        impl<'de> ::serde::de::DeserializeSeed<'de> for FieldSeed<'_> {
+                            type Value = Field;
                             #[inline]
-                            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                                struct FieldVisitor;
-                                impl<'de> ::serde::de::Visitor<'de> for FieldVisitor {
-                                    type Value = Field<'de>;
-                                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                                        f.write_str("a member name")
+                            fn deserialize<D: ::serde::Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
+                                d.deserialize_identifier(self)
+                            }
+                        }
+                        impl<'de> ::serde::de::Visitor<'de> for FieldSeed<'_> {
+                            type Value = Field;
+                            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                                f.write_str("a member name")
+                            }
+                            #[inline]
+                            fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<Field, E> {
+                                Ok(match v {
+                                    $( $key => Field::$field, )*
+                                    _ => {
+                                        v.clone_into(self.0);
+                                        Field::__Unknown
                                     }
-                                    #[inline]
-                                    fn visit_borrowed_str<E: ::serde::de::Error>(self, v: &'de str) -> Result<Field<'de>, E> {
-                                        Ok(match v {
-                                            $( $key => Field::$field, )*
-                                            _ => Field::__Unknown(::std::borrow::Cow::Borrowed(v)),
-                                        })
-                                    }
-                                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<Field<'de>, E> {
-                                        Ok(match v {
-                                            $( $key => Field::$field, )*
-                                            _ => Field::__Unknown(::std::borrow::Cow::Owned(v.to_owned())),
-                                        })
-                                    }
-                                }
-                                d.deserialize_identifier(FieldVisitor)
+                                })
                             }
                         }
 
                         $( let mut $field: Option<$($ty)+> = None; )*
                         let mut extra = $crate::Extra::new();
-                        while let Some(field) = map.next_key::<Field<'de>>()? {
+                        let mut unknown = ::std::string::String::new();
+                        while let Some(field) = map.next_key_seed(FieldSeed(&mut unknown))? {
                             match field {
                                 $( Field::$field => {
                                     if $field.is_some() || extra.has($key) {
@@ -312,19 +398,9 @@ macro_rules! model {
                                     }
                                     $crate::model::model_read!($kind map, $field, $($ty)+, $key, extra, A);
                                 } )*
-                                Field::__Unknown(key) => {
-                                    if $crate::model::strict_active() {
-                                        return Err(<A::Error as ::serde::de::Error>::unknown_field(
-                                            &key,
-                                            $name::FIELDS,
-                                        ));
-                                    }
-                                    let k = key.into_owned();
-                                    if extra.has(&k) {
-                                        return Err($crate::model::duplicate_extra::<A::Error>(&k));
-                                    }
-                                    let v: ::serde_json::Value = map.next_value()?;
-                                    extra.insert(k, v);
+                                Field::__Unknown => {
+                                    let key = ::std::mem::take(&mut unknown);
+                                    $crate::model::read_unknown(&mut map, &mut extra, key, $name::FIELDS)?;
                                 }
                             }
                         }

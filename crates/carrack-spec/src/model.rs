@@ -325,6 +325,7 @@ macro_rules! model {
         $crate::model::model_default!($name [$($field)*] $($kind)*);
 
         impl ::serde::Serialize for $name {
+            #[inline]
             fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap;
                 let mut m = s.serialize_map(None)?;
@@ -348,6 +349,7 @@ macro_rules! model {
                         f.write_str(concat!("a JSON object (", stringify!($name), ")"))
                     }
                     #[allow(unused_mut)]
+                    #[inline]
                     fn visit_map<A: ::serde::de::MapAccess<'de>>(
                         self,
                         mut map: A,

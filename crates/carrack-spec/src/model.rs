@@ -341,6 +341,7 @@ macro_rules! model {
         }
 
         impl<'de> ::serde::Deserialize<'de> for $name {
+            #[inline]
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 struct V;
                 impl<'de> ::serde::de::Visitor<'de> for V {
@@ -456,6 +457,7 @@ macro_rules! open_enum {
         }
 
         impl From<&str> for $name {
+            #[inline]
             fn from(s: &str) -> Self {
                 match s {
                     $( $s => Self::$variant, )*
@@ -487,12 +489,14 @@ macro_rules! open_enum {
         }
 
         impl ::serde::Serialize for $name {
+            #[inline]
             fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
 
         impl<'de> ::serde::Deserialize<'de> for $name {
+            #[inline]
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 struct V;
                 impl<'de> ::serde::de::Visitor<'de> for V {
@@ -500,6 +504,7 @@ macro_rules! open_enum {
                     fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         f.write_str(concat!("a string (", stringify!($name), ")"))
                     }
+                    #[inline]
                     fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<$name, E> {
                         Ok($name::from(v))
                     }

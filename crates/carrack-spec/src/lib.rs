@@ -61,4 +61,3 @@ pub use validation::{Finding, Level, QuoteError, Report, Rule, SpecName, normali
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-

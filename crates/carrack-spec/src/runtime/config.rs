@@ -180,8 +180,8 @@ model! {
     ///
     /// ```
     /// use carrack_spec::runtime::{Hook, Hooks};
-    /// let mut hooks = Hooks::default();
-    /// hooks.poststop = Some(vec![Hook::new("/usr/bin/cleanup")]);
+    /// let hooks = Hooks::default()
+    ///     .with_poststop(vec![Hook::new("/usr/bin/cleanup")]);
     /// ```
     pub struct Hooks {
         /// Deprecated: run after the runtime environment is created, in the runtime namespace.
@@ -203,8 +203,8 @@ model! {
     /// One hook.
     ///
     /// ```
-    /// let mut hook = carrack_spec::runtime::Hook::new("/usr/bin/setup-net");
-    /// hook.timeout = Some(5);
+    /// let hook = carrack_spec::runtime::Hook::new("/usr/bin/setup-net")
+    ///     .with_timeout(5);
     /// ```
     pub struct Hook {
         /// Absolute path of the executable.

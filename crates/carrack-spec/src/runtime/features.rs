@@ -83,8 +83,8 @@ model! {
     /// Whether a feature is implemented.
     ///
     /// ```
-    /// let mut e = carrack_spec::runtime::Enabled::default();
-    /// e.enabled = Some(true);
+    /// let e = carrack_spec::runtime::Enabled::default()
+    ///     .with_enabled(true);
     /// ```
     pub struct Enabled {
         /// Implemented.

@@ -20,8 +20,8 @@ model! {
     /// A device made visible in the jail's devfs.
     ///
     /// ```
-    /// let mut d = carrack_spec::runtime::FreeBsdDevice::default();
-    /// d.path = Some("pf".into());
+    /// let d = carrack_spec::runtime::FreeBsdDevice::default()
+    ///     .with_path("pf");
     /// ```
     pub struct FreeBsdDevice {
         /// Device path relative to `/dev`, may be a glob.

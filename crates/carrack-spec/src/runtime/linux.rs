@@ -10,8 +10,8 @@ model! {
     ///
     /// ```
     /// use carrack_spec::runtime::{Linux, Namespace, NamespaceType};
-    /// let mut linux = Linux::default();
-    /// linux.namespaces = Some(vec![Namespace::new(NamespaceType::Pid)]);
+    /// let linux = Linux::default()
+    ///     .with_namespaces(vec![Namespace::new(NamespaceType::Pid)]);
     /// ```
     pub struct Linux {
         /// Namespaces to create or join.
@@ -56,8 +56,8 @@ model! {
     ///
     /// ```
     /// use carrack_spec::runtime::{Namespace, NamespaceType};
-    /// let mut ns = Namespace::new(NamespaceType::Network);
-    /// ns.path = Some("/var/run/netns/test".into());
+    /// let ns = Namespace::new(NamespaceType::Network)
+    ///     .with_path("/var/run/netns/test");
     /// ```
     pub struct Namespace {
         /// The namespace type (`type`).
@@ -82,8 +82,8 @@ model! {
     /// Clock offsets of a time namespace (`timeOffsets`).
     ///
     /// ```
-    /// let mut t = carrack_spec::runtime::TimeOffsets::default();
-    /// t.monotonic = Some(carrack_spec::runtime::TimeOffset::new(86400, 0));
+    /// let t = carrack_spec::runtime::TimeOffsets::default()
+    ///     .with_monotonic(carrack_spec::runtime::TimeOffset::new(86400, 0));
     /// ```
     pub struct TimeOffsets {
         /// Offset of `CLOCK_BOOTTIME`.
@@ -124,9 +124,9 @@ model! {
     ///
     /// ```
     /// use carrack_spec::runtime::{Device, DeviceType};
-    /// let mut fuse = Device::new(DeviceType::Char, "/dev/fuse");
-    /// fuse.major = Some(10);
-    /// fuse.minor = Some(229);
+    /// let fuse = Device::new(DeviceType::Char, "/dev/fuse")
+    ///     .with_major(10)
+    ///     .with_minor(229);
     /// ```
     pub struct Device {
         /// Device type (`type`): `c`, `b`, `u` or `p`.
@@ -166,8 +166,8 @@ model! {
     /// A network device moved into the container (`linux.netDevices.<host name>`).
     ///
     /// ```
-    /// let mut d = carrack_spec::runtime::NetDevice::default();
-    /// d.name = Some("eth0".into());
+    /// let d = carrack_spec::runtime::NetDevice::default()
+    ///     .with_name("eth0");
     /// ```
     pub struct NetDevice {
         /// The device's name inside the container.
@@ -179,8 +179,8 @@ model! {
     /// Intel RDT settings (`linux.intelRdt`).
     ///
     /// ```
-    /// let mut r = carrack_spec::runtime::IntelRdt::default();
-    /// r.clos_id = Some("guaranteed".into());
+    /// let r = carrack_spec::runtime::IntelRdt::default()
+    ///     .with_clos_id("guaranteed");
     /// ```
     pub struct IntelRdt {
         /// resctrl class of service.
@@ -201,8 +201,8 @@ model! {
     ///
     /// ```
     /// use carrack_spec::runtime::{MemoryPolicy, MemoryPolicyMode};
-    /// let mut p = MemoryPolicy::new(MemoryPolicyMode::Interleave);
-    /// p.nodes = Some("0-1".into());
+    /// let p = MemoryPolicy::new(MemoryPolicyMode::Interleave)
+    ///     .with_nodes("0-1");
     /// ```
     pub struct MemoryPolicy {
         /// Policy mode.
@@ -231,8 +231,8 @@ model! {
     ///
     /// ```
     /// use carrack_spec::runtime::{Personality, PersonalityDomain};
-    /// let mut p = Personality::default();
-    /// p.domain = Some(PersonalityDomain::Linux32);
+    /// let p = Personality::default()
+    ///     .with_domain(PersonalityDomain::Linux32);
     /// ```
     pub struct Personality {
         /// The domain.

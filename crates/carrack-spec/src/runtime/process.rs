@@ -6,8 +6,8 @@ model! {
     /// The container process (`process`).
     ///
     /// ```
-    /// let mut p = carrack_spec::runtime::Process::new("/");
-    /// p.args = Some(vec!["/bin/sh".into()]);
+    /// let p = carrack_spec::runtime::Process::new("/")
+    ///     .with_args(["/bin/sh"]);
     /// ```
     pub struct Process {
         /// Whether a terminal is attached.
@@ -133,8 +133,8 @@ model! {
     ///
     /// ```
     /// use carrack_spec::runtime::{Capabilities, Capability};
-    /// let mut caps = Capabilities::default();
-    /// caps.bounding = Some(vec![Capability::Chown, Capability::from("CAP_NEW_IN_LINUX_9")]);
+    /// let caps = Capabilities::default()
+    ///     .with_bounding(vec![Capability::Chown, Capability::from("CAP_NEW_IN_LINUX_9")]);
     /// ```
     pub struct Capabilities {
         /// The bounding set.

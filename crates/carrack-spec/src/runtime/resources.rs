@@ -9,8 +9,8 @@ model! {
     /// cgroup resource limits (`linux.resources`).
     ///
     /// ```
-    /// let mut r = carrack_spec::runtime::Resources::default();
-    /// r.pids = Some(carrack_spec::runtime::Pids::new(100));
+    /// let r = carrack_spec::runtime::Resources::default()
+    ///     .with_pids(carrack_spec::runtime::Pids::new(100));
     /// ```
     pub struct Resources {
         /// Device access rules (v1 `devices` controller, v2 eBPF).
@@ -72,8 +72,8 @@ model! {
     /// Memory limits, in bytes (`linux.resources.memory`).
     ///
     /// ```
-    /// let mut m = carrack_spec::runtime::Memory::default();
-    /// m.limit = Some(512 << 20);
+    /// let m = carrack_spec::runtime::Memory::default()
+    ///     .with_limit(512 << 20);
     /// ```
     pub struct Memory {
         /// Memory limit.
@@ -101,9 +101,9 @@ model! {
     /// CPU limits (`linux.resources.cpu`).
     ///
     /// ```
-    /// let mut c = carrack_spec::runtime::Cpu::default();
-    /// c.quota = Some(50_000);
-    /// c.period = Some(100_000);
+    /// let c = carrack_spec::runtime::Cpu::default()
+    ///     .with_quota(50_000)
+    ///     .with_period(100_000);
     /// ```
     pub struct Cpu {
         /// Relative share of CPU time.
@@ -153,8 +153,8 @@ model! {
     /// Block I/O limits (`linux.resources.blockIO`).
     ///
     /// ```
-    /// let mut b = carrack_spec::runtime::BlockIo::default();
-    /// b.weight = Some(500);
+    /// let b = carrack_spec::runtime::BlockIo::default()
+    ///     .with_weight(500);
     /// ```
     pub struct BlockIo {
         /// Per-cgroup weight, 10 to 1000.
@@ -178,8 +178,8 @@ model! {
     /// A per-device weight (`blockIO.weightDevice[]`).
     ///
     /// ```
-    /// let mut w = carrack_spec::runtime::WeightDevice::new(8, 0);
-    /// w.weight = Some(300);
+    /// let w = carrack_spec::runtime::WeightDevice::new(8, 0)
+    ///     .with_weight(300);
     /// ```
     pub struct WeightDevice {
         /// Major number.
@@ -264,8 +264,8 @@ model! {
     /// Network class and priorities (`linux.resources.network`).
     ///
     /// ```
-    /// let mut n = carrack_spec::runtime::Network::default();
-    /// n.class_id = Some(0x100001);
+    /// let n = carrack_spec::runtime::Network::default()
+    ///     .with_class_id(0x100001);
     /// ```
     pub struct Network {
         /// Class id for packets (net_cls).
@@ -304,8 +304,8 @@ model! {
     /// RDMA limits of one device (`linux.resources.rdma.<device>`).
     ///
     /// ```
-    /// let mut r = carrack_spec::runtime::Rdma::default();
-    /// r.hca_handles = Some(3);
+    /// let r = carrack_spec::runtime::Rdma::default()
+    ///     .with_hca_handles(3);
     /// ```
     pub struct Rdma {
         /// Maximum HCA handles.

@@ -6,8 +6,8 @@ model! {
     /// Solaris-specific configuration (`solaris`).
     ///
     /// ```
-    /// let mut s = carrack_spec::runtime::Solaris::default();
-    /// s.limitpriv = Some("default".into());
+    /// let s = carrack_spec::runtime::Solaris::default()
+    ///     .with_limitpriv("default");
     /// ```
     pub struct Solaris {
         /// SMF FMRI to wait for before starting.
@@ -55,9 +55,9 @@ model! {
     /// An automatic network interface (`anet[]`).
     ///
     /// ```
-    /// let mut a = carrack_spec::runtime::Anet::default();
-    /// a.linkname = Some("net0".into());
-    /// a.lower_link = Some("net2".into());
+    /// let a = carrack_spec::runtime::Anet::default()
+    ///     .with_linkname("net0")
+    ///     .with_lower_link("net2");
     /// ```
     pub struct Anet {
         /// Link name.

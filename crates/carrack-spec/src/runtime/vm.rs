@@ -128,8 +128,8 @@ model! {
     /// Hardware configuration (`vm.hwConfig`).
     ///
     /// ```
-    /// let mut h = carrack_spec::runtime::VmHwConfig::default();
-    /// h.vcpus = Some(2);
+    /// let h = carrack_spec::runtime::VmHwConfig::default()
+    ///     .with_vcpus(2);
     /// ```
     pub struct VmHwConfig {
         /// Device tree file.

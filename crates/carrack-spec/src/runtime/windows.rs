@@ -99,8 +99,8 @@ model! {
     /// Windows memory limit.
     ///
     /// ```
-    /// let mut m = carrack_spec::runtime::WindowsMemory::default();
-    /// m.limit = Some(1 << 30);
+    /// let m = carrack_spec::runtime::WindowsMemory::default()
+    ///     .with_limit(1 << 30);
     /// ```
     pub struct WindowsMemory {
         /// Commit limit, in bytes.
@@ -112,8 +112,8 @@ model! {
     /// Windows CPU limits; `count`, `shares` and `maximum` exclude one another.
     ///
     /// ```
-    /// let mut c = carrack_spec::runtime::WindowsCpu::default();
-    /// c.count = Some(2);
+    /// let c = carrack_spec::runtime::WindowsCpu::default()
+    ///     .with_count(2);
     /// ```
     pub struct WindowsCpu {
         /// Number of CPUs.

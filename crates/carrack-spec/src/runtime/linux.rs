@@ -9,9 +9,14 @@ model! {
     /// Linux-specific configuration (`linux`).
     ///
     /// ```
-    /// use carrack_spec::runtime::{Linux, Namespace, NamespaceType};
+    /// use carrack_spec::runtime::{IdMapping, Linux, Namespace, NamespaceType};
     /// let linux = Linux::default()
-    ///     .with_namespaces(vec![Namespace::new(NamespaceType::Pid)]);
+    ///     .with_namespaces([NamespaceType::Pid, NamespaceType::Mount])
+    ///     .with_user_namespace(IdMapping::new(0, 1000, 1), IdMapping::new(0, 1000, 1))
+    ///     .with_memory_limit(1 << 30)
+    ///     .with_cgroups_path("/carrack/web");
+    /// assert_eq!(linux.namespaces.map(|n| n.len()), Some(3));
+    /// # let _ = Namespace::join(NamespaceType::Network, "/proc/1/ns/net");
     /// ```
     pub struct Linux {
         /// Namespaces to create or join.

@@ -36,13 +36,30 @@ impl Extra {
     /// Whether `key` is present; cheaper than going through the map when there is none.
     #[inline]
     pub fn has(&self, key: &str) -> bool {
-        self.0.as_ref().is_some_and(|m| m.contains_key(key))
+        match &self.0 {
+            None => false,
+            Some(map) => contains(map, key),
+        }
+    }
+
+    /// The map, unless nothing was ever inserted (no allocation, nothing to iterate).
+    #[inline]
+    pub(crate) fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        self.0.as_deref()
     }
 
     /// Consumes it, giving the map.
     pub fn into_map(self) -> BTreeMap<String, Value> {
         self.0.map(|b| *b).unwrap_or_default()
     }
+}
+
+// Out of line: the generated parsers check every member against `extra` for duplicates, and a
+// lookup inlined there each time would bloat them for a map that is almost always empty.
+#[cold]
+#[inline(never)]
+fn contains(map: &BTreeMap<String, Value>, key: &str) -> bool {
+    map.contains_key(key)
 }
 
 impl Deref for Extra {

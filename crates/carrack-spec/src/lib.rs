@@ -13,8 +13,11 @@
 //!   JSON pointer and the [`Rule`] it breaks: chapter, section and the sentence of the spec,
 //!   quoted. Nothing the spec does not say is checked; what only the official JSON schemas say
 //!   is left to them (feature `schema`, which embeds them).
-//! * **Small**: serde, serde_json, thiserror, sha2 and base64 by default; JSON Schema checking is
-//!   behind the `schema` feature.
+//! * **Small**: serde, serde_json, thiserror, sha2 and base64 by default (and `pastey` at compile
+//!   time); JSON Schema checking is behind the `schema` feature.
+//! * **Pleasant to build**: every member has a chainable `with_*` setter, models whose members
+//!   are all optional have `Default`, and the usual pieces take one call
+//!   ([`runtime::Mount::bind`], [`runtime::Spec::with_memory_limit`], …).
 //!
 //! ```
 //! use carrack_spec::Document;
@@ -52,3 +55,9 @@ mod validation;
 pub use document::{Document, DocumentKind, ParseError, strict};
 pub use extra::Extra;
 pub use validation::{Finding, Level, QuoteError, Report, Rule, SpecName, normalize_prose};
+
+/// The examples of the crate's README (what crates.io shows), run as doctests so that they keep
+/// compiling and passing.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

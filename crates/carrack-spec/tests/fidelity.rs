@@ -164,8 +164,25 @@ fn duplicate_members_are_refused() {
     let err =
         Spec::from_slice(br#"{"ociVersion":"1.3.0","x":1,"x":2}"#).expect_err("duplicate unknown");
     assert!(err.to_string().contains("duplicate field"), "{err}");
-    // A member given as null and then with a value is a duplicate too.
+    // A member given as null and then with a value is a duplicate too, and the other way round,
+    // and twice null.
     assert!(Spec::from_slice(br#"{"ociVersion":"1.3.0","hostname":null,"hostname":"h"}"#).is_err());
+    assert!(Spec::from_slice(br#"{"ociVersion":"1.3.0","hostname":"h","hostname":null}"#).is_err());
+    assert!(
+        Spec::from_slice(br#"{"ociVersion":"1.3.0","hostname":null,"hostname":null}"#).is_err()
+    );
+}
+
+#[test]
+fn escaped_member_names_are_recognised() {
+    // serde_json hands an escaped name over as a copy rather than a borrow: still the member.
+    let spec = Spec::from_slice(br#"{"ociVersion":"1.3.0","host\u006eame":"h","x\u002dy":1}"#)
+        .expect("parses");
+    assert_eq!(spec.hostname.as_deref(), Some("h"));
+    assert_eq!(spec.extra.get("x-y"), Some(&json!(1)));
+    assert!(
+        Spec::from_slice(br#"{"ociVersion":"1.3.0","hostname":"a","host\u006eame":"b"}"#).is_err()
+    );
 }
 
 #[test]

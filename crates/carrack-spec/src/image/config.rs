@@ -64,7 +64,6 @@ model! {
     /// let mut c = carrack_spec::image::ExecConfig::default();
     /// c.cmd = Some(vec!["/bin/sh".into()]);
     /// ```
-    #[derive(Default)]
     pub struct ExecConfig {
         /// `user`, `uid`, `user:group`, `uid:gid`, …
         user: opt(String) = "User",
@@ -154,7 +153,6 @@ model! {
     /// let mut h = carrack_spec::image::History::default();
     /// h.created_by = Some("/bin/sh -c #(nop) ADD file:abc in /".into());
     /// ```
-    #[derive(Default)]
     pub struct History {
         /// When (RFC 3339).
         created: opt(String) = "created",

@@ -55,7 +55,6 @@ model! {
     /// ```
     /// let f = carrack_spec::runtime::LinuxFeatures::default();
     /// ```
-    #[derive(Default)]
     pub struct LinuxFeatures {
         /// Namespace types recognised.
         namespaces: opt(Vec<NamespaceType>) = "namespaces",
@@ -84,10 +83,9 @@ model! {
     /// Whether a feature is implemented.
     ///
     /// ```
-    /// let mut e = carrack_spec::runtime::Enabled::default();
-    /// e.enabled = Some(true);
+    /// let e = carrack_spec::runtime::Enabled::default()
+    ///     .with_enabled(true);
     /// ```
-    #[derive(Default)]
     pub struct Enabled {
         /// Implemented.
         enabled: opt(bool) = "enabled",
@@ -100,7 +98,6 @@ model! {
     /// ```
     /// let c = carrack_spec::runtime::CgroupFeatures::default();
     /// ```
-    #[derive(Default)]
     pub struct CgroupFeatures {
         /// cgroup v1.
         v1: opt(bool) = "v1",
@@ -121,7 +118,6 @@ model! {
     /// ```
     /// let s = carrack_spec::runtime::SeccompFeatures::default();
     /// ```
-    #[derive(Default)]
     pub struct SeccompFeatures {
         /// seccomp is implemented.
         enabled: opt(bool) = "enabled",
@@ -144,7 +140,6 @@ model! {
     /// ```
     /// let r = carrack_spec::runtime::IntelRdtFeatures::default();
     /// ```
-    #[derive(Default)]
     pub struct IntelRdtFeatures {
         /// Intel RDT is implemented.
         enabled: opt(bool) = "enabled",
@@ -161,7 +156,6 @@ model! {
     /// ```
     /// let m = carrack_spec::runtime::MemoryPolicyFeatures::default();
     /// ```
-    #[derive(Default)]
     pub struct MemoryPolicyFeatures {
         /// Modes recognised.
         modes: opt(Vec<MemoryPolicyMode>) = "modes",
@@ -176,7 +170,6 @@ model! {
     /// ```
     /// let m = carrack_spec::runtime::MountExtensions::default();
     /// ```
-    #[derive(Default)]
     pub struct MountExtensions {
         /// Idmapped mounts.
         idmap: opt(Enabled) = "idmap",

@@ -8,7 +8,6 @@ model! {
     /// ```
     /// let f = carrack_spec::runtime::FreeBsd::default();
     /// ```
-    #[derive(Default)]
     pub struct FreeBsd {
         /// devfs rules.
         devices: opt(Vec<FreeBsdDevice>) = "devices",
@@ -21,10 +20,9 @@ model! {
     /// A device made visible in the jail's devfs.
     ///
     /// ```
-    /// let mut d = carrack_spec::runtime::FreeBsdDevice::default();
-    /// d.path = Some("pf".into());
+    /// let d = carrack_spec::runtime::FreeBsdDevice::default()
+    ///     .with_path("pf");
     /// ```
-    #[derive(Default)]
     pub struct FreeBsdDevice {
         /// Device path relative to `/dev`, may be a glob.
         path: opt(String) = "path",
@@ -39,7 +37,6 @@ model! {
     /// ```
     /// let j = carrack_spec::runtime::Jail::default();
     /// ```
-    #[derive(Default)]
     pub struct Jail {
         /// Parent jail.
         parent: opt(String) = "parent",
@@ -87,7 +84,6 @@ model! {
     /// ```
     /// let a = carrack_spec::runtime::JailAllow::default();
     /// ```
-    #[derive(Default)]
     pub struct JailAllow {
         /// May set the host name.
         set_hostname: opt(bool) = "setHostname",

@@ -6,10 +6,9 @@ model! {
     /// Solaris-specific configuration (`solaris`).
     ///
     /// ```
-    /// let mut s = carrack_spec::runtime::Solaris::default();
-    /// s.limitpriv = Some("default".into());
+    /// let s = carrack_spec::runtime::Solaris::default()
+    ///     .with_limitpriv("default");
     /// ```
-    #[derive(Default)]
     pub struct Solaris {
         /// SMF FMRI to wait for before starting.
         milestone: opt(String) = "milestone",
@@ -32,7 +31,6 @@ model! {
     /// ```
     /// let c = carrack_spec::runtime::CappedCpu::default();
     /// ```
-    #[derive(Default)]
     pub struct CappedCpu {
         /// Number of CPUs, as a decimal string.
         ncpus: opt(String) = "ncpus",
@@ -45,7 +43,6 @@ model! {
     /// ```
     /// let c = carrack_spec::runtime::CappedMemory::default();
     /// ```
-    #[derive(Default)]
     pub struct CappedMemory {
         /// Physical memory cap, e.g. `512m`.
         physical: opt(String) = "physical",
@@ -58,11 +55,10 @@ model! {
     /// An automatic network interface (`anet[]`).
     ///
     /// ```
-    /// let mut a = carrack_spec::runtime::Anet::default();
-    /// a.linkname = Some("net0".into());
-    /// a.lower_link = Some("net2".into());
+    /// let a = carrack_spec::runtime::Anet::default()
+    ///     .with_linkname("net0")
+    ///     .with_lower_link("net2");
     /// ```
-    #[derive(Default)]
     pub struct Anet {
         /// Link name.
         linkname: opt(String) = "linkname",

@@ -10,8 +10,8 @@ model! {
     /// ```
     /// use carrack_spec::Document;
     /// use carrack_spec::runtime::{State, Status};
-    /// let mut s = State::new("1.3.0", "web", Status::Created, "/bundles/web");
-    /// s.pid = Some(4242);
+    /// let s = State::new("1.3.0", "web", Status::Created, "/bundles/web")
+    ///     .with_pid(4242);
     /// assert!(s.to_string_pretty().contains("\"status\": \"created\""));
     /// ```
     pub struct State {
@@ -68,8 +68,8 @@ model! {
     /// ```
     /// use carrack_spec::runtime::{ContainerProcessState, State, Status};
     /// let state = State::new("1.3.0", "web", Status::Creating, "/bundles/web");
-    /// let mut s = ContainerProcessState::new("1.3.0", 4242, state);
-    /// s.fds = Some(vec!["seccompFd".into()]);
+    /// let s = ContainerProcessState::new("1.3.0", 4242, state)
+    ///     .with_fds(["seccompFd"]);
     /// let json = serde_json::to_string(&s).unwrap();
     /// assert!(json.contains(r#""fds":["seccompFd"]"#));
     /// ```

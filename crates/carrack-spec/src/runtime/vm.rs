@@ -128,10 +128,9 @@ model! {
     /// Hardware configuration (`vm.hwConfig`).
     ///
     /// ```
-    /// let mut h = carrack_spec::runtime::VmHwConfig::default();
-    /// h.vcpus = Some(2);
+    /// let h = carrack_spec::runtime::VmHwConfig::default()
+    ///     .with_vcpus(2);
     /// ```
-    #[derive(Default)]
     pub struct VmHwConfig {
         /// Device tree file.
         device_tree: opt(String) = "deviceTree",

@@ -85,7 +85,6 @@ model! {
     /// ```
     /// let r = carrack_spec::runtime::WindowsResources::default();
     /// ```
-    #[derive(Default)]
     pub struct WindowsResources {
         /// Memory.
         memory: opt(WindowsMemory) = "memory",
@@ -100,10 +99,9 @@ model! {
     /// Windows memory limit.
     ///
     /// ```
-    /// let mut m = carrack_spec::runtime::WindowsMemory::default();
-    /// m.limit = Some(1 << 30);
+    /// let m = carrack_spec::runtime::WindowsMemory::default()
+    ///     .with_limit(1 << 30);
     /// ```
-    #[derive(Default)]
     pub struct WindowsMemory {
         /// Commit limit, in bytes.
         limit: opt(u64) = "limit",
@@ -114,10 +112,9 @@ model! {
     /// Windows CPU limits; `count`, `shares` and `maximum` exclude one another.
     ///
     /// ```
-    /// let mut c = carrack_spec::runtime::WindowsCpu::default();
-    /// c.count = Some(2);
+    /// let c = carrack_spec::runtime::WindowsCpu::default()
+    ///     .with_count(2);
     /// ```
-    #[derive(Default)]
     pub struct WindowsCpu {
         /// Number of CPUs.
         count: opt(u64) = "count",
@@ -161,7 +158,6 @@ model! {
     /// ```
     /// let s = carrack_spec::runtime::WindowsStorage::default();
     /// ```
-    #[derive(Default)]
     pub struct WindowsStorage {
         /// Maximum IO operations per second of the system drive.
         iops: opt(u64) = "iops",
@@ -178,7 +174,6 @@ model! {
     /// ```
     /// let n = carrack_spec::runtime::WindowsNetwork::default();
     /// ```
-    #[derive(Default)]
     pub struct WindowsNetwork {
         /// HNS endpoint ids.
         endpoint_list: opt(Vec<String>) = "endpointList",
@@ -199,7 +194,6 @@ model! {
     /// ```
     /// let h = carrack_spec::runtime::HyperV::default();
     /// ```
-    #[derive(Default)]
     pub struct HyperV {
         /// Path of the utility VM image.
         utility_vm_path: opt(String) = "utilityVMPath",

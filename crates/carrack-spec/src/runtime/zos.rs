@@ -9,7 +9,6 @@ model! {
     /// ```
     /// let z = carrack_spec::runtime::Zos::default();
     /// ```
-    #[derive(Default)]
     pub struct Zos {
         /// Namespaces (`pid`, `mount`, `ipc`, `uts`).
         namespaces: opt(Vec<Namespace>) = "namespaces",

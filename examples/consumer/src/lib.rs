@@ -13,14 +13,13 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 /// 1. Edit a bundle's config.json: a hostname, an environment variable, a memory limit; refuse
 ///    to write a config that breaks a MUST.
 pub fn edit_config(path: &Path, hostname: &str, env: &str, memory: i64) -> Result<Spec> {
-    let mut spec = Spec::from_slice(&std::fs::read(path)?)?;
-    spec.hostname = Some(hostname.into());
-    spec.process
-        .get_or_insert_with(|| carrack_spec::runtime::Process::new("/"))
+    let mut spec = Spec::from_slice(&std::fs::read(path)?)?
+        .with_hostname(hostname)
+        .with_memory_limit(memory);
+    spec.process_mut()
         .env
         .get_or_insert_with(Vec::new)
         .push(env.into());
-    spec.set_memory_limit(memory);
     let report = spec.validate();
     if !report.is_valid() {
         return Err(report.to_string().into());
@@ -29,30 +28,39 @@ pub fn edit_config(path: &Path, hostname: &str, env: &str, memory: i64) -> Resul
     Ok(spec)
 }
 
-/// 2. Build a spec in code: a shell in a rootfs with a bind mount, its own namespaces and a
-///    memory limit.
+/// 2. Build a spec in code: a shell in a rootfs with a read-only bind mount, its own
+///    namespaces and a memory limit.
 pub fn build_spec() -> Spec {
-    use carrack_spec::runtime::{Mount, Process, Root};
-    let mut spec = Spec::default_linux()
+    use carrack_spec::runtime::{Linux, Mount, NamespaceType, Process, Root};
+    Spec::default_linux()
         .with_root(Root::new("rootfs"))
-        .with_process(Process::new("/").with_args(vec!["sh".to_owned()]))
-        .with_hostname("built");
-    spec.mounts
-        .get_or_insert_with(Vec::new)
-        .push(Mount::bind("/srv/data", "/data").read_only());
-    spec.set_memory_limit(64 << 20);
-    spec
+        .with_hostname("built")
+        .with_process(Process::default().with_args(["sh"]))
+        .add_mount(Mount::bind("/srv/data", "/data").read_only())
+        .with_linux(Linux::default().with_namespaces([
+            NamespaceType::Pid,
+            NamespaceType::Mount,
+            NamespaceType::Ipc,
+            NamespaceType::Uts,
+        ]))
+        .with_memory_limit(64 << 20)
 }
 
 /// 3. Write an image layout holding one image and resolve it for a platform.
 pub fn write_and_resolve(dir: &Path, layer_tar: &[u8]) -> Result<Descriptor> {
-    use carrack_spec::image::{Arch, Compression, ImageConfiguration, ImageManifest, MediaType, Os, RootFs};
+    use carrack_spec::image::{
+        Arch, Compression, ImageConfiguration, ImageManifest, MediaType, Os, RootFs,
+    };
     let layout = Layout::create(dir)?;
     let layer = carrack_unpack::store_layer(&layout, layer_tar, Compression::Gzip)?;
-    let config = ImageConfiguration::new(Arch::Amd64, Os::Linux, RootFs::layers(vec![layer.diff_id]));
+    let config =
+        ImageConfiguration::new(Arch::Amd64, Os::Linux, RootFs::layers(vec![layer.diff_id]));
     let config = layout.write_document(MediaType::ImageConfig, &config)?;
     let manifest = ImageManifest::new(config, vec![layer.descriptor]);
-    layout.tag("v1", layout.write_document(MediaType::ImageManifest, &manifest)?)?;
+    layout.tag(
+        "v1",
+        layout.write_document(MediaType::ImageManifest, &manifest)?,
+    )?;
     Ok(layout.resolve("v1", &"linux/amd64".parse()?)?.descriptor)
 }
 
@@ -69,5 +77,8 @@ pub fn unpack_and_bundle(layout: &Path, tag: &str, rootfs: &Path, bundle: &Path)
 /// 5. Pick the entry of an index for a platform (the best CPU variant the platform runs).
 pub fn pick(index_json: &[u8], platform: &str) -> Result<Option<Descriptor>> {
     let index = ImageIndex::from_slice(index_json)?;
-    Ok(platform.parse::<PlatformMatcher>()?.select(&index.manifests).cloned())
+    Ok(platform
+        .parse::<PlatformMatcher>()?
+        .select(&index.manifests)
+        .cloned())
 }

@@ -9,7 +9,8 @@ fn layer() -> Vec<u8> {
     let mut h = tar::Header::new_ustar();
     h.set_size(6);
     h.set_mode(0o644);
-    tar.append_data(&mut h, "etc/motd", &b"hello\n"[..]).expect("append");
+    tar.append_data(&mut h, "etc/motd", &b"hello\n"[..])
+        .expect("append");
     tar.into_inner().expect("tar")
 }
 
@@ -21,7 +22,11 @@ fn edit_a_config() {
     edit_config(&path, "edited", "A=1", 1 << 26).expect("edit");
     let back = Spec::from_slice(&std::fs::read(&path).expect("read")).expect("parse");
     assert_eq!(back.hostname.as_deref(), Some("edited"));
-    let env = back.process.as_ref().and_then(|p| p.env.as_ref()).expect("env");
+    let env = back
+        .process
+        .as_ref()
+        .and_then(|p| p.env.as_ref())
+        .expect("env");
     assert!(env.iter().any(|e| e == "A=1"));
     let memory = back
         .linux
@@ -37,7 +42,11 @@ fn build_a_spec() {
     let spec = build_spec();
     assert!(spec.validate().is_valid(), "{}", spec.validate());
     let text = spec.to_string_compact();
-    for want in [r#""hostname":"built""#, r#""destination":"/data""#, r#""limit":67108864"#] {
+    for want in [
+        r#""hostname":"built""#,
+        r#""destination":"/data""#,
+        r#""limit":67108864"#,
+    ] {
         assert!(text.contains(want), "{want}: {text}");
     }
 }
@@ -60,8 +69,15 @@ fn unpack_and_make_a_bundle() {
     let rootfs = dir.path().join("rootfs");
     let spec =
         unpack_and_bundle(&layout, "v1", &rootfs, &dir.path().join("bundle")).expect("bundle");
-    assert_eq!(std::fs::read(rootfs.join("etc/motd")).expect("motd"), b"hello\n");
-    assert_eq!(spec.hostname.as_deref(), Some("built"), "the base spec is kept");
+    assert_eq!(
+        std::fs::read(rootfs.join("etc/motd")).expect("motd"),
+        b"hello\n"
+    );
+    assert_eq!(
+        spec.hostname.as_deref(),
+        Some("built"),
+        "the base spec is kept"
+    );
     assert!(dir.path().join("bundle/rootfs/etc/motd").exists());
 }
 
@@ -74,7 +90,9 @@ fn pick_a_platform_from_an_index() {
       {"mediaType":"application/vnd.oci.image.manifest.v1+json","size":1,
        "digest":"sha256:2222222222222222222222222222222222222222222222222222222222222222",
        "platform":{"architecture":"arm64","os":"linux","variant":"v8"}}]}"#;
-    let arm = pick(index, "linux/aarch64").expect("pick").expect("an arm64 entry");
+    let arm = pick(index, "linux/aarch64")
+        .expect("pick")
+        .expect("an arm64 entry");
     assert!(arm.digest.to_string().starts_with("sha256:2222"));
     assert!(pick(index, "linux/s390x").expect("pick").is_none());
     assert!(pick(index, "banana").is_err());

@@ -109,6 +109,16 @@ impl Digest {
     }
 
     fn validate(text: &str) -> Result<(), DigestError> {
+        // The usual case first, in one pass: sha256 or sha512 and its full lowercase hex.
+        let lower_hex = |s: &[u8]| s.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let bytes = text.as_bytes();
+        if match bytes.split_at_checked(7) {
+            Some((b"sha256:", hex)) => hex.len() == 64 && lower_hex(hex),
+            Some((b"sha512:", hex)) => hex.len() == 128 && lower_hex(hex),
+            _ => false,
+        } {
+            return Ok(());
+        }
         let Some((alg, enc)) = text.split_once(':') else {
             return Err(DigestError::NoSeparator(text.to_owned()));
         };

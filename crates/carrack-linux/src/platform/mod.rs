@@ -249,7 +249,10 @@ impl Platform for Linux {
     }
 
     fn wait(&self, id: &ContainerId) -> Result<Exit> {
-        let state = self.state(id)?;
+        // The pid as saved, not as refreshed: a process that already ended is a zombie child of
+        // this process until waited for, and `state` reports it stopped, without a pid. Waiting
+        // only ever reaps a child of ours, which no other process can have reused the pid of.
+        let state = self.store.lock(id)?.load()?;
         let pid = i32::try_from(state.pid).unwrap_or(0);
         if pid <= 0 {
             return Err(Error::NotRunning {

@@ -23,8 +23,12 @@
 //! Overlayfs needs root in the host's user namespace here; [`Snapshots::supported`] says why
 //! not, and callers fall back to a full [`unpack`](crate::unpack).
 
+mod active;
+mod apply;
 mod mount;
 mod store;
+mod types;
 
 pub use mount::unmount;
-pub use store::{Active, Prepared, PruneReport, SnapshotError, SnapshotInfo, Snapshots};
+pub use store::Snapshots;
+pub use types::{Active, Prepared, PruneReport, SnapshotError, SnapshotInfo};

@@ -144,7 +144,7 @@ fn init_ls_tag_untag_resolve_fsck_gc() {
     ]);
     assert_eq!(o.status.code(), Some(2), "a usage error: {}", text(&o));
     assert!(
-        text(&o).contains("no operating system Go knows"),
+        text(&o).contains("no operating system or architecture Go knows"),
         "{}",
         text(&o)
     );

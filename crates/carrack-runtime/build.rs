@@ -14,8 +14,13 @@
 //!   the toolchain it was made with; passed only when rustc links through its own lld), and
 //!   `start-path.ld`, a linker script of the same functions with the hashes wildcarded, which
 //!   survives other toolchains (generic functions, whose legacy names do not tell instances
-//!   apart, only come from the first). `CARRACK_NO_START_ORDER=1` leaves both out (for a
-//!   linker that takes no `SECTIONS ... INSERT` script, such as mold).
+//!   apart, only come from the first). The script places the read-only data that code reads
+//!   the same way (strings, jump tables, format pieces, vtables: `.rodata.carrack_start`
+//!   ahead of `.rodata`, and the start of `.data.rel.ro`), moves `.debug_gdb_scripts` and
+//!   `.eh_frame`, one word of each read at every start, next to it and `.gcc_except_table`
+//!   away from the ELF headers: spread out, that data kept as much resident as the code did. `CARRACK_NO_START_ORDER=1` leaves both files out
+//!   (for a linker that takes no `SECTIONS ... INSERT` script, such as mold);
+//!   `CARRACK_LINK_MAP=FILE` writes the link's map there (scripts/update-start-order reads it).
 //! * The `dist` profile (what packagers ship) links glibc, libgcc and libseccomp statically:
 //!   a dynamic `carrack run` keeps ~1.7 MB of ld.so, libc.so, libgcc_s and libseccomp pages
 //!   resident (the 64 KiB fault-around again, over libraries laid out for no one program),
@@ -53,6 +58,7 @@ fn main() {
     println!("cargo:rerun-if-changed=start-path.order");
     println!("cargo:rerun-if-env-changed=CARRACK_NO_START_ORDER");
     println!("cargo:rerun-if-env-changed=CARRACK_DYNAMIC");
+    println!("cargo:rerun-if-env-changed=CARRACK_LINK_MAP");
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
     let features = env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
@@ -77,6 +83,14 @@ fn main() {
             );
             println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
         }
+    }
+    // The link map scripts/update-start-order reads to find the read-only data the traced
+    // functions use (a link argument: the crates' symbol names stay the same).
+    if let Some(map) = env::var_os("CARRACK_LINK_MAP").filter(|m| !m.is_empty()) {
+        println!(
+            "cargo:rustc-link-arg-bins=-Wl,-Map={}",
+            PathBuf::from(map).display()
+        );
     }
     if target_env == "gnu" && profile_dir().as_deref() == Some("dist") && !set("CARRACK_DYNAMIC") {
         link_statically();

@@ -191,7 +191,7 @@ fn rootfs(
         return Ok(r);
     }
     if let Err(why) = Snapshots::supported() {
-        let r = fallback(why)?;
+        let r = fallback(why.to_string())?;
         stages.done("unpack");
         return Ok(r);
     }

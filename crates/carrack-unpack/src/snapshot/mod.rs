@@ -31,4 +31,4 @@ mod types;
 
 pub use mount::unmount;
 pub use store::Snapshots;
-pub use types::{Active, Prepared, PruneReport, SnapshotError, SnapshotInfo};
+pub use types::{Active, Prepared, PruneReport, SnapshotError, SnapshotInfo, Unsupported};

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use carrack_spec::image::Digest;
 
 use super::mount::unmount;
-use super::types::{PruneReport, Result, SnapshotError, SnapshotInfo, io_at};
+use super::types::{PruneReport, Result, SnapshotError, SnapshotInfo, Unsupported, io_at};
 
 /// A snapshot directory.
 ///
@@ -54,9 +54,9 @@ impl Snapshots {
 
     /// Whether this process can use snapshots: overlay mounts need root in the host's user
     /// namespace (`Err` says why not).
-    pub fn supported() -> std::result::Result<(), String> {
+    pub fn supported() -> std::result::Result<(), Unsupported> {
         if !nix::unistd::geteuid().is_root() {
-            return Err("overlay mounts need root".into());
+            return Err(Unsupported::NotRoot);
         }
         match fs::read_to_string("/proc/filesystems") {
             Ok(t) if !t.lines().any(|l| l.ends_with("\toverlay")) => {
@@ -64,7 +64,7 @@ impl Snapshots {
                 if Path::new("/sys/module/overlay").exists() || Path::new("/lib/modules").exists() {
                     Ok(())
                 } else {
-                    Err("the kernel has no overlayfs (/proc/filesystems)".into())
+                    Err(Unsupported::NoOverlay)
                 }
             }
             _ => Ok(()),

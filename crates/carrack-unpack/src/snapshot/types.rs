@@ -73,6 +73,19 @@ pub enum SnapshotError {
     BadName(String),
 }
 
+/// Why [`Snapshots::supported`](super::Snapshots::supported) says this process cannot use
+/// snapshots; callers then fall back to unpacking into a plain directory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unsupported {
+    /// Overlay mounts need root in the host's user namespace.
+    #[error("overlay mounts need root in the host's user namespace")]
+    NotRoot,
+    /// The kernel lists no `overlay` filesystem and has no module directory to load one from.
+    #[error("the kernel has no overlayfs (/proc/filesystems)")]
+    NoOverlay,
+}
+
 pub(super) type Result<T> = std::result::Result<T, SnapshotError>;
 
 pub(super) fn io_at(path: &Path) -> impl FnOnce(io::Error) -> SnapshotError + '_ {
@@ -129,7 +142,7 @@ pub struct Prepared {
     pub stats: LayerStats,
 }
 
-/// A container's root filesystem on snapshots (see [`Snapshots::activate`]).
+/// A container's root filesystem on snapshots (see [`Snapshots::activate`](super::Snapshots::activate)).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Active {
@@ -141,7 +154,7 @@ pub struct Active {
     pub rootfs: PathBuf,
 }
 
-/// What [`Snapshots::prune`] removed.
+/// What [`Snapshots::prune`](super::Snapshots::prune) removed.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct PruneReport {

@@ -6,7 +6,9 @@ use carrack_spec::runtime::{Resources as LinuxResources, Solaris, WindowsResourc
 
 use crate::error::{Error, Result};
 
-/// Which OS's resources section a backend takes (its [`crate::Platform::resources_kind`]).
+/// Which OS's resources section a backend takes (its [`crate::Platform::resources_kind`]), and so
+/// which platform its containers are for the spec's platform-specific rules (a Linux container's
+/// state must carry a pid; a Windows or Solaris one need not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ResourcesKind {

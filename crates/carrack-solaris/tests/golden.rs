@@ -20,7 +20,10 @@ fn compare(path: &Path, got: &str) -> Option<String> {
         std::fs::write(path, got).expect("bless");
         return None;
     }
-    let want = std::fs::read_to_string(path).unwrap_or_default();
+    let want = match std::fs::read_to_string(path) {
+        Ok(want) => want,
+        Err(e) => return Some(format!("{}: {e} (CARRACK_BLESS=1 writes it)", path.display())),
+    };
     (want != got).then(|| {
         format!(
             "{} differs:\n--- want\n{want}\n--- got\n{got}",

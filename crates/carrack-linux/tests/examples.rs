@@ -1,5 +1,6 @@
 //! The crate's example, run as a user would run it (`cargo test` builds examples beside the
 //! tests; run this file through a plain `cargo test -p carrack-linux`, which does).
+#![cfg(target_os = "linux")]
 
 use std::path::PathBuf;
 use std::process::Command;

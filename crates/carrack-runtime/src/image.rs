@@ -97,6 +97,7 @@ pub(crate) enum Command {
         /// The archive.
         archive: PathBuf,
     },
+    #[cfg(target_os = "linux")]
     /// Unpack an image's layers into a root filesystem directory (verified, all or nothing).
     Unpack {
         /// LAYOUT:REF, LAYOUT@DIGEST or LAYOUT (tag latest, or the only image).
@@ -110,6 +111,7 @@ pub(crate) enum Command {
         #[command(flatten)]
         args: crate::unpack::UnpackArgs,
     },
+    #[cfg(target_os = "linux")]
     /// Make an OCI runtime bundle: DIR/rootfs, DIR/config.json and DIR/carrack.tree.
     Bundle {
         /// LAYOUT:REF, LAYOUT@DIGEST or LAYOUT (tag latest, or the only image).
@@ -124,6 +126,7 @@ pub(crate) enum Command {
         #[command(flatten)]
         args: crate::unpack::UnpackArgs,
     },
+    #[cfg(target_os = "linux")]
     /// Commit the changes of a bundle (or a rootfs) as a new layer on top of the image it came
     /// from, and add the new image to the layout.
     Commit {
@@ -135,10 +138,12 @@ pub(crate) enum Command {
         #[command(flatten)]
         args: crate::unpack::CommitArgs,
     },
+    #[cfg(target_os = "linux")]
     /// Run an image as a container in one command: resolve, validate, snapshot (or unpack),
     /// convert, create, start, wait, delete; a timing per stage on stderr. Without an image,
     /// runs the embedded default (this carrack, reporting what it sees inside).
     Run(crate::image_run::RunArgs),
+    #[cfg(target_os = "linux")]
     /// The layer snapshots `run` mounts containers on: ls, rm, prune, release.
     #[command(subcommand)]
     Snapshots(crate::snapshots_cli::Command),
@@ -177,22 +182,28 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
 }
 
 /// Runs a `carrack image` command.
+#[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
 pub(crate) fn run(cmd: Command, global: &crate::lifecycle::Global) -> ExitCode {
     match cmd {
+        #[cfg(target_os = "linux")]
         Command::Run(args) => return crate::image_run::run(&args, global),
+        #[cfg(target_os = "linux")]
         Command::Snapshots(cmd) => return crate::snapshots_cli::run(cmd),
+        #[cfg(target_os = "linux")]
         Command::Unpack {
             image,
             dest,
             tree,
             args,
         } => return crate::unpack::unpack(&image, &dest, tree.as_deref(), &args),
+        #[cfg(target_os = "linux")]
         Command::Bundle {
             image,
             dir,
             base,
             args,
         } => return crate::unpack::bundle(&image, &dir, base.as_deref(), &args),
+        #[cfg(target_os = "linux")]
         Command::Commit { image, path, args } => {
             return crate::unpack::commit(&image, &path, &args);
         }
@@ -215,6 +226,7 @@ enum CliError {
 
 fn try_run(cmd: Command) -> Result<ExitCode, CliError> {
     match cmd {
+        #[cfg(target_os = "linux")]
         Command::Unpack { .. }
         | Command::Bundle { .. }
         | Command::Commit { .. }

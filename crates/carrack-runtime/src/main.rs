@@ -4,17 +4,24 @@
 //! list, ps, pause, resume, features, spec), validates OCI documents, and manages image
 //! layouts (including unpacking, bundles and commits).
 
+#[cfg(target_os = "linux")]
 mod demo_image;
 mod detect;
 mod embedded;
 mod fast_args;
 mod host;
+#[cfg(unix)]
 mod image;
+#[cfg(target_os = "linux")]
 mod image_run;
+#[cfg(target_os = "linux")]
 mod inside;
 mod lifecycle;
+mod plan;
 mod runtime_log;
+#[cfg(target_os = "linux")]
 mod snapshots_cli;
+#[cfg(target_os = "linux")]
 mod unpack;
 mod validate;
 
@@ -47,9 +54,14 @@ enum Command {
     Validate(validate::Args),
     /// Work with OCI image layouts: init, ls, tag, untag, resolve, fsck, gc, import, export,
     /// import-docker, unpack, bundle, commit.
+    #[cfg(unix)]
     #[command(subcommand)]
     Image(Box<image::Command>),
+    /// Print what a config becomes on the Windows or zones backend (HCS documents, or the
+    /// zonecfg script and zoneadm/zlogin commands), on any host, running nothing.
+    Plan(plan::Args),
     /// Report what this process sees of its container (the embedded image's program).
+    #[cfg(target_os = "linux")]
     #[command(hide = true)]
     Inside,
     #[command(flatten)]
@@ -77,7 +89,10 @@ fn main() -> ExitCode {
     }
     match cli.command {
         Some(Command::Validate(args)) => validate::run(&args),
+        #[cfg(unix)]
         Some(Command::Image(cmd)) => image::run(*cmd, &cli.global),
+        Some(Command::Plan(args)) => plan::run(&args),
+        #[cfg(target_os = "linux")]
         Some(Command::Inside) => inside::run(),
         Some(Command::Lifecycle(cmd)) => lifecycle::run(&cli.global, *cmd),
         None => {

@@ -8,6 +8,7 @@
 //! `cargo test -p carrack-runtime --test attacks -- --ignored --nocapture peers`.
 //! Every runtime runs from a private copy of its binary, so an attack that succeeds damages only
 //! the copy. Needs root, gcc and busybox-static, as the lifecycle tests do.
+#![cfg(target_os = "linux")]
 
 #[path = "attacks/canaries.rs"]
 #[allow(unreachable_pub)]

@@ -4,6 +4,7 @@
 //! the saving runtime of callers/mod.rs: `CARRACK_CALLERS_SAVE=DIR`). Each must pass
 //! `carrack validate` with no MUST finding. A process.json is checked as the `process` of its
 //! caller's exec container's config.json, as the runtime sees it.
+#![cfg(target_os = "linux")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -5,6 +5,7 @@
 //!
 //! Needs `qemu-system-x86_64` and a kernel image: `CARRACK_VM_KERNEL`, or
 //! /var/tmp/carrack-vm/vmlinuz (.ci/run fetches Debian's linux-image-cloud-amd64 there).
+#![cfg(target_os = "linux")]
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -2,6 +2,7 @@
 //! container and reports what it sees — seccomp mode and the filter's effect, capability sets,
 //! rlimits, namespaces, mounts, cgroup limits, credentials — and each test compares that with
 //! the config. LSM labels are checked against what the host offers.
+#![cfg(target_os = "linux")]
 
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixListener;

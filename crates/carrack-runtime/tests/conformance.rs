@@ -1,5 +1,6 @@
 //! Defects the OCI validation suite (`conformance/`) and real callers found, each with the
 //! behaviour runtime-spec 1.3 asks for, checked from outside the container where it can be.
+#![cfg(target_os = "linux")]
 
 use std::time::Duration;
 

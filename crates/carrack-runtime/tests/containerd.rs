@@ -9,6 +9,7 @@
 //! in a layout carrack writes and exports as an oci-archive; the native snapshotter; each
 //! container's cgroup under a parent of the test's own, removed at the end. ctr has no option
 //! for some rows (listed N/A).
+#![cfg(target_os = "linux")]
 
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;

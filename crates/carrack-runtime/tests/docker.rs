@@ -11,6 +11,7 @@
 //! `dockremap` user and its subordinate ids (bind-mounted over /etc in its namespace only). At the end every
 //! container is removed, the daemons stopped, and what is left (processes naming the temporary
 //! directory, cgroups under the parent) is killed, removed and reported as a failure.
+#![cfg(target_os = "linux")]
 
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;

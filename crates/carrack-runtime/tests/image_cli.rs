@@ -1,6 +1,7 @@
 //! `carrack image` as users run it, and interoperability with skopeo and umoci (installed from
 //! Debian by `.ci/run`): layouts carrack writes are accepted by both, and layouts they write are
 //! listed, resolved and fsck'd clean by carrack.
+#![cfg(target_os = "linux")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

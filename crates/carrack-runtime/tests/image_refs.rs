@@ -7,6 +7,7 @@
 //! networking, stopped at the end) when `dockerd` and `docker` are installed and this runs as
 //! root; otherwise only the archive built the way `docker save` lays it out and skopeo's
 //! `docker-archive:` are tested, and the test says so.
+#![cfg(target_os = "linux")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

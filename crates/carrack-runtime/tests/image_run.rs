@@ -1,6 +1,7 @@
 //! `carrack image run`: the embedded default image runs, reports from inside its container,
 //! exits with its process's status, and leaves nothing behind; the second run reuses its
 //! snapshot; `--keep` leaves a container whose `delete` lets go of its root filesystem.
+#![cfg(target_os = "linux")]
 
 use std::path::Path;
 use std::process::{Command, Output};

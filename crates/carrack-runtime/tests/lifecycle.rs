@@ -1,6 +1,7 @@
 //! The container lifecycle through the `carrack` command line, as containerd, CRI-O and podman
 //! drive it, with busybox-static (apt-get install busybox-static) as the container's userland.
 //! Every test uses its own state root and bundle.
+#![cfg(target_os = "linux")]
 
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};

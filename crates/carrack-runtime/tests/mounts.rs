@@ -1,6 +1,7 @@
 //! Mount options as runc 1.2 accepts them (config.md § Linux mount options, § POSIX-platform
 //! Mounts; features.md `mountOptions`), each checked from inside the container: its
 //! /proc/self/mountinfo, file contents and owners, writes refused on read-only mounts.
+#![cfg(target_os = "linux")]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

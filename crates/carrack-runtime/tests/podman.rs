@@ -8,6 +8,7 @@
 //! There is no systemd: cgroupfs manager, file events logger. The containers have no network
 //! (`netns = "none"`: no bridge or firewall rules are left on the host) and their own cgroup
 //! parent, removed at the end.
+#![cfg(target_os = "linux")]
 
 use std::os::unix::fs::PermissionsExt;
 

@@ -1,6 +1,7 @@
 //! The README's two commands stay true: each command line of its "The two commands" block is
 //! one `.ci/run` runs verbatim, on a clean clone, as root (where its result decides whether the
 //! work lands), and the subcommands they name exist.
+#![cfg(target_os = "linux")]
 
 use std::path::Path;
 use std::process::Command;

@@ -1,5 +1,6 @@
 //! Robustness under concurrency: many containers at once, racing commands on one id. Each test
 //! checks afterwards that nothing is left: no state directory, no cgroup, no mount, no process.
+#![cfg(target_os = "linux")]
 
 use std::path::Path;
 use std::process::Command;

@@ -1,6 +1,7 @@
 //! Rootless: an unprivileged user (created by the test) runs containers with `spec --rootless`
 //! configs — a user namespace mapping it to root, no cgroups unless delegated — through the
 //! whole lifecycle, and the probe inside reports what it sees.
+#![cfg(target_os = "linux")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,5 +1,6 @@
 //! `carrack image unpack|bundle|commit` as users run them, as root and as an unprivileged user
 //! (`nobody`, through setpriv) with `--rootless`.
+#![cfg(target_os = "linux")]
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};

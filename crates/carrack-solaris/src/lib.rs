@@ -43,3 +43,47 @@ pub use rules::PlanError;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// What this backend supports on `host` (runtime-spec features.md), the document
+/// `carrack features` prints on Solaris and illumos.
+///
+/// ```
+/// let f = carrack_solaris::features(&carrack_solaris::HostFacts::illumos("/zones"));
+/// assert_eq!(f.oci_version_max, carrack_spec::runtime::VERSION);
+/// ```
+pub fn features(host: &HostFacts) -> carrack_spec::runtime::Features {
+    use carrack_spec::runtime::Features;
+    use std::collections::BTreeMap;
+
+    let mut f = Features::new("1.0.0", carrack_spec::runtime::VERSION);
+    f.hooks = Some(Vec::new());
+    f.mount_options = Some(
+        [
+            "bind",
+            "rbind",
+            "ro",
+            "rw",
+            "nodevices",
+            "devices",
+            "nosetuid",
+            "setuid",
+            "nosuid",
+            "suid",
+            "noexec",
+            "exec",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    f.annotations = Some(BTreeMap::from([
+        (
+            "io.github.carrack-oci.solaris.os".to_owned(),
+            host.os.as_str().to_owned(),
+        ),
+        (
+            "io.github.carrack-oci.solaris.brand".to_owned(),
+            host.brand.clone(),
+        ),
+    ]));
+    f
+}

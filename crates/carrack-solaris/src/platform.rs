@@ -1,7 +1,6 @@
 //! [`Solaris`]: the [`Platform`] of zones, over carrack-platform's [`Store`] and an
 //! [`Executor`].
 
-use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -209,37 +208,7 @@ impl<E: Executor> Solaris<E> {
 
 impl<E: Executor> Platform for Solaris<E> {
     fn features(&self) -> Features {
-        let mut f = Features::new("1.0.0", carrack_spec::runtime::VERSION);
-        f.hooks = Some(Vec::new());
-        f.mount_options = Some(
-            [
-                "bind",
-                "rbind",
-                "ro",
-                "rw",
-                "nodevices",
-                "devices",
-                "nosetuid",
-                "setuid",
-                "nosuid",
-                "suid",
-                "noexec",
-                "exec",
-            ]
-            .map(String::from)
-            .to_vec(),
-        );
-        f.annotations = Some(BTreeMap::from([
-            (
-                "io.carrack.solaris.os".to_owned(),
-                self.host.os.as_str().to_owned(),
-            ),
-            (
-                "io.carrack.solaris.brand".to_owned(),
-                self.host.brand.clone(),
-            ),
-        ]));
-        f
+        crate::features(&self.host)
     }
 
     fn resources_kind(&self) -> ResourcesKind {

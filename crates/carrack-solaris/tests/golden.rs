@@ -22,7 +22,12 @@ fn compare(path: &Path, got: &str) -> Option<String> {
     }
     let want = match std::fs::read_to_string(path) {
         Ok(want) => want,
-        Err(e) => return Some(format!("{}: {e} (CARRACK_BLESS=1 writes it)", path.display())),
+        Err(e) => {
+            return Some(format!(
+                "{}: {e} (CARRACK_BLESS=1 writes it)",
+                path.display()
+            ));
+        }
     };
     (want != got).then(|| {
         format!(

@@ -171,7 +171,7 @@ fn exec_runs_another_process_through_zlogin() {
     let f = p.features();
     assert_eq!(
         f.annotations
-            .and_then(|a| a.get("io.carrack.solaris.brand").cloned())
+            .and_then(|a| a.get("io.github.carrack-oci.solaris.brand").cloned())
             .as_deref(),
         Some("solaris")
     );

@@ -37,3 +37,30 @@ pub use rules::PlanError;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// What this backend supports (runtime-spec features.md), the document `carrack features`
+/// prints on Windows; the same on every host, as it describes the backend and not the machine.
+///
+/// ```
+/// let f = carrack_windows::features();
+/// assert_eq!(f.oci_version_max, carrack_spec::runtime::VERSION);
+/// ```
+pub fn features() -> carrack_spec::runtime::Features {
+    use carrack_spec::runtime::Features;
+    use std::collections::BTreeMap;
+
+    let mut f = Features::new("1.0.0", carrack_spec::runtime::VERSION);
+    f.hooks = Some(Vec::new());
+    f.mount_options = Some(vec!["ro".into()]);
+    f.annotations = Some(BTreeMap::from([
+        (
+            "io.github.carrack-oci.windows.hcsSchema".into(),
+            "2.1".into(),
+        ),
+        (
+            "io.github.carrack-oci.windows.isolation".into(),
+            "process,hyperv".into(),
+        ),
+    ]));
+    f
+}

@@ -216,7 +216,11 @@ pub(crate) enum Command {
         id: String,
     },
     /// Print what this runtime supports (runtime-spec features.md).
-    Features,
+    Features {
+        /// Another backend's document instead of this host's (on any host).
+        #[arg(long, value_enum)]
+        os: Option<crate::plan::Os>,
+    },
     /// Write a default config.json (refusing to overwrite one).
     Spec {
         /// Where to write config.json.

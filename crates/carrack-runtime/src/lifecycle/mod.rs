@@ -11,7 +11,6 @@ use carrack_platform::{
     Signal,
 };
 use carrack_spec::Document;
-use carrack_spec::runtime::Spec;
 
 mod args;
 
@@ -55,18 +54,9 @@ fn exec_process(
 }
 
 pub(crate) fn state_root(g: &Global) -> PathBuf {
-    if let Some(r) = &g.root {
-        return r.clone();
-    }
-    if nix::unistd::geteuid().is_root() {
-        PathBuf::from("/run/carrack")
-    } else {
-        std::env::var_os("XDG_RUNTIME_DIR")
-            .map(|d| PathBuf::from(d).join("carrack"))
-            .unwrap_or_else(|| {
-                std::env::temp_dir().join(format!("carrack-{}", nix::unistd::geteuid()))
-            })
-    }
+    g.root
+        .clone()
+        .unwrap_or_else(crate::host::default_state_root)
 }
 
 fn log_line(g: &Global, level: &str, msg: &str) {
@@ -103,14 +93,7 @@ fn create_options(a: &CreateArgs) -> CreateOptions {
 
 fn write_spec(bundle: &Path, rootless: bool) -> Result<(), String> {
     let path = bundle.join("config.json");
-    let spec = if rootless {
-        Spec::default_linux_rootless(
-            nix::unistd::geteuid().as_raw(),
-            nix::unistd::getegid().as_raw(),
-        )
-    } else {
-        Spec::default_linux()
-    };
+    let spec = crate::host::default_spec(rootless)?;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -137,17 +120,23 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
             Err(e) => fail(g, &e),
         };
     }
+    if let Command::Features { os } = &cmd {
+        // Described, not probed: no state store is needed.
+        let f = os.map_or_else(crate::host::features, crate::plan::features);
+        println!("{}", f.to_string_pretty());
+        return ExitCode::SUCCESS;
+    }
     let platform = match crate::host::platform(state_root(g)) {
         Ok(p) => p,
         Err(e) => return fail(g, &e),
     };
-    let linux: &dyn Platform = platform.as_ref();
+    let p: &dyn Platform = platform.as_ref();
     let r: Result<ExitCode, carrack_platform::Error> = (|| {
         match cmd {
             Command::Create(a) => {
-                linux.create(&id(&a.id)?, &create_options(&a))?;
+                p.create(&id(&a.id)?, &create_options(&a))?;
             }
-            Command::Start { id: i } => linux.start(&id(&i)?)?,
+            Command::Start { id: i } => p.start(&id(&i)?)?,
             Command::Run {
                 create,
                 detach,
@@ -156,19 +145,19 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
                 let mut run = RunOptions::default();
                 run.detach = detach;
                 run.keep = keep;
-                let exit = linux.run(&id(&create.id)?, &create_options(&create), run)?;
+                let exit = p.run(&id(&create.id)?, &create_options(&create), run)?;
                 return Ok(ExitCode::from(u8::try_from(exit.code()).unwrap_or(1)));
             }
-            Command::State { id: i } => println!("{}", linux.state(&id(&i)?)?.to_runc_json()),
+            Command::State { id: i } => println!("{}", p.state(&id(&i)?)?.to_runc_json()),
             Command::Kill { all, id: i, signal } => {
                 let sig: Signal = signal.parse()?;
                 let mut o = KillOptions::default();
                 o.all = all;
-                linux.kill(&id(&i)?, sig, o)?;
+                p.kill(&id(&i)?, sig, o)?;
             }
-            Command::Delete { force, id: i } => linux.delete(&id(&i)?, force)?,
+            Command::Delete { force, id: i } => p.delete(&id(&i)?, force)?,
             Command::List { format, quiet } => {
-                let all = linux.list()?;
+                let all = p.list()?;
                 if quiet {
                     for s in &all {
                         println!("{}", s.id);
@@ -202,7 +191,7 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
                 id: i,
                 ps_args,
             } => {
-                let pids = linux.ps(&id(&i)?)?;
+                let pids = p.ps(&id(&i)?)?;
                 if format == "json" {
                     println!("{}", serde_json::to_string(&pids).unwrap_or_default());
                 } else {
@@ -233,14 +222,14 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
                 }
             }
             Command::Exec(a) => {
-                let process = exec_process(linux, &a)?;
+                let process = exec_process(p, &a)?;
                 let mut o = carrack_platform::ExecOptions::default();
                 o.detach = a.detach;
                 o.pid_file = a.pid_file.as_deref().map(absolute);
                 o.console_socket.clone_from(&a.console_socket);
                 o.preserve_fds = a.preserve_fds;
                 o.linux.pidfd_socket.clone_from(&a.pidfd_socket);
-                let exit = linux.exec(&id(&a.id)?, &process, &o)?;
+                let exit = p.exec(&id(&a.id)?, &process, &o)?;
                 return Ok(ExitCode::from(u8::try_from(exit.code()).unwrap_or(1)));
             }
             Command::Update { resources, id: i } => {
@@ -255,8 +244,8 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
                         carrack_platform::Error::io(format!("{}", resources.display()), e)
                     })?
                 };
-                let r = Resources::from_json(linux.resources_kind(), &bytes, &resources)?;
-                linux.update(&id(&i)?, &r)?;
+                let r = Resources::from_json(p.resources_kind(), &bytes, &resources)?;
+                p.update(&id(&i)?, &r)?;
             }
             Command::Events {
                 stats,
@@ -267,22 +256,21 @@ pub(crate) fn run(g: &Global, cmd: Command) -> ExitCode {
                 let secs: f64 = interval.trim_end_matches('s').parse().unwrap_or(5.0);
                 let every = std::time::Duration::from_secs_f64(secs.max(0.1));
                 if stats {
-                    let e = Event::Stats(Box::new(linux.stats(&i)?));
+                    let e = Event::Stats(Box::new(p.stats(&i)?));
                     println!("{}", e.to_runc_json(&i));
                     return Ok(ExitCode::SUCCESS);
                 }
                 // Streaming, as runc: stats every interval, an `oom` event as soon as the OOM
                 // killer strikes (its counter is polled every 100 ms), until the container stops.
                 let poll = std::time::Duration::from_millis(100);
-                carrack_platform::events::watch(linux, &i, every, poll, |e| {
+                carrack_platform::events::watch(p, &i, every, poll, |e| {
                     let mut out = std::io::stdout().lock();
                     writeln!(out, "{}", e.to_runc_json(&i)).is_ok() && out.flush().is_ok()
                 })?;
             }
-            Command::Pause { id: i } => linux.pause(&id(&i)?)?,
-            Command::Resume { id: i } => linux.resume(&id(&i)?)?,
-            Command::Features => println!("{}", linux.features().to_string_pretty()),
-            Command::Spec { .. } => {}
+            Command::Pause { id: i } => p.pause(&id(&i)?)?,
+            Command::Resume { id: i } => p.resume(&id(&i)?)?,
+            Command::Features { .. } | Command::Spec { .. } => {}
         }
         Ok(ExitCode::SUCCESS)
     })();

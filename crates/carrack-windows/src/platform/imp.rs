@@ -19,20 +19,7 @@ fn bad_status(s: &ContainerState, op: &'static str) -> Error {
 
 impl<E: Executor> Platform for Windows<E> {
     fn features(&self) -> Features {
-        let mut f = Features::new("1.0.0", carrack_spec::runtime::VERSION);
-        f.hooks = Some(Vec::new());
-        f.mount_options = Some(vec!["ro".into()]);
-        f.annotations = Some(BTreeMap::from([
-            (
-                "io.github.carrack-oci.windows.hcsSchema".into(),
-                "2.1".into(),
-            ),
-            (
-                "io.github.carrack-oci.windows.isolation".into(),
-                "process,hyperv".into(),
-            ),
-        ]));
-        f
+        crate::features()
     }
 
     fn resources_kind(&self) -> ResourcesKind {

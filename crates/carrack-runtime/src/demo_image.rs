@@ -30,60 +30,6 @@ pub(crate) enum DemoError {
     Layout(#[from] carrack_image::Error),
 }
 
-/// The files of the layer: (path in the image, path on the host).
-fn files() -> Result<Vec<(String, PathBuf)>, DemoError> {
-    let exe = std::env::current_exe().map_err(|source| DemoError::Read {
-        path: "/proc/self/exe".into(),
-        source,
-    })?;
-    let mut out = vec![("carrack".to_owned(), exe.clone())];
-    let maps = std::fs::read_to_string("/proc/self/maps").map_err(|source| DemoError::Read {
-        path: "/proc/self/maps".into(),
-        source,
-    })?;
-    // The shared objects this process runs on, each once, at the path it was loaded from.
-    let libs: BTreeSet<&str> = maps
-        .lines()
-        .filter_map(|l| l.split_whitespace().nth(5))
-        .filter(|p| p.starts_with('/') && Path::new(p) != exe && p.contains(".so"))
-        .collect();
-    for lib in libs {
-        out.push((lib.trim_start_matches('/').to_owned(), PathBuf::from(lib)));
-    }
-    Ok(out)
-}
-
-/// The links beside each library that name it (`libseccomp.so.2` → `libseccomp.so.2.5.4`):
-/// the loader looks for a library by its soname, and /proc/self/maps gives the file's own name.
-fn sonames(files: &[(String, PathBuf)]) -> Vec<(String, PathBuf)> {
-    let mut out = Vec::new();
-    let parents: BTreeSet<&Path> = files
-        .iter()
-        .skip(1)
-        .filter_map(|(_, h)| h.parent())
-        .collect();
-    for parent in parents {
-        let Ok(entries) = std::fs::read_dir(parent) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            if !e.file_type().is_ok_and(|t| t.is_symlink()) {
-                continue;
-            }
-            let (Ok(target), Ok(link)) = (std::fs::canonicalize(&path), std::fs::read_link(&path))
-            else {
-                continue;
-            };
-            if files.iter().skip(1).any(|(_, h)| *h == target) {
-                let inside = path.to_string_lossy().trim_start_matches('/').to_owned();
-                out.push((inside, link));
-            }
-        }
-    }
-    out
-}
-
 /// What the image is made from, as an annotation: the same files give the same key, so a
 /// second run reuses the image instead of reading and hashing them again.
 fn source_key(files: &[(String, PathBuf)]) -> String {
@@ -106,32 +52,6 @@ fn source_key(files: &[(String, PathBuf)]) -> String {
 
 const SOURCE: &str = "dev.carrack.inside.source";
 
-/// The ELF interpreter (`PT_INTERP`) a 64-bit little-endian program asks for.
-fn interpreter(elf: &[u8]) -> Option<String> {
-    let u16_at = |o: usize| Some(u16::from_le_bytes(elf.get(o..o + 2)?.try_into().ok()?));
-    let u64_at = |o: usize| {
-        let v = u64::from_le_bytes(elf.get(o..o + 8)?.try_into().ok()?);
-        usize::try_from(v).ok()
-    };
-    if elf.get(0..6)? != b"\x7fELF\x02\x01" {
-        return None;
-    }
-    let (phoff, size, count) = (u64_at(0x20)?, usize::from(u16_at(0x36)?), u16_at(0x38)?);
-    (0..usize::from(count)).find_map(|i| {
-        let ph = phoff + i * size;
-        if elf.get(ph..ph + 4)? != 3u32.to_le_bytes() {
-            return None;
-        }
-        let (offset, len) = (u64_at(ph + 8)?, u64_at(ph + 0x20)?);
-        let text = elf.get(offset..offset + len)?;
-        Some(
-            String::from_utf8_lossy(text)
-                .trim_end_matches('\0')
-                .to_owned(),
-        )
-    })
-}
-
 fn header(path: &str, kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
     let mut h = tar::Header::new_gnu();
     h.set_entry_type(kind);
@@ -153,8 +73,12 @@ pub(crate) fn build(dir: &Path) -> Result<(Layout, u64), DemoError> {
     } else {
         Layout::create(dir)?
     };
-    let mut entries = files()?;
-    let key = source_key(&entries);
+    let program =
+        carrack_conformance::Program::current("carrack").map_err(|source| DemoError::Read {
+            path: "/proc/self/exe".into(),
+            source,
+        })?;
+    let key = source_key(&program.files);
     if let Ok(index) = layout.index()
         && let Some(d) = index
             .manifests
@@ -166,24 +90,10 @@ pub(crate) fn build(dir: &Path) -> Result<(Layout, u64), DemoError> {
     }
     let mut tar = tar::Builder::new(Vec::new());
     let mut dirs = BTreeSet::new();
-    let exe_path = entries[0].1.clone();
-    let exe = std::fs::read(&exe_path).map_err(|source| DemoError::Read {
-        path: exe_path.clone(),
-        source,
-    })?;
-    if let Some(interp) = interpreter(&exe) {
-        let interp = interp.trim_start_matches('/').to_owned();
-        if !entries.iter().any(|(p, _)| *p == interp) {
-            let host = std::fs::canonicalize(Path::new("/").join(&interp)).map_err(|source| {
-                DemoError::Read {
-                    path: Path::new("/").join(&interp),
-                    source,
-                }
-            })?;
-            entries.push((interp, host));
-        }
-    }
-    let links = sonames(&entries);
+    let carrack_conformance::Program {
+        files: mut entries,
+        links,
+    } = program;
     entries.sort();
     for (path, host) in &entries {
         let mut parent = Path::new(path).parent();
@@ -200,14 +110,10 @@ pub(crate) fn build(dir: &Path) -> Result<(Layout, u64), DemoError> {
                 tar.append(&h, std::io::empty()).map_err(DemoError::Tar)?;
             }
         }
-        let bytes = if *host == exe_path {
-            exe.clone()
-        } else {
-            std::fs::read(host).map_err(|source| DemoError::Read {
-                path: host.clone(),
-                source,
-            })?
-        };
+        let bytes = std::fs::read(host).map_err(|source| DemoError::Read {
+            path: host.clone(),
+            source,
+        })?;
         let mut h = header(path, tar::EntryType::Regular, 0o755, bytes.len() as u64);
         h.set_cksum();
         tar.append(&h, &bytes[..]).map_err(DemoError::Tar)?;
@@ -246,20 +152,4 @@ pub(crate) fn build(dir: &Path) -> Result<(Layout, u64), DemoError> {
         .insert(SOURCE.to_owned(), key);
     layout.tag(TAG, desc)?;
     Ok((layout, layer_bytes.len() as u64))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_interpreter_of_this_test_binary_is_read() {
-        let exe = std::fs::read("/proc/self/exe").expect("exe");
-        let dynamic = std::fs::read_to_string("/proc/self/maps")
-            .expect("maps")
-            .contains("ld-linux");
-        match super::interpreter(&exe) {
-            Some(i) => assert!(dynamic && i.starts_with('/') && i.contains("ld"), "{i}"),
-            None => assert!(!dynamic, "a dynamic program has PT_INTERP"),
-        }
-        assert_eq!(super::interpreter(b"#!/bin/sh\n"), None);
-    }
 }

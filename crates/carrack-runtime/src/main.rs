@@ -5,6 +5,8 @@
 //! layouts (including unpacking, bundles and commits).
 
 #[cfg(target_os = "linux")]
+mod certify;
+#[cfg(target_os = "linux")]
 mod demo_image;
 mod detect;
 mod embedded;
@@ -60,6 +62,17 @@ enum Command {
     /// Print what a config becomes on the Windows or zones backend (HCS documents, or the
     /// zonecfg script and zoneadm/zlogin commands), on any host, running nothing.
     Plan(plan::Args),
+    /// Certify a runtime against runtime-spec 1.3, one case per observable MUST.
+    #[cfg(target_os = "linux")]
+    #[command(subcommand)]
+    Certify(certify::Command),
+    /// The probe `certify` runs inside its containers.
+    #[cfg(target_os = "linux")]
+    #[command(hide = true)]
+    Probe {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Report what this process sees of its container (the embedded image's program).
     #[cfg(target_os = "linux")]
     #[command(hide = true)]
@@ -94,6 +107,10 @@ fn main() -> ExitCode {
         Some(Command::Plan(args)) => plan::run(&args),
         #[cfg(target_os = "linux")]
         Some(Command::Inside) => inside::run(),
+        #[cfg(target_os = "linux")]
+        Some(Command::Certify(cmd)) => certify::run(cmd),
+        #[cfg(target_os = "linux")]
+        Some(Command::Probe { args }) => certify::probe(&args),
         Some(Command::Lifecycle(cmd)) => lifecycle::run(&cli.global, *cmd),
         None => {
             eprintln!("carrack: a command is needed (carrack --help lists them)");

@@ -1,0 +1,1 @@
+//! Certifying an image layout or archive written by any tool (to be written).

@@ -6,6 +6,7 @@
 //! or the kernel's default for it, never a half-made process.
 
 pub(crate) mod caps;
+mod sched;
 
 use std::ffi::CString;
 use std::os::fd::BorrowedFd;
@@ -196,6 +197,16 @@ pub(crate) fn prepare<'a>(
             .ok_or_else(|| Error::config(&at, format!("unknown rlimit {}", r.kind)))?;
         nix::sys::resource::setrlimit(res, r.soft, r.hard)
             .map_err(|e| Error::sys_at(&at, format!("setrlimit {}", r.kind), e))?;
+    }
+    // Scheduling and I/O priority while the process still has CAP_SYS_NICE and CAP_SYS_ADMIN.
+    if let Some(s) = &process.scheduler {
+        let attr = sched::sched_attr(s)?;
+        crate::sys::sched_setattr(&attr).map_err(err_at("/process/scheduler", "sched_setattr"))?;
+    }
+    if let Some(p) = &process.io_priority {
+        let (class, level) = sched::io_priority(p)?;
+        crate::sys::ioprio_set(class, level)
+            .map_err(err_at("/process/ioPriority", "ioprio_set"))?;
     }
     // chdir after pivot_root, and check where we are (CVE-2024-21626); before the filter, which
     // may deny getcwd.

@@ -99,6 +99,21 @@ fn stat(path: &str) -> Value {
     })
 }
 
+/// This process's I/O priority as `[class, level]` (`ioprio_get(2)`; class 0 is none set),
+/// or null where the call fails.
+#[allow(unsafe_code)]
+fn io_priority() -> Value {
+    const IOPRIO_WHO_PROCESS: nix::libc::c_long = 1;
+    // SAFETY: ioprio_get(which, who) takes two integers and touches no memory of ours; who 0
+    // is the calling process.
+    let v = unsafe { nix::libc::syscall(nix::libc::SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0) };
+    if v < 0 {
+        Value::Null
+    } else {
+        json!([v >> 13, v & 0x1fff])
+    }
+}
+
 /// The report `probe report` prints.
 pub fn report(stats: &[String], reads: &[String]) -> Value {
     let st = status();
@@ -139,6 +154,7 @@ pub fn report(stats: &[String], reads: &[String]) -> Value {
         "cgroup": text("/proc/self/cgroup"),
         "oomScoreAdj": text("/proc/self/oom_score_adj"),
         "personality": text("/proc/self/personality"),
+        "ioPriority": io_priority(),
         "label": text("/proc/self/attr/current"),
         "timensOffsets": text("/proc/self/timens_offsets"),
         "sched": text("/proc/self/sched"),
@@ -225,5 +241,6 @@ mod tests {
                 .as_str()
                 .is_some_and(|s| s.starts_with("pid:["))
         );
+        assert!(r["ioPriority"][0].is_i64(), "{}", r["ioPriority"]);
     }
 }

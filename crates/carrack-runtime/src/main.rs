@@ -104,7 +104,11 @@ fn main() -> ExitCode {
         Some(Command::Validate(args)) => validate::run(&args),
         #[cfg(unix)]
         Some(Command::Image(cmd)) => image::run(*cmd, &cli.global),
-        Some(Command::Plan(args)) => plan::run(&args),
+        Some(Command::Plan(args)) => {
+            // The planners' warnings (what a backend ignores) go to stderr.
+            runtime_log::install(&cli.global);
+            plan::run(&args)
+        }
         #[cfg(target_os = "linux")]
         Some(Command::Inside) => inside::run(),
         #[cfg(target_os = "linux")]

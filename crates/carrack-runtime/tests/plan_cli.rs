@@ -179,3 +179,19 @@ fn features_without_os_is_the_linux_backend() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(doc["linux"]["namespaces"].is_array(), "{doc}");
 }
+
+/// What a backend ignores is said on stderr, and the plan still comes out.
+#[test]
+fn planner_warnings_reach_stderr() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let golden = crates().join("carrack-windows/tests/golden/own-process-isolation.config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(golden).expect("golden")).expect("json");
+    config["domainname"] = serde_json::json!("example.org");
+    let file = dir.path().join("config.json");
+    std::fs::write(&file, config.to_string()).expect("write");
+    let out = carrack(&["plan", "--os", "windows", file.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("warn") && err.contains("domainname"), "{err}");
+}

@@ -193,7 +193,15 @@ fn rootless_unpack_as_nobody_maps_owners_and_makes_placeholders() {
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let l = layout(&tmp.path().join("layout"));
     let bin = tmp.path().join("carrack");
-    std::fs::copy(env!("CARGO_BIN_EXE_carrack"), &bin).expect("copy binary");
+    // Copied by cp(1), not by this process: a file this multi-threaded test process had open
+    // for writing could be inherited by a child another test forks at that moment, and then
+    // exec'ing the copy fails with ETXTBSY ("Text file busy").
+    let cp = Command::new("cp")
+        .arg(env!("CARGO_BIN_EXE_carrack"))
+        .arg(&bin)
+        .status()
+        .expect("cp");
+    assert!(cp.success(), "copying the binary");
     let work = tmp.path().join("work");
     std::fs::create_dir(&work).expect("work");
     nix::unistd::chown(

@@ -135,6 +135,25 @@ pub fn plan_process(p: &Process, os: HostOs, init: bool) -> Result<ProcessPlan, 
             "zlogin -l gives the process the groups the zone's group database lists for the user",
         ));
     }
+    if user.uid.unwrap_or(0) == 0 && user.gid.unwrap_or(0) != 0 {
+        return Err(unsupported(
+            "/process/user/gid",
+            "a gid other than 0 for uid 0",
+            "zlogin runs root's processes with root's own primary group, 0",
+        ));
+    }
+    // env(1) takes an entry without '=' for the program to run, and one starting with '-' for
+    // an option of its own: either would change what runs.
+    for (i, e) in p.env.iter().flatten().enumerate() {
+        if !e.contains('=') || e.starts_with('-') {
+            return Err(rules::invalid(
+                format!("/process/env/{i}"),
+                format!(
+                    "{e:?}: an environ entry is NAME=VALUE, and env(1) would read this one as a program or an option"
+                ),
+            ));
+        }
+    }
     let args = p.args.clone().unwrap_or_default();
     if args.first().is_some_and(|a| a.contains('=')) {
         return Err(rules::invalid(

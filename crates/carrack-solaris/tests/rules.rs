@@ -179,3 +179,36 @@ fn illumos_refuses_what_it_cannot_do_and_solaris11_does_it() {
     assert!(matches!(e, PlanError::Host { .. }), "{e}");
     plan(&no_link, &HostFacts::solaris11("/zones"), &at()).expect("lower-link=auto");
 }
+
+#[test]
+fn an_env_entry_is_name_equals_value() {
+    for bad in ["NOEQ", "-i=x"] {
+        let mut spec = common::spec(&["/usr/bin/true"]);
+        if let Some(p) = spec.process.as_mut() {
+            p.env = Some(vec!["A=b".into(), bad.into()]);
+        }
+        let e = refused(&spec);
+        breaks(&e, rules::VALID_VALUES, "/process/env/1");
+    }
+    let mut spec = common::spec(&["/usr/bin/true"]);
+    if let Some(p) = spec.process.as_mut() {
+        p.env = Some(vec!["A=b".into(), "EMPTY=".into()]);
+    }
+    accepted(&spec);
+}
+
+#[test]
+fn root_runs_with_group_zero() {
+    let mut spec = common::spec(&["/usr/bin/true"]);
+    if let Some(u) = spec.process.as_mut().and_then(|p| p.user.as_mut()) {
+        u.uid = Some(0);
+        u.gid = Some(5);
+    }
+    for host in [HostFacts::solaris11("/zones"), common::illumos()] {
+        let e = plan(&spec, &host, &at()).expect_err("refused");
+        assert!(
+            matches!(e, PlanError::Unsupported { ref pointer, .. } if pointer == "/process/user/gid"),
+            "{e}"
+        );
+    }
+}

@@ -70,10 +70,12 @@ pub(crate) fn check_mounts(mounts: &[Mount]) -> Result<(), PlanError> {
             });
         }
         let me = &folded[index];
+        // A destination equal to an earlier one is nested in it too (`C:\d` and `c:\D\`).
         let outer = folded.iter().enumerate().position(|(j, other)| {
-            j != index
-                && me.starts_with(other.as_str())
-                && me.as_bytes().get(other.len()) == Some(&b'\\')
+            (j < index && me == other)
+                || (j != index
+                    && me.starts_with(other.as_str())
+                    && me.as_bytes().get(other.len()) == Some(&b'\\'))
         });
         if let Some(outer) = outer {
             return Err(PlanError::MountNested {
@@ -83,8 +85,15 @@ pub(crate) fn check_mounts(mounts: &[Mount]) -> Result<(), PlanError> {
             });
         }
         let source = m.source.as_deref().unwrap_or_default();
-        let unc = source.starts_with(r"\\") && !is_pipe(source) && !source.starts_with(r"\\?\");
-        if source.is_empty() || unc {
+        // `\\server\share` and its long form `\\?\UNC\server\share` are UNC paths; a relative
+        // path is no directory of the host either.
+        let long_unc = source
+            .get(..8)
+            .is_some_and(|p| p.eq_ignore_ascii_case(r"\\?\UNC\"));
+        let unc = (source.starts_with(r"\\") && !is_pipe(source) && !source.starts_with(r"\\?\"))
+            || long_unc;
+        let relative = !is_pipe(source) && !is_abs_windows(source);
+        if source.is_empty() || unc || relative {
             return Err(PlanError::MountSource {
                 index,
                 path: source.to_owned(),

@@ -36,7 +36,7 @@ pub(crate) struct Context<'a> {
 /// from the bottom-most layer upwards, until it locates "UtilityVM"").
 fn utility_vm_dir(ctx: &Context<'_>, hv: &HyperV) -> Result<String, PlanError> {
     if let Some(p) = &hv.utility_vm_path {
-        return Ok(p.clone());
+        return Ok(p.trim_end_matches('\\').to_owned());
     }
     ctx.image
         .iter()
@@ -93,7 +93,9 @@ pub(crate) fn plan(
         if is_pipe(&source) {
             return Err(PlanError::CannotApply {
                 what: "mounts[].source",
-                why: format!("{source}: named pipes are not mapped into a utility VM here"),
+                why: format!(
+                    "mounts[{i}].source {source}: named pipes are not mapped into a utility VM here"
+                ),
             });
         }
         let name = format!("m{i}");

@@ -10,7 +10,7 @@ use crate::check::{PIPE_PREFIX, check, is_pipe};
 use crate::guid::name_to_guid;
 use crate::hyperv;
 use crate::ops::process_parameters;
-use crate::rules::{PlanError, is_abs_windows};
+use crate::rules::PlanError;
 use crate::schema::{
     ComputeSystem, Container, Device, GuestOs, Layer, MappedDirectory, MappedPipe, Memory,
     Networking, ProcessParameters, Processor, Storage, StorageQoS, Version,
@@ -367,12 +367,6 @@ fn map_mounts(c: &mut Container, mounts: &[Mount]) -> Result<(), PlanError> {
                 host_path: source,
             });
             continue;
-        }
-        if !is_abs_windows(&source) {
-            return Err(PlanError::CannotApply {
-                what: "mounts[].source",
-                why: format!("{source:?} is not an absolute host path"),
-            });
         }
         c.mapped_directories.push(MappedDirectory {
             read_only: read_only(m),

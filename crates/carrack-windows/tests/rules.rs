@@ -126,6 +126,10 @@ fn mount_destinations_must_not_nest() {
         mount(r"C:\foobar", r"D:\b"),
     ]);
     plan("c", &s, &HostFacts::default()).expect("siblings are fine");
+    // The same destination twice, spelled differently.
+    s.mounts = Some(vec![mount(r"C:\d", r"D:\a"), mount(r"c:\D\", r"D:\b")]);
+    let e = refused(&s, &rules::MOUNT_NESTED);
+    assert!(e.to_string().starts_with("mounts[1]"), "{e}");
 }
 
 #[test]
@@ -133,6 +137,19 @@ fn mount_sources_are_local_directories_not_unc_paths() {
     let mut s = good();
     s.mounts = Some(vec![mount(r"C:\share", r"\\server\share")]);
     refused(&s, &rules::MOUNT_SOURCE);
+    // The long form of a UNC path, and a relative path: neither is a local directory, under
+    // either isolation.
+    for src in [r"\\?\UNC\server\share", r"\\?\unc\server\share", "data"] {
+        s.mounts = Some(vec![mount(r"C:\share", src)]);
+        refused(&s, &rules::MOUNT_SOURCE);
+        let mut hv = s.clone();
+        hv.root = None;
+        if let Some(w) = hv.windows.as_mut() {
+            w.hyperv =
+                Some(carrack_spec::runtime::HyperV::default().with_utility_vm_path(r"C:\uvm\"));
+        }
+        refused(&hv, &rules::MOUNT_SOURCE);
+    }
 }
 
 #[test]

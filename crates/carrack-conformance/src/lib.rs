@@ -31,3 +31,8 @@ pub use glob::glob_match;
 pub use program::Program;
 pub use report::{CaseResult, Format, Report, Summary};
 pub use runner::{RunOptions, run, select};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

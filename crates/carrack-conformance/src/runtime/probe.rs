@@ -114,6 +114,26 @@ fn io_priority() -> Value {
     }
 }
 
+/// The open file descriptors (`/proc/self/fd`) as number → what each links to, leaving out
+/// the one this listing itself holds.
+fn fds() -> Value {
+    let listing = format!("/proc/{}/fd", std::process::id());
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir("/proc/self/fd")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let target = std::fs::read_link(e.path())
+            .map(|l| l.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if target != listing {
+            out.insert(e.file_name().to_string_lossy().into_owned(), target);
+        }
+    }
+    json!(out)
+}
+
 /// The report `probe report` prints.
 pub fn report(stats: &[String], reads: &[String]) -> Value {
     let st = status();
@@ -129,6 +149,8 @@ pub fn report(stats: &[String], reads: &[String]) -> Value {
         .lines()
         .map(|l| Value::String(l.to_owned()))
         .collect();
+    // First, before anything else is opened.
+    let fds = fds();
     json!({
         "pid": std::process::id(),
         "args": std::env::args().collect::<Vec<_>>(),
@@ -136,6 +158,9 @@ pub fn report(stats: &[String], reads: &[String]) -> Value {
             .map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy()))
             .collect::<Vec<_>>(),
         "cwd": std::env::current_dir().ok().map(|p| p.to_string_lossy().into_owned()),
+        // The errno of getcwd(2), which a seccomp filter may make fail.
+        "cwdErrno": std::env::current_dir().err().and_then(|e| e.raw_os_error()),
+        "fds": fds,
         "uid": ids("Uid"),
         "gid": ids("Gid"),
         "groups": ids("Groups"),
@@ -231,6 +256,8 @@ mod tests {
         assert_eq!(r["stat"]["/dev/null"]["major"], 1);
         assert_eq!(r["read"]["/proc/sys/kernel/ostype"], "Linux");
         assert_eq!(r["uid"].as_array().map(Vec::len), Some(4));
+        assert!(r["fds"].is_object(), "{}", r["fds"]);
+        assert!(r["cwdErrno"].is_null());
         assert!(
             r["rlimits"]["Max open files"][0].is_u64(),
             "{}",

@@ -42,6 +42,8 @@ pub(crate) struct Plan<'a> {
     pub(crate) mount_namespace: bool,
     /// `linux.personality`, as personality(2) takes it.
     pub(crate) persona: Option<libc::c_ulong>,
+    /// `linux.memoryPolicy`, as set_mempolicy(2) takes it.
+    pub(crate) mempolicy: Option<crate::platform::MemPolicy>,
     /// Namespaces to join by path (user first), other than pid (joined by the parent), with
     /// their index in `linux.namespaces`.
     pub(crate) join: Vec<crate::namespaces::Join>,
@@ -422,6 +424,10 @@ fn wait_and_exec(
         }
         if let Some(p) = plan.persona {
             crate::sys::personality(p).map_err(err_at("/linux/personality", "personality"))?;
+        }
+        if let Some(m) = &plan.mempolicy {
+            crate::sys::set_mempolicy(m.mode, &m.nodes)
+                .map_err(err_at("/linux/memoryPolicy", "set_mempolicy"))?;
         }
         ready.exec(Some(w.as_fd()), plan.trampoline.map(|t| t.as_fd()))
     })();

@@ -2,8 +2,8 @@
 //! prints it. Only what is implemented is claimed.
 
 use carrack_spec::runtime::{
-    CgroupFeatures, Enabled, Features, LinuxFeatures, MountExtensions, NamespaceType,
-    SeccompFeatures,
+    CgroupFeatures, Enabled, Features, IntelRdtFeatures, LinuxFeatures, MemoryPolicyFeatures,
+    MemoryPolicyFlag, MemoryPolicyMode, MountExtensions, NamespaceType, SeccompFeatures,
 };
 
 /// What the Linux backend supports, as `carrack features` prints it.
@@ -119,6 +119,27 @@ pub fn features() -> Features {
     let mut ext = MountExtensions::default();
     ext.idmap = Some(idmap);
     l.mount_extensions = Some(ext);
+    // set_mempolicy(2) with every mode and flag of config-linux.md § Memory policy.
+    let mut mp = MemoryPolicyFeatures::default();
+    mp.modes = Some(vec![
+        MemoryPolicyMode::Default,
+        MemoryPolicyMode::Bind,
+        MemoryPolicyMode::Interleave,
+        MemoryPolicyMode::WeightedInterleave,
+        MemoryPolicyMode::Preferred,
+        MemoryPolicyMode::PreferredMany,
+        MemoryPolicyMode::Local,
+    ]);
+    mp.flags = Some(vec![
+        MemoryPolicyFlag::NumaBalancing,
+        MemoryPolicyFlag::RelativeNodes,
+        MemoryPolicyFlag::StaticNodes,
+    ]);
+    l.memory_policy = Some(mp);
+    // No resctrl: a config asking for Intel RDT is refused.
+    let mut rdt = IntelRdtFeatures::default();
+    rdt.enabled = Some(false);
+    l.intel_rdt = Some(rdt);
     f.linux = Some(l);
     f
 }

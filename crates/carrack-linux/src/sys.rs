@@ -364,3 +364,26 @@ pub(crate) fn ioprio_set(class: u32, level: u32) -> io::Result<()> {
         Err(io::Error::last_os_error())
     }
 }
+
+/// set_mempolicy(2) for the calling thread (inherited by its children and kept across execve).
+pub(crate) fn set_mempolicy(mode: libc::c_int, nodes: &[libc::c_ulong]) -> io::Result<()> {
+    // The kernel reads maxnode - 1 bits (numactl passes bits + 1).
+    let maxnode = if nodes.is_empty() {
+        0
+    } else {
+        nodes.len() as libc::c_ulong * libc::c_ulong::from(libc::c_ulong::BITS) + 1
+    };
+    let mask = if nodes.is_empty() {
+        std::ptr::null()
+    } else {
+        nodes.as_ptr()
+    };
+    // SAFETY: `mask` is null with maxnode 0, or points to `nodes`, which holds maxnode - 1
+    // bits and outlives the call; the kernel only reads it.
+    let r = unsafe { libc::syscall(libc::SYS_set_mempolicy, mode, mask, maxnode) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

@@ -7,9 +7,11 @@ use carrack_spec::runtime::{HugepageLimit, Network, Pids, Rdma};
 use super::{Host, Planner, unsupported};
 use crate::{Error, Result};
 
-/// `pids.limit`: 0 or below is "no limit" (`max`).
+/// `pids.limit`: -1 (or below) is "no limit" (`max`); 0 is a limit of no tasks, as
+/// config-linux.md § PIDs says runtimes SHOULD treat it ("`0` is a valid limit value for the
+/// `pids` cgroup controller from the kernel's perspective and SHOULD be treated as such").
 pub(super) fn pids<H: Host + ?Sized>(p: &mut Planner<'_, H>, pids: &Pids) {
-    let v = if pids.limit <= 0 {
+    let v = if pids.limit < 0 {
         "max".to_owned()
     } else {
         pids.limit.to_string()

@@ -251,6 +251,16 @@ pub(crate) fn setup(root: &File, devices: &[Device], fresh: bool, userns: bool) 
         let parent = rel.rsplit_once('/').map_or("", |(p, _)| p);
         let dir =
             open_dir(root, parent).map_err(|e| e.context(&format!("device {}", d.path)).at(&at))?;
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        if stat_at(&dir, name).is_some() && !is_node(&dir, name, &n) {
+            return Err(Error::refused(
+                Some(at),
+                format!("device {}", d.path),
+                "a file that is not this device is there (config-linux.md § Devices: \
+                 \"If a file already exists at path that does not match the requested device, \
+                 the runtime MUST generate an error.\")",
+            ));
+        }
         node(&dir, &d.path, &n, userns, Some(&at))?;
     }
     Ok(())

@@ -165,6 +165,8 @@ impl Linux {
         };
         check_sysctls(&linux).map_err(bad)?;
         let persona = persona(&linux).map_err(bad)?;
+        let mempolicy = super::mempolicy::mempolicy(&linux).map_err(bad)?;
+        super::mempolicy::refuse_intel_rdt(&linux).map_err(bad)?;
         let hierarchies =
             carrack_cgroups::hierarchies().map_err(cgroup("reading the host's cgroup mounts"))?;
         crate::mounts::preflight(spec.mounts.as_deref().unwrap_or(&[])).map_err(bad)?;
@@ -186,6 +188,7 @@ impl Linux {
             staged,
             mount_namespace,
             persona,
+            mempolicy,
             join,
             mount_label: linux.mount_label.as_deref(),
             labels,

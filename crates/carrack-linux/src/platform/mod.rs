@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 mod checks;
 mod create;
 mod lifecycle;
+mod mempolicy;
+
+pub(crate) use mempolicy::MemPolicy;
 
 const FIFO: &str = "exec.fifo";
 /// Every status with a process to act on.

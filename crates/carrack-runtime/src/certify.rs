@@ -19,6 +19,18 @@ pub(crate) enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Check an OCI image layout directory, or an oci-archive of one (a tar, as `skopeo copy
+    /// … oci-archive:` and `podman save --format oci-archive` write; unpacked first, under
+    /// `--work` or a temporary directory), written by any tool, against the image-spec 1.1:
+    /// every blob hashed, every document and descriptor reachable from index.json, every
+    /// layer listed; exit 0 only when no case fails.
+    Image {
+        /// The layout directory or the archive.
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 /// Options of every certify command.
@@ -92,6 +104,24 @@ pub(crate) fn run(cmd: Command) -> ExitCode {
             if fresh {
                 let _ = std::fs::remove_dir_all(&work);
             }
+            if report.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Command::Image { path, common } => {
+            let subject =
+                match carrack_conformance::image::ImageSubject::open(&path, common.work.as_deref())
+                {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!("carrack: certify image: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+            let report = carrack_conformance::image::certify(&subject, &options(&common));
+            print!("{}", report.render(common.format.into()));
             if report.passed() {
                 ExitCode::SUCCESS
             } else {

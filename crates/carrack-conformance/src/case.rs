@@ -110,7 +110,8 @@ impl<S: ?Sized> std::fmt::Debug for Case<S> {
     }
 }
 
-/// A runtime-spec rule at `level`, for a case table.
+/// A runtime-spec rule, for a case table.
+#[cfg(target_os = "linux")]
 pub(crate) const fn runtime(
     chapter: &'static str,
     section: &'static str,

@@ -96,9 +96,10 @@ impl Report {
         s
     }
 
-    /// Whether the subject passed: no case failed and nothing was left behind.
+    /// Whether the subject passed: no MUST case failed and nothing was left behind (a failed
+    /// SHOULD is reported, and does not fail the subject).
     pub fn passed(&self) -> bool {
-        self.summary().failed == 0 && self.leftovers.is_empty()
+        self.summary().failed_must == 0 && self.leftovers.is_empty()
     }
 
     /// The report in `format`.

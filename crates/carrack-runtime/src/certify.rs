@@ -10,8 +10,8 @@ use carrack_conformance::{Format, Program, RunOptions};
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
     /// Drive a runtime (runc, crun, youki, carrack …) through the lifecycle with bundles built
-    /// around this binary as the probe, one case per observable MUST; exit 0 only when no case
-    /// fails and nothing is left behind.
+    /// around this binary as the probe, one case per observable rule; exit 0 when no MUST
+    /// case fails and nothing is left behind (failed SHOULD cases are reported), 1 otherwise.
     Runtime {
         /// The runtime binary.
         #[arg(long, value_name = "PATH")]
@@ -23,7 +23,7 @@ pub(crate) enum Command {
     /// … oci-archive:` and `podman save --format oci-archive` write; unpacked first, under
     /// `--work` or a temporary directory), written by any tool, against the image-spec 1.1:
     /// every blob hashed, every document and descriptor reachable from index.json, every
-    /// layer listed; exit 0 only when no case fails.
+    /// layer listed; exit 0 when no MUST case fails, 1 otherwise.
     Image {
         /// The layout directory or the archive.
         #[arg(value_name = "PATH")]
@@ -45,7 +45,8 @@ pub(crate) struct Common {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutFormat::Text)]
     format: OutFormat,
-    /// Where bundles and state go (a fresh temporary directory when not given).
+    /// Working directory: bundles and state (runtime), an unpacked archive (image); a fresh
+    /// temporary directory when not given.
     #[arg(long, value_name = "DIR")]
     work: Option<PathBuf>,
 }

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use carrack_spec::runtime::{NamespaceType, Spec};
+use carrack_spec::runtime::{NamespaceType, Spec, Status};
 use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
 use nix::sys::stat::Mode;
@@ -266,7 +266,7 @@ fn prepare<'a>(plan: &Plan<'a>, chan: &Channel) -> Res<(File, Proc, Option<Ready
         .as_ref()
         .and_then(|h| h.create_container.as_deref())
     {
-        carrack_platform::hooks::run("createContainer", h, &creating_state(plan))
+        carrack_platform::hooks::run("createContainer", h, &hook_state(plan, Status::Creating))
             .map_err(|e| Error::Hook(Box::new(e)))?;
     }
 
@@ -375,6 +375,18 @@ fn has_runtime_hooks(spec: &Spec) -> bool {
     })
 }
 
+/// The state a hook run by init gets (createContainer during create, startContainer once
+/// `start` came): config.md's "For hooks executed in the container namespace, it is the pid as
+/// seen by the container", which getpid(2) gives (glibc caches no pid since 2.25).
+fn hook_state(plan: &Plan<'_>, status: Status) -> carrack_spec::runtime::State {
+    let mut s = creating_state(plan);
+    s.status = status;
+    s.pid = u32::try_from(nix::unistd::getpid().as_raw()).ok();
+    s
+}
+
+/// The state with the pid as the runtime's namespace sees it (init's /proc/self before it
+/// mounts the container's /proc), for the seccomp agent on the host.
 fn creating_state(plan: &Plan<'_>) -> carrack_spec::runtime::State {
     let mut s = carrack_spec::runtime::State::new(
         plan.spec.oci_version.clone(),
@@ -419,7 +431,7 @@ fn wait_and_exec(
             .as_ref()
             .and_then(|h| h.start_container.as_deref())
         {
-            carrack_platform::hooks::run("startContainer", h, &creating_state(plan))
+            carrack_platform::hooks::run("startContainer", h, &hook_state(plan, Status::Created))
                 .map_err(|e| Error::Hook(Box::new(e)))?;
         }
         if let Some(p) = plan.persona {

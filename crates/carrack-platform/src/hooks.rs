@@ -45,6 +45,27 @@ pub fn run(kind: &'static str, hooks: &[Hook], state: &State) -> Result<()> {
     Ok(())
 }
 
+/// Runs every hook of `hooks` with `state` on stdin, whatever the others did, and returns the
+/// failures: for poststop hooks, of which runtime.md § Lifecycle says "If any poststop hook
+/// fails, the runtime MUST log a warning, but the remaining hooks and lifecycle continue as if
+/// the hook had succeeded."
+///
+/// ```
+/// use carrack_spec::runtime::{Hook, State, Status};
+/// let fails = Hook::new("/bin/false");
+/// let ok = Hook::new("/bin/true");
+/// let state = State::new("1.3.0", "web", Status::Stopped, "/b");
+/// let failed = carrack_platform::hooks::run_all("poststop", &[fails, ok], &state);
+/// assert_eq!(failed.len(), 1);
+/// ```
+pub fn run_all(kind: &'static str, hooks: &[Hook], state: &State) -> Vec<Error> {
+    let input = state.to_vec();
+    hooks
+        .iter()
+        .filter_map(|hook| run_one(kind, hook, &input).err())
+        .collect()
+}
+
 fn run_one(kind: &'static str, hook: &Hook, input: &[u8]) -> Result<()> {
     let fail = |reason: String| Error::Hook {
         kind,

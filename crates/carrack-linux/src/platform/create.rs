@@ -361,21 +361,33 @@ impl Linux {
                 Some(Msg::HooksPlease) => {
                     let hooks = spec.hooks.clone().unwrap_or_default();
                     let oci = state.oci();
-                    hooks::run("prestart", hooks.prestart.as_deref().unwrap_or(&[]), &oci)
-                        .and_then(|()| {
-                            hooks::run(
-                                "createRuntime",
-                                hooks.create_runtime.as_deref().unwrap_or(&[]),
-                                &oci,
-                            )
-                        })
-                        .map_err(undo)?;
+                    let ran =
+                        hooks::run("prestart", hooks.prestart.as_deref().unwrap_or(&[]), &oci)
+                            .and_then(|()| {
+                                hooks::run(
+                                    "createRuntime",
+                                    hooks.create_runtime.as_deref().unwrap_or(&[]),
+                                    &oci,
+                                )
+                            });
+                    if let Err(e) = ran {
+                        let e = undo(e);
+                        poststop_after_failure(&spec, &state);
+                        return Err(e);
+                    }
                     parent_end
                         .send(&Msg::HooksDone)
                         .map_err(|e| undo(Error::io("sync", e)))?;
                 }
                 Some(Msg::Ready) => break,
-                Some(Msg::Error(e)) => return Err(undo(from_init(e, &config_path))),
+                Some(Msg::Error(e)) => {
+                    let e = undo(from_init(e, &config_path));
+                    if matches!(e, Error::Hook { .. }) {
+                        // A createContainer hook failed.
+                        poststop_after_failure(&spec, &state);
+                    }
+                    return Err(e);
+                }
                 Some(other) => return Err(undo(Error::Init(format!("unexpected {other:?}")))),
                 None => return Err(undo(Error::Init("init exited during setup".into()))),
             }
@@ -398,6 +410,21 @@ impl Linux {
 }
 
 /// What init reported over the sync channel, as the runtime reports it.
+/// runtime.md § Lifecycle: when a prestart, createRuntime or createContainer hook fails, "the
+/// runtime MUST generate an error, stop the container, and continue the lifecycle at step 12":
+/// the container is destroyed (by the caller), then the poststop hooks run (step 13), each
+/// failure only a warning.
+fn poststop_after_failure(spec: &Spec, state: &ContainerState) {
+    let Some(h) = spec.hooks.as_ref().and_then(|h| h.poststop.as_deref()) else {
+        return;
+    };
+    let mut stopped = state.clone();
+    stopped.status = Status::Stopped;
+    for e in hooks::run_all("poststop", h, &stopped.oci()) {
+        log::warn!("{e}");
+    }
+}
+
 fn from_init(report: crate::error::Report, config: &std::path::Path) -> Error {
     crate::Error::from(report).into_platform(config, true)
 }

@@ -178,8 +178,9 @@ impl Linux {
             .and_then(|s| s.hooks.as_ref())
             .and_then(|h| h.poststop.as_deref())
         {
-            // runtime.md: a failing poststop hook is logged, the deletion stands.
-            if let Err(e) = hooks::run("poststop", h, &stopped.oci()) {
+            // runtime.md: a failing poststop hook is logged, the others still run and the
+            // deletion stands.
+            for e in hooks::run_all("poststop", h, &stopped.oci()) {
                 log::warn!("{e}");
             }
         }

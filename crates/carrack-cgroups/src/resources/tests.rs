@@ -162,8 +162,10 @@ fn check_before_update_compares_with_the_usage() {
 }
 
 #[test]
-fn pids_at_or_below_zero_are_max() {
-    for (limit, v) in [(-1, "max"), (0, "max"), (77, "77")] {
+fn pids_below_zero_are_max_and_zero_is_a_limit() {
+    // config-linux.md § PIDs: "0 is a valid limit value for the pids cgroup controller from
+    // the kernel's perspective and SHOULD be treated as such by runtimes."
+    for (limit, v) in [(-1, "max"), (-2, "max"), (0, "0"), (77, "77")] {
         let p = plan(
             &host(true, &[]),
             &format!(r#"{{"pids": {{"limit": {limit}}}}}"#),

@@ -319,14 +319,11 @@ pub fn certify(subject: &Subject, opts: &RunOptions) -> Report {
 /// after this run's ids.
 fn leftovers(s: &Subject) -> Vec<String> {
     let mut out = Vec::new();
-    if let Ok(r) = s.runtime.call(&["list", "--quiet"], None) {
-        out.extend(
-            r.stdout
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| format!("container {l} (listed by `list`)")),
-        );
-    }
+    out.extend(
+        listed(&s.runtime)
+            .into_iter()
+            .map(|id| format!("container {id} (listed by `list`)")),
+    );
     let work = s.work.to_string_lossy().into_owned();
     if let Ok(m) = std::fs::read_to_string("/proc/self/mountinfo") {
         out.extend(
@@ -342,6 +339,32 @@ fn leftovers(s: &Subject) -> Vec<String> {
             .map(|p| format!("cgroup {}", p.display())),
     );
     out
+}
+
+/// The ids `list` shows: its JSON form (runc's `--format json`, also crun's, youki's and
+/// carrack's), else the plain table's first column without its header.
+fn listed(r: &Runtime) -> Vec<String> {
+    if let Ok(ran) = r.call(&["list", "--format", "json"], None)
+        && ran.ok()
+        && let Ok(v) = serde_json::from_str::<Value>(ran.stdout.trim())
+    {
+        // runc prints `null` for no containers.
+        return v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect();
+    }
+    let Ok(ran) = r.call(&["list"], None) else {
+        return Vec::new();
+    };
+    ran.stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|id| *id != "ID")
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A bound for waits that should be quick.

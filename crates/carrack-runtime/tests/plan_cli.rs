@@ -195,3 +195,31 @@ fn planner_warnings_reach_stderr() {
     let err = text(&out.stderr);
     assert!(err.contains("warn") && err.contains("domainname"), "{err}");
 }
+
+/// `examples/plan_elsewhere.rs`: one container's HCS document and zone plan, from the libraries.
+#[test]
+fn the_plan_elsewhere_example_prints_both_plans() {
+    let exe = std::env::current_exe().expect("test exe");
+    let example = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir")
+        .join("examples")
+        .join(format!("plan_elsewhere{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        example.exists(),
+        "{} is not built: run `cargo test -p carrack-runtime`",
+        example.display()
+    );
+    let out = Command::new(&example).output().expect("run the example");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(
+        printed.contains("\"SchemaVersion\"") && printed.contains("\"HostName\": \"web\""),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("set max-shm-memory=512m") && printed.contains("zoneadm -z web boot"),
+        "{printed}"
+    );
+}

@@ -7,6 +7,8 @@
 #   snapshot-cold   carrack image run into an empty snapshot directory (the first run)
 #   full-unpack     carrack image run --no-snapshots (unpacks the image every time)
 #   podman          podman --runtime runc run --rm --network none IMAGE /bin/true
+#   umoci+runc      umoci unpack of the image into a fresh bundle, then runc run of it (the
+#                   "no snapshotter" way: what the cold run is compared with)
 #
 #   sudo benches/image_run.sh [ROUNDS]     (default 15; needs root, debootstrap, podman,
 #                                           skopeo, runc; the image is cached in the work dir)
@@ -29,6 +31,15 @@ if [ ! -f img/index.json ]; then
 fi
 podman rmi -f localhost/carrack-bench:deb >/dev/null 2>&1 || true
 skopeo copy -q oci:img:deb containers-storage:localhost/carrack-bench:deb
+# The same image with /bin/true as its command, for umoci + runc (a tag of its own).
+umoci config --image img:deb --tag deb-true --config.cmd /bin/true --config.entrypoint '' >/dev/null 2>&1 \
+    || umoci config --image img:deb --tag deb-true --config.cmd /bin/true >/dev/null
+umoci_runc() { # N: unpack into a fresh bundle and run it with runc, then remove both
+    rm -rf "$work/umoci-bundle"
+    umoci unpack --image img:deb-true "$work/umoci-bundle" &&
+        sed -i 's/"terminal": *true/"terminal": false/' "$work/umoci-bundle/config.json" &&
+        runc --root "$work/runc-state" run -b "$work/umoci-bundle" "carrack-bench-$1"
+}
 export CARRACK_DATA_DIR=$work/data
 rm -rf "$CARRACK_DATA_DIR"
 "$carrack" image run --snapshots "$work/warm" img:deb -- /bin/true 2>/dev/null # make the snapshot
@@ -36,7 +47,8 @@ rm -rf "$CARRACK_DATA_DIR"
 ms() { # COMMAND... -> milliseconds it took (its output discarded; a failure stops the script)
     local t0 t1
     t0=$(date +%s%N)
-    "$@" >/dev/null 2>&1
+    # Inside $(…) a failure would only end the subshell: stop the whole run instead.
+    "$@" >/dev/null 2>&1 || { echo "image_run.sh: failed: $*" >&2; kill $$; }
     t1=$(date +%s%N)
     echo $(((t1 - t0) / 1000)) | awk '{printf "%.1f\n", $1 / 1000}'
 }
@@ -48,6 +60,7 @@ for ((i = 0; i < rounds; i++)); do
     samples[snapshot-cold]+="$(ms "$carrack" image run --snapshots "$work/cold" img:deb -- /bin/true) "
     samples[full-unpack]+="$(ms "$carrack" image run --no-snapshots img:deb -- /bin/true) "
     samples[podman]+="$(ms podman --runtime runc run --rm --network none localhost/carrack-bench:deb /bin/true) "
+    samples[umoci+runc]+="$(ms umoci_runc "$i") "
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 declare -A med
@@ -55,12 +68,12 @@ echo "image: Debian bookworm minbase, $(du -sh img | cut -f1) as one gzip layer;
 echo
 echo "| command | median ms |"
 echo "|---|---|"
-for k in snapshot-warm snapshot-cold full-unpack podman; do
+for k in snapshot-warm snapshot-cold full-unpack podman umoci+runc; do
     med[$k]=$(echo "${samples[$k]}" | median)
     echo "| $k | ${med[$k]} |"
 done
 echo
-awk -v w="${med[snapshot-warm]}" -v c="${med[snapshot-cold]}" -v f="${med[full-unpack]}" -v p="${med[podman]}" 'BEGIN {
-    printf "snapshot-warm / podman = %.2f\nsnapshot-warm / full-unpack = %.3f\nsnapshot-cold / full-unpack = %.2f\n", w / p, w / f, c / f }'
+awk -v w="${med[snapshot-warm]}" -v c="${med[snapshot-cold]}" -v f="${med[full-unpack]}" -v p="${med[podman]}" -v u="${med[umoci+runc]}" 'BEGIN {
+    printf "snapshot-warm / podman = %.2f\nsnapshot-cold / umoci+runc = %.2f\nsnapshot-warm / full-unpack = %.3f\nsnapshot-cold / full-unpack = %.2f\n", w / p, c / u, w / f, c / f }'
 podman rmi -f localhost/carrack-bench:deb >/dev/null 2>&1 || true
-rm -rf "$work/cold" "$work/warm" "$CARRACK_DATA_DIR"
+rm -rf "$work/cold" "$work/warm" "$CARRACK_DATA_DIR" "$work/umoci-bundle" "$work/runc-state"

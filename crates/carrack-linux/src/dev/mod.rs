@@ -77,6 +77,11 @@ fn clear(dir: &File, name: &str) -> Result<()> {
     }
 }
 
+/// Whether `name` in `dir` is the symlink to `pts/ptmx`.
+fn ptmx_is_link(dir: &File, name: &str) -> bool {
+    nix::fcntl::readlinkat(dir.as_fd(), name).is_ok_and(|t| t == "pts/ptmx")
+}
+
 /// Whether `name` in `dir` is already the device `n` (kept as it is: an image's own /dev).
 fn is_node(dir: &File, name: &str, n: &Node) -> bool {
     stat_at(dir, name).is_some_and(|st| {
@@ -252,6 +257,11 @@ pub(crate) fn setup(root: &File, devices: &[Device], fresh: bool, userns: bool) 
         let dir =
             open_dir(root, parent).map_err(|e| e.context(&format!("device {}", d.path)).at(&at))?;
         let name = rel.rsplit('/').next().unwrap_or(rel);
+        // /dev/ptmx stays the link to the container's own devpts made above, as runc leaves it
+        // (privileged callers list the host's 5:2 among their devices).
+        if d.path == "/dev/ptmx" && ptmx_is_link(&dir, name) {
+            continue;
+        }
         if stat_at(&dir, name).is_some() && !is_node(&dir, name, &n) {
             return Err(Error::refused(
                 Some(at),

@@ -17,7 +17,9 @@ rounds=${1:-15}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=${CARRACK_BENCH_DIR:-/var/tmp/carrack-bench}/image-run
 mkdir -p "$work"
-(cd "$repo" && cargo build --release -q -p carrack-runtime -p carrack-unpack --example layers_from_dirs)
+# Two builds: with --example, cargo builds only that example, not carrack's binary.
+(cd "$repo" && cargo build --release -q -p carrack-runtime --bin carrack &&
+    cargo build --release -q -p carrack-unpack --example layers_from_dirs)
 carrack=$repo/target/release/carrack
 layers_from_dirs=$repo/target/release/examples/layers_from_dirs
 cd "$work"

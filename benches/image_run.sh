@@ -7,7 +7,9 @@
 #   snapshot-cold   carrack image run into an empty snapshot directory (the first run)
 #   full-unpack     carrack image run --no-snapshots (unpacks the image every time)
 #   podman          podman --runtime runc run --rm --network none IMAGE /bin/true, with
-#                   --ulimit nofile=1024:1024 (runc's default spec, which carrack's run uses;
+#                   --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 (podman sets both to
+#                   1048576, which fails where the caller's hard limits are lower; runc's default
+#                   spec, which carrack's run uses, has nofile 1024 and no nproc;
 #                   podman's own default, 1048576, fails where the caller's hard limit is lower)
 #   umoci+runc      umoci unpack of the image into a fresh bundle, then runc run of it (the
 #                   "no snapshotter" way: what the cold run is compared with)
@@ -63,7 +65,7 @@ for ((i = 0; i < rounds; i++)); do
     sync
     samples[snapshot-cold]+="$(ms "$carrack" image run --snapshots "$work/cold" img:deb -- /bin/true) "
     samples[full-unpack]+="$(ms "$carrack" image run --no-snapshots img:deb -- /bin/true) "
-    samples[podman]+="$(ms podman --runtime runc run --rm --network none --ulimit nofile=1024:1024 localhost/carrack-bench:deb /bin/true) "
+    samples[podman]+="$(ms podman --runtime runc run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 localhost/carrack-bench:deb /bin/true) "
     samples[umoci+runc]+="$(ms umoci_runc "$i") "
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }

@@ -9,8 +9,7 @@
 #   podman          podman --runtime runc run --rm --network none IMAGE /bin/true, with
 #                   --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 (podman sets both to
 #                   1048576, which fails where the caller's hard limits are lower; runc's default
-#                   spec, which carrack's run uses, has nofile 1024 and no nproc;
-#                   podman's own default, 1048576, fails where the caller's hard limit is lower)
+#                   spec, which carrack's run uses, has nofile 1024 and no nproc)
 #   umoci+runc      umoci unpack of the image into a fresh bundle, then runc run of it (the
 #                   "no snapshotter" way: what the cold run is compared with)
 #
@@ -38,8 +37,7 @@ fi
 podman rmi -f localhost/carrack-bench:deb >/dev/null 2>&1 || true
 skopeo copy -q oci:img:deb containers-storage:localhost/carrack-bench:deb
 # The same image with /bin/true as its command, for umoci + runc (a tag of its own).
-umoci config --image img:deb --tag deb-true --config.cmd /bin/true --config.entrypoint '' >/dev/null 2>&1 \
-    || umoci config --image img:deb --tag deb-true --config.cmd /bin/true >/dev/null
+umoci config --image img:deb --tag deb-true --config.cmd /bin/true >/dev/null
 umoci_runc() { # N: unpack into a fresh bundle and run it with runc, then remove both
     rm -rf "$work/umoci-bundle"
     umoci unpack --image img:deb-true "$work/umoci-bundle" &&

@@ -382,9 +382,13 @@ fn normalize_arch(arch: &str, variant: Option<&str>) -> (Arch, Option<String>) {
             } else {
                 format!("v{v}")
             };
-            let v = v
-                .strip_suffix(".0")
-                .map_or_else(|| v.clone(), str::to_owned);
+            // Every trailing ".0" goes (`8.0` and `8.0.0` are `v8`), so printing and parsing
+            // again gives the same variant.
+            let mut v = v.as_str();
+            while let Some(shorter) = v.strip_suffix(".0") {
+                v = shorter;
+            }
+            let v = v.to_owned();
             // The baseline is no variant at all.
             match (&arch, v.as_str()) {
                 (Arch::Amd64, "v1") | (Arch::Arm64, "v8") | (Arch::Arm, "v7") => None,

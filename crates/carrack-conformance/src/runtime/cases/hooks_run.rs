@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use crate::case::Verdict;
+pub(crate) use crate::runtime::cases::need_root;
 use crate::runtime::{Bundle, QUICK, Ran, Subject};
 
 /// The hook types of config.md, in lifecycle order.
@@ -50,14 +51,6 @@ impl Plan<'_> {
             .iter()
             .flat_map(|t| (1..=self.entries).map(move |i| format!("{t}.{i}")))
             .collect()
-    }
-}
-
-pub(crate) fn need_root(s: &Subject) -> Result<(), Verdict> {
-    if s.host.root {
-        Ok(())
-    } else {
-        Err(Verdict::skip("creating containers needs root on this host"))
     }
 }
 

@@ -8,16 +8,9 @@ use serde_json::{Value, json};
 
 use crate::case::{Case, Verdict, runtime as rule};
 use crate::runtime::Subject;
+pub(super) use crate::runtime::cases::need_root;
 
 const R: &str = "runtime.md";
-
-pub(super) fn need_root(s: &Subject) -> Result<(), Verdict> {
-    if s.host.root {
-        Ok(())
-    } else {
-        Err(Verdict::skip("creating containers needs root on this host"))
-    }
-}
 
 /// A created container's `state`, with the bundle it was made from.
 fn created_state(s: &Subject, case: &str) -> Result<Value, Verdict> {

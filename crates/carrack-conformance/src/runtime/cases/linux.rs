@@ -9,6 +9,7 @@ use carrack_spec::{Level, Rule};
 use serde_json::{Value, json};
 
 use crate::case::{Case, Verdict, runtime as rule};
+use crate::runtime::cases::need_root;
 use crate::runtime::{Bundle, Container, Subject};
 
 #[path = "linux_cgroups.rs"]
@@ -29,14 +30,6 @@ static APPLY: Rule = rule(
     "Create",
     "If the runtime cannot apply a property as specified in the configuration, it MUST generate an error and a new container MUST NOT be created.",
 );
-
-fn need_root(s: &Subject) -> Result<(), Verdict> {
-    if s.host.root {
-        Ok(())
-    } else {
-        Err(Verdict::skip("creating containers needs root on this host"))
-    }
-}
 
 /// `1.0.2-dev` → (1, 0, 2, false): a pre-release sorts before its release.
 fn version(v: &str) -> (u64, u64, u64, bool) {

@@ -1,8 +1,17 @@
 //! The runtime cases, by chapter.
 
-use crate::case::Case;
+use crate::case::{Case, Verdict};
 
 use super::Subject;
+
+/// Every case that creates a container needs root here: without it, a skip saying so.
+pub(crate) fn need_root(s: &Subject) -> Result<(), Verdict> {
+    if s.host.root {
+        Ok(())
+    } else {
+        Err(Verdict::skip("creating containers needs root on this host"))
+    }
+}
 
 mod features;
 mod hooks;

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::case::{Case, Verdict, runtime as rule};
 use crate::runtime::Subject;
+pub(super) use crate::runtime::cases::need_root;
 
 mod caps;
 mod mounts;
@@ -26,14 +27,6 @@ pub(crate) fn cases() -> Vec<Case<Subject>> {
     v.extend(settings::cases());
     v.extend(caps::cases());
     v
-}
-
-fn need_root(s: &Subject) -> Result<(), Verdict> {
-    if s.host.root {
-        Ok(())
-    } else {
-        Err(Verdict::skip("creating containers needs root on this host"))
-    }
 }
 
 /// `(major, minor, patch)` of a SemVer string (`1.0.2-dev` is 1.0.2).

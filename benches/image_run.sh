@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# `carrack image run` of a Debian minbase image (debootstrap, one gzip layer) running /bin/true,
-# beside `podman run --rm` of the same image (imported with skopeo; podman's runc), interleaved
-# in one run, each sample the wall time of the whole command:
+# `carrack image run` of a Debian minbase image (debootstrap, one gzip layer) running
+# `/bin/date +%s%N`, beside `podman run --rm` of the same image (imported with skopeo; podman's
+# runc) and umoci + runc, interleaved in one run. Two figures per sample:
+#
+#   first   from the command's start to the container's program printing the time (the user's
+#           program running: date's own start, ~0.5 ms, is in every row alike)
+#   exit    from the command's start to its exit (the container removed)
+#
+# The rows:
 #
 #   snapshot-warm   carrack image run, the layer's snapshot already there (the second run)
 #   snapshot-cold   carrack image run into an empty snapshot directory (the first run)
 #   full-unpack     carrack image run --no-snapshots (unpacks the image every time)
-#   podman          podman --runtime runc run --rm --network none IMAGE /bin/true, with
+#   podman          podman --runtime runc run --rm --network none IMAGE /bin/date +%s%N, with
 #                   --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 (podman sets both to
 #                   1048576, which fails where the caller's hard limits are lower; runc's default
 #                   spec, which carrack's run uses, has nofile 1024 and no nproc)
@@ -36,48 +42,59 @@ if [ ! -f img/index.json ]; then
 fi
 podman rmi -f localhost/carrack-bench:deb >/dev/null 2>&1 || true
 skopeo copy -q oci:img:deb containers-storage:localhost/carrack-bench:deb
-# The same image with /bin/true as its command, for umoci + runc (a tag of its own).
-umoci config --image img:deb --tag deb-true --config.cmd /bin/true >/dev/null
+# The same image with date as its command, for umoci + runc (a tag of its own).
+umoci config --image img:deb --tag deb-date --config.cmd /bin/date --config.cmd +%s%N >/dev/null
 umoci_runc() { # N: unpack into a fresh bundle and run it with runc, then remove both
     rm -rf "$work/umoci-bundle"
-    umoci unpack --image img:deb-true "$work/umoci-bundle" &&
+    umoci unpack --image img:deb-date "$work/umoci-bundle" &&
         sed -i 's/"terminal": *true/"terminal": false/' "$work/umoci-bundle/config.json" &&
         runc --root "$work/runc-state" run -b "$work/umoci-bundle" "carrack-bench-$1"
 }
 export CARRACK_DATA_DIR=$work/data
 rm -rf "$CARRACK_DATA_DIR"
 "$carrack" image run --snapshots "$work/warm" img:deb -- /bin/true 2>/dev/null # make the snapshot
+date_cmd=(/bin/date +%s%N)
 
-ms() { # COMMAND... -> milliseconds it took (its output discarded; a failure stops the script)
-    local t0 t1
+declare -A exits firsts
+sample() { # ROW COMMAND...: adds the row's times to first output and to exit, in ms
+    local row=$1 t0 t1 out printed
+    shift
     t0=$(date +%s%N)
-    # Inside $(…) a failure would only end the subshell: stop the whole run instead.
-    "$@" >/dev/null 2>&1 || { echo "image_run.sh: failed: $*" >&2; kill $$; }
+    # A failure stops the whole run.
+    out=$("$@" 2>/dev/null) || { echo "image_run.sh: failed: $*" >&2; kill $$; }
     t1=$(date +%s%N)
-    echo $(((t1 - t0) / 1000)) | awk '{printf "%.1f\n", $1 / 1000}'
+    printed=$(printf '%s\n' "$out" | grep -E '^[0-9]{19}$' | tail -n 1)
+    [ -n "$printed" ] || { echo "image_run.sh: $row printed no time: $out" >&2; kill $$; }
+    exits[$row]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e6}') "
+    firsts[$row]+="$(awk -v a="$t0" -v b="$printed" 'BEGIN {printf "%.2f", (b - a) / 1e6}') "
 }
-declare -A samples
 for ((i = 0; i < rounds; i++)); do
-    samples[snapshot-warm]+="$(ms "$carrack" image run --snapshots "$work/warm" img:deb -- /bin/true) "
+    sample snapshot-warm "$carrack" image run --snapshots "$work/warm" img:deb -- "${date_cmd[@]}"
     rm -rf "$work/cold"
     sync
-    samples[snapshot-cold]+="$(ms "$carrack" image run --snapshots "$work/cold" img:deb -- /bin/true) "
-    samples[full-unpack]+="$(ms "$carrack" image run --no-snapshots img:deb -- /bin/true) "
-    samples[podman]+="$(ms podman --runtime runc run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 localhost/carrack-bench:deb /bin/true) "
-    samples[umoci+runc]+="$(ms umoci_runc "$i") "
+    sample snapshot-cold "$carrack" image run --snapshots "$work/cold" img:deb -- "${date_cmd[@]}"
+    sample full-unpack "$carrack" image run --no-snapshots img:deb -- "${date_cmd[@]}"
+    sample podman podman --runtime runc run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 localhost/carrack-bench:deb "${date_cmd[@]}"
+    sample umoci+runc umoci_runc "$i"
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-declare -A med
+declare -A fmed emed
 echo "image: Debian bookworm minbase, $(du -sh img | cut -f1) as one gzip layer; $rounds rounds, interleaved"
 echo
-echo "| command | median ms |"
-echo "|---|---|"
+echo "| command | first output, median ms | exit, median ms |"
+echo "|---|---|---|"
 for k in snapshot-warm snapshot-cold full-unpack podman umoci+runc; do
-    med[$k]=$(echo "${samples[$k]}" | median)
-    echo "| $k | ${med[$k]} |"
+    fmed[$k]=$(echo "${firsts[$k]}" | median)
+    emed[$k]=$(echo "${exits[$k]}" | median)
+    echo "| $k | ${fmed[$k]} | ${emed[$k]} |"
 done
 echo
-awk -v w="${med[snapshot-warm]}" -v c="${med[snapshot-cold]}" -v f="${med[full-unpack]}" -v p="${med[podman]}" -v u="${med[umoci+runc]}" 'BEGIN {
-    printf "snapshot-warm / podman = %.2f\nsnapshot-cold / umoci+runc = %.2f\nsnapshot-warm / full-unpack = %.3f\nsnapshot-cold / full-unpack = %.2f\n", w / p, c / u, w / f, c / f }'
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
+echo "| ratio | to first output | to exit |"
+echo "|---|---|---|"
+echo "| snapshot-warm / podman | $(ratio "${fmed[snapshot-warm]}" "${fmed[podman]}") | $(ratio "${emed[snapshot-warm]}" "${emed[podman]}") |"
+echo "| snapshot-cold / umoci+runc | $(ratio "${fmed[snapshot-cold]}" "${fmed[umoci+runc]}") | $(ratio "${emed[snapshot-cold]}" "${emed[umoci+runc]}") |"
+echo "| snapshot-warm / full-unpack | $(ratio "${fmed[snapshot-warm]}" "${fmed[full-unpack]}") | $(ratio "${emed[snapshot-warm]}" "${emed[full-unpack]}") |"
+echo "| snapshot-cold / full-unpack | $(ratio "${fmed[snapshot-cold]}" "${fmed[full-unpack]}") | $(ratio "${emed[snapshot-cold]}" "${emed[full-unpack]}") |"
 podman rmi -f localhost/carrack-bench:deb >/dev/null 2>&1 || true
 rm -rf "$work/cold" "$work/warm" "$CARRACK_DATA_DIR" "$work/umoci-bundle" "$work/runc-state"

@@ -33,7 +33,9 @@ mod stats;
 
 pub use error::{Error, Result, RuleError};
 pub use hierarchy::{Hierarchy, cgroup_path, hierarchies, is_v2_host, parse_mountinfo};
-pub use placement::{Placement, enter_self, freeze, is_frozen, join, pids, remove};
+pub use placement::{
+    Placement, create, enter_self, freeze, is_frozen, join, move_into, pids, remove,
+};
 pub use resources::{apply, apply_devices, apply_limits};
 pub use stats::{oom_kills, stats};
 

@@ -16,23 +16,16 @@ pub struct Placement {
     pub dirs: Vec<PathBuf>,
     /// The cgroup v1 ones, which init enters itself ([`enter_self`]) rather than being moved.
     pub v1: Vec<PathBuf>,
+    /// The cgroup2 one, if the host mounts cgroup2: a process is cloned into it (clone3's
+    /// `CLONE_INTO_CGROUP`) or moved into it ([`move_into`]).
+    pub v2: Option<PathBuf>,
     /// Whether a hierarchy was skipped (rootless, not delegated).
     pub skipped: bool,
 }
 
-/// Creates the cgroup `rel` in every hierarchy, moving `pid` into the cgroup2 ones; the v1
-/// ones are left for the process to enter by itself ([`enter_self`]).
-///
-/// Why: moving another process (`cgroup.procs`) write-locks the kernel's cgroup threadgroup
-/// lock, which after an idle moment waits for an RCU grace period (see the crate's README for
-/// the figures), while a v1 hierarchy lets a single-threaded process move itself through
-/// `tasks` without that lock. On cgroup2 only clone3's `CLONE_INTO_CGROUP` would avoid it; not
-/// used yet.
-///
-/// A caller that is not root (a rootless container) gets the hierarchies delegated to it and
-/// skips the others, as runc's rootless cgroup manager does; `skipped` tells whether any was,
-/// so resources that would need them can be refused. An existing cgroup that holds processes
-/// is refused ([`Error::NotEmpty`]): `kill --all` and `delete` act on every process in it.
+/// Creates the cgroup `rel` in every hierarchy and moves `pid` into the cgroup2 one; the v1
+/// ones are left for the process to enter by itself ([`enter_self`]). [`create`] and
+/// [`move_into`] in one call.
 ///
 /// ```no_run
 /// let hierarchies = carrack_cgroups::hierarchies()?;
@@ -42,13 +35,47 @@ pub struct Placement {
 /// # Ok::<(), carrack_cgroups::Error>(())
 /// ```
 pub fn join(hierarchies: &[Hierarchy], rel: &str, pid: i32) -> Result<Placement> {
+    let placed = create(hierarchies, rel)?;
+    if let Some(dir) = &placed.v2
+        && let Err(e) = move_into(dir, pid)
+    {
+        let _ = remove(&placed.dirs);
+        return Err(e);
+    }
+    Ok(placed)
+}
+
+/// Creates the cgroup `rel` in every hierarchy, with no process in it yet.
+///
+/// Why no process is moved here: moving another process (`cgroup.procs`) write-locks the
+/// kernel's cgroup threadgroup lock, which waits for an RCU grace period (see the crate's
+/// README for the figures: 19 ms measured on a busy host), while a v1 hierarchy lets a
+/// single-threaded process move itself through `tasks` without that lock ([`enter_self`]), and
+/// clone3's `CLONE_INTO_CGROUP` starts a process in the cgroup2 one without a move at all
+/// (carrack-linux does both; [`move_into`] is the fallback for kernels before 5.7).
+///
+/// A caller that is not root (a rootless container) gets the hierarchies delegated to it and
+/// skips the others, as runc's rootless cgroup manager does; `skipped` tells whether any was,
+/// so resources that would need them can be refused. An existing cgroup that holds processes
+/// is refused ([`Error::NotEmpty`]): `kill --all` and `delete` act on every process in it.
+/// On an error, what was created is removed again.
+///
+/// ```no_run
+/// let hierarchies = carrack_cgroups::hierarchies()?;
+/// let rel = carrack_cgroups::cgroup_path(None, "web");
+/// let placed = carrack_cgroups::create(&hierarchies, &rel)?;
+/// // ... clone a process into placed.v2, which then calls enter_self(&placed.v1) ...
+/// # Ok::<(), carrack_cgroups::Error>(())
+/// ```
+pub fn create(hierarchies: &[Hierarchy], rel: &str) -> Result<Placement> {
     let rootless = !nix::unistd::geteuid().is_root();
     let mut out = Placement::default();
-    let pid = pid.to_string();
     for h in hierarchies {
-        match join_one(h, rel, &pid, rootless) {
+        match create_one(h, rel, rootless) {
             Ok(dir) => {
-                if !h.v2 {
+                if h.v2 {
+                    out.v2 = Some(dir.clone());
+                } else {
                     out.v1.push(dir.clone());
                 }
                 out.dirs.push(dir);
@@ -63,13 +90,27 @@ pub fn join(hierarchies: &[Hierarchy], rel: &str, pid: i32) -> Result<Placement>
                 log::debug!("rootless: skipping the cgroup hierarchy {e}");
                 out.skipped = true;
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                let _ = remove(&out.dirs);
+                return Err(e);
+            }
         }
     }
     Ok(out)
 }
 
-fn join_one(h: &Hierarchy, rel: &str, pid: &str, rootless: bool) -> Result<PathBuf> {
+/// Moves the process `pid` (all its threads) into the cgroup2 cgroup `dir`.
+///
+/// ```no_run
+/// carrack_cgroups::move_into("/sys/fs/cgroup/carrack/web".as_ref(), 4242)?;
+/// # Ok::<(), carrack_cgroups::Error>(())
+/// ```
+pub fn move_into(dir: &Path, pid: i32) -> Result<()> {
+    let procs = dir.join("cgroup.procs");
+    fs::write(&procs, pid.to_string()).map_err(Error::io(procs))
+}
+
+fn create_one(h: &Hierarchy, rel: &str, rootless: bool) -> Result<PathBuf> {
     let dir = h.mount_point.join(rel);
     // One mkdir when the parent exists (the usual case), the whole path otherwise.
     let fresh = match fs::create_dir(&dir) {
@@ -92,8 +133,12 @@ fn join_one(h: &Hierarchy, rel: &str, pid: &str, rootless: bool) -> Result<PathB
     }
     if h.v2 {
         enable_controllers(&h.mount_point, rel);
-        let procs = dir.join("cgroup.procs");
-        fs::write(&procs, pid).map_err(Error::io(procs))?;
+        // A rootless process may only be placed where it may write.
+        if rootless {
+            let procs = dir.join("cgroup.procs");
+            nix::unistd::access(&procs, nix::unistd::AccessFlags::W_OK)
+                .map_err(|e| Error::io(&procs)(e.into()))?;
+        }
         return Ok(dir);
     }
     if h.has("cpuset") {

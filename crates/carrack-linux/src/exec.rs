@@ -123,13 +123,14 @@ pub(crate) fn exec(
     };
     crate::sys::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0).map_err(|e| Error::io("subreaper", e))?;
     // The v1 cgroups (those with a `tasks` file) the middle process enters itself before it
-    // forks the process, which so starts in them (see carrack_cgroups::join for why); the cgroup2 one
-    // this process joins the new process to below.
+    // forks the process, which so starts in them; the middle process is cloned into the
+    // cgroup2 one (see carrack_cgroups::create for why).
     let (v1, v2): (Vec<_>, Vec<_>) = cgroups
         .iter()
         .cloned()
         .partition(|d| d.join("tasks").exists());
-    let middle = match crate::spawn::clone_checked("exec", 0).map_err(bad)? {
+    let v2 = v2.into_iter().find(|d| d.join("cgroup.procs").exists());
+    let middle = match crate::spawn::clone_checked_into("exec", 0, v2.as_deref()).map_err(bad)? {
         Cloned::Child(single) => {
             // Joining a running container: its processes must not reach this binary through
             // /proc/PID/exe before the exec (CVE-2019-5736). execve makes the process dumpable
@@ -186,13 +187,6 @@ pub(crate) fn exec(
         let _ = nix::sys::signal::kill(Pid::from_raw(child), nix::sys::signal::Signal::SIGKILL);
         let _ = nix::sys::wait::waitpid(Pid::from_raw(child), None);
         return Err(bad(e));
-    }
-    for d in &v2 {
-        let procs = d.join("cgroup.procs");
-        if procs.exists() {
-            std::fs::write(&procs, child.to_string())
-                .map_err(|e| Error::io(format!("joining {}", d.display()), e))?;
-        }
     }
     // The go message is the process's pid as the runtime sees it (for a seccomp agent).
     File::from(go_w)

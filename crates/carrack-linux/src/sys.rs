@@ -49,6 +49,72 @@ pub(crate) fn clone(_single: &SingleThreaded, flags: libc::c_int) -> io::Result<
     unsafe { clone_process(flags) }
 }
 
+/// [`clone`], the child starting in the cgroup2 cgroup `cgroup` (an open directory of it):
+/// clone3(2) with `CLONE_INTO_CGROUP` (Linux 5.7), which places the child as it is made,
+/// where moving it afterwards through `cgroup.procs` waits for an RCU grace period. An error
+/// (a kernel without clone3 or the flag, a cgroup that cannot take the process) made no child;
+/// the caller falls back to [`clone`] and a move, which reports what is wrong with the cgroup.
+pub(crate) fn clone_into_cgroup(
+    _single: &SingleThreaded,
+    flags: libc::c_int,
+    cgroup: std::os::fd::BorrowedFd<'_>,
+) -> io::Result<Cloned> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `SingleThreaded` proves that the calling thread is the process's only one; the
+    // fd is borrowed, so open for the duration of the call.
+    unsafe { clone3_process(flags, cgroup.as_raw_fd()) }
+}
+
+/// `struct clone_args` of clone3(2), up to `cgroup` (CLONE_ARGS_SIZE_VER2, 88 bytes).
+#[repr(C)]
+#[derive(Default)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+
+/// clone3's flag to start the child in the cgroup `clone_args.cgroup` names.
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+/// The raw clone3(2) behind [`clone_into_cgroup`].
+///
+/// # Safety
+///
+/// As for [`clone_process`]: the calling process must have a single thread. `cgroup` must be
+/// an open file descriptor.
+unsafe fn clone3_process(flags: libc::c_int, cgroup: RawFd) -> io::Result<Cloned> {
+    let mut args = CloneArgs {
+        flags: u64::from(flags.cast_unsigned()) | CLONE_INTO_CGROUP,
+        exit_signal: u64::from(libc::SIGCHLD.cast_unsigned()),
+        cgroup: u64::try_from(cgroup).unwrap_or(u64::MAX),
+        ..CloneArgs::default()
+    };
+    // SAFETY: a NULL stack with stack_size 0 makes clone3 behave like fork(2); `args` is a
+    // valid clone_args of the size passed, alive across the call; the caller guarantees the
+    // process is single-threaded, so the child holds no lock another thread owned.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &raw mut args,
+            std::mem::size_of::<CloneArgs>(),
+        )
+    };
+    match r {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Ok(Cloned::Child(SingleThreaded(std::marker::PhantomData))),
+        pid => Ok(Cloned::Parent(libc::pid_t::try_from(pid).unwrap_or(-1))),
+    }
+}
+
 /// The raw clone(2) behind [`clone`].
 ///
 /// # Safety

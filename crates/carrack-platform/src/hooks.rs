@@ -99,7 +99,18 @@ fn run_one(kind: &'static str, hook: &Hook, input: &[u8]) -> Result<()> {
         .timeout
         .and_then(|t| u64::try_from(t).ok())
         .map(|t| Instant::now() + Duration::from_secs(t));
-    let mut pause = Duration::from_micros(200);
+    if deadline.is_none() {
+        // No timeout: wait for exactly as long as the hook runs.
+        return match child.wait() {
+            Ok(status) if status.success() => Ok(()),
+            Ok(status) => Err(fail(format!("exited with {status}"))),
+            Err(e) => Err(fail(e.to_string())),
+        };
+    }
+    // A timeout: poll, the pause growing to at most 2 ms, so a hook is waited for at most 2 ms
+    // longer than it runs (no thread is started: carrack-linux's callers must stay
+    // single-threaded).
+    let mut pause = Duration::from_micros(100);
     loop {
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(()),
@@ -116,6 +127,6 @@ fn run_one(kind: &'static str, hook: &Hook, input: &[u8]) -> Result<()> {
             )));
         }
         std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(20));
+        pause = (pause * 2).min(Duration::from_millis(2));
     }
 }

@@ -11,7 +11,7 @@ use carrack_platform::{ContainerId, CreateOptions, Platform, RunOptions};
 use carrack_spec::Document;
 use carrack_spec::image::{ImageConfiguration, PlatformMatcher};
 use carrack_spec::runtime::{Hook, Spec};
-use carrack_unpack::snapshot::{Active, Snapshots};
+use carrack_unpack::snapshot::{Active, Durability, Snapshots};
 use carrack_unpack::{ApplyOptions, unpack};
 
 use crate::lifecycle::Global;
@@ -210,7 +210,15 @@ fn rootfs(
         }
         Err(e) => return Err(e.into()),
     };
-    let active = store.activate(name, &prepared)?;
+    // A container removed when it exits needs no flush of its writes (podman's --rm does the
+    // same): without `volatile`, unmounting the overlay waits for every dirty page of the file
+    // system under the snapshots, measured at 190 ms after 400 MB written elsewhere.
+    let durability = if a.keep {
+        Durability::Synced
+    } else {
+        Durability::Volatile
+    };
+    let active = store.activate_with(name, &prepared, durability)?;
     stages.done(format!(
         "snapshot ({} applied, {} reused)",
         prepared.applied, prepared.reused

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use carrack_image::PlatformMatcher;
 use carrack_spec::image::MediaType;
-use carrack_unpack::snapshot::{SnapshotError, Snapshots};
+use carrack_unpack::snapshot::{Durability, SnapshotError, Snapshots};
 use carrack_unpack::unpack;
 use common::{Layer, image, walk};
 
@@ -101,6 +101,57 @@ fn an_overlay_of_snapshots_is_the_unpacked_tree_and_a_second_prepare_applies_not
     store.release("c2").expect("release");
     assert!(!active.dir.exists() && !second.dir.exists());
     assert!(!mounted(&active.rootfs));
+}
+
+/// The super block options of the mount at `path` (mountinfo's last field), if mounted.
+fn super_options(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+    let p = path.display().to_string();
+    text.lines()
+        .find(|l| l.split(' ').nth(4) == Some(p.as_str()))
+        .and_then(|l| l.rsplit(' ').next().map(str::to_owned))
+}
+
+#[test]
+#[ignore = "needs root: overlay mounts"]
+fn a_volatile_container_is_mounted_volatile_and_a_kept_one_is_not() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (layout, _) = image(&tmp.path().join("layout"), "img", &layers());
+    let image = resolve(&layout);
+    let store = Snapshots::open(&tmp.path().join("snap")).expect("store");
+    let p = store
+        .prepare(&layout, &image.manifest, &Default::default())
+        .expect("prepare");
+    let gone = store
+        .activate_with("gone", &p, Durability::Volatile)
+        .expect("activate volatile");
+    let kept = store.activate("kept", &p).expect("activate");
+    let opts = super_options(&gone.rootfs).expect("mounted");
+    // Linux 5.10 and later take the option; an older kernel mounts without it and says so.
+    // Kernels from 6.12 show it as `fsync=volatile`.
+    let is_volatile = |o: &str| {
+        o.split(',')
+            .any(|o| o == "volatile" || o == "fsync=volatile")
+    };
+    assert_eq!(gone.volatile, is_volatile(&opts), "{opts}");
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").expect("osrelease");
+    let mut v = release
+        .split(['.', '-'])
+        .map(|x| x.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (v.next().unwrap_or(0), v.next().unwrap_or(0));
+    assert_eq!(gone.volatile, (major, minor) >= (5, 10), "{release}");
+    assert!(!kept.volatile);
+    let kept_opts = super_options(&kept.rootfs).expect("mounted");
+    assert!(!is_volatile(&kept_opts), "{kept_opts}");
+    // Both are ordinary overlays otherwise.
+    std::fs::write(gone.rootfs.join("etc/motd"), b"scratch").expect("write");
+    assert_eq!(
+        std::fs::read(kept.rootfs.join("etc/motd")).expect("read"),
+        b"replaced\n"
+    );
+    store.release("gone").expect("release");
+    store.release("kept").expect("release");
+    assert!(!mounted(&gone.rootfs) && !gone.dir.exists());
 }
 
 fn mounted(path: &Path) -> bool {

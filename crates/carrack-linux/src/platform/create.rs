@@ -200,7 +200,27 @@ impl Linux {
         };
         let lock_fd = c.as_raw_fd();
         let op = if save_created { "create" } else { "run" };
-        let first = match crate::spawn::clone_checked(op, flags.bits()).map_err(bad)? {
+        // The cgroups are made before the clone, so that the first process starts in the
+        // cgroup2 one (see carrack_cgroups::create for why) and enters the v1 ones itself.
+        let carrack_cgroups::Placement {
+            dirs: cgroups,
+            v1: enter_v1,
+            v2,
+            skipped,
+        } = carrack_cgroups::create(
+            &hierarchies,
+            &carrack_cgroups::cgroup_path(linux.cgroups_path.as_deref(), id.as_str()),
+        )
+        .map_err(cgroup("creating the container's cgroup"))?;
+        let cloned = crate::spawn::clone_checked_into(op, flags.bits(), v2.as_deref());
+        let cloned = match cloned {
+            Ok(cloned) => cloned,
+            Err(e) => {
+                let _ = carrack_cgroups::remove(&cgroups);
+                return Err(bad(e));
+            }
+        };
+        let first = match cloned {
             Cloned::Child(single) => {
                 // Until it execs the user's process, init is the carrack binary: nothing in the
                 // container may open it through /proc/PID/exe (CVE-2019-5736). With a new user
@@ -223,17 +243,20 @@ impl Linux {
         drop(plan);
         // The process a failure stops: the cloned one, then init once a staged clone named it.
         let target = std::cell::Cell::new(first);
-        let fail = |e: Error| {
+        // From here on a failure stops init and removes its cgroups; `create` then removes the
+        // container's directory.
+        let undo = |e: Error| {
             let pid = Pid::from_raw(target.get());
             let _ = kill(pid, Signal::SIGKILL);
             let _ = nix::sys::wait::waitpid(pid, None);
+            let _ = carrack_cgroups::remove(&cgroups);
             e
         };
         if new_userns {
-            write_id_maps(first, &linux).map_err(|e| fail(bad(e)))?;
+            write_id_maps(first, &linux).map_err(|e| undo(bad(e)))?;
         }
         // From here on init unshares its namespaces (~0.5 ms for a network namespace) while
-        // this process makes the fifo and the cgroups and saves the state. Init opens the
+        // this process makes the fifo and saves the state. Init opens the
         // fifo only after `Go`.
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o622))
             .and_then(|()| {
@@ -246,24 +269,7 @@ impl Linux {
                     nix::sys::stat::FchmodatFlags::FollowSymlink,
                 )
             })
-            .map_err(|e| fail(Error::io("creating exec.fifo", e.into())))?;
-        let carrack_cgroups::Placement {
-            dirs: cgroups,
-            v1: enter_v1,
-            skipped,
-        } = carrack_cgroups::join(
-            &hierarchies,
-            &carrack_cgroups::cgroup_path(linux.cgroups_path.as_deref(), id.as_str()),
-            first,
-        )
-        .map_err(|e| fail(cgroup("joining the container's cgroup")(e)))?;
-        // From here on a failure stops init and removes its cgroups; `create` then removes the
-        // container's directory.
-        let undo = |e: Error| {
-            let e = fail(e);
-            let _ = carrack_cgroups::remove(&cgroups);
-            e
-        };
+            .map_err(|e| undo(Error::io("creating exec.fifo", e.into())))?;
         if skipped && linux.resources.as_ref().is_some_and(has_limits) {
             return Err(undo(Error::Config {
                 path: config_path.clone(),

@@ -7,13 +7,45 @@ use std::path::PathBuf;
 
 use super::Snapshots;
 use super::mount::{mount_overlay, overlay_data, unmount};
-use super::types::{Active, Prepared, Result, SnapshotError, io_at};
+use super::types::{Active, Durability, Prepared, Result, SnapshotError, io_at};
 
 impl Snapshots {
     /// Mounts a container's root filesystem on `prepared`: an overlay of the snapshots with
     /// an upper directory of its own, at `DIR/active/NAME/rootfs`. The snapshots stay until
-    /// [`release`](Self::release), whatever [`prune`](Self::prune) is asked.
+    /// [`release`](Self::release), whatever [`prune`](Self::prune) is asked. The container's
+    /// writes are flushed like any other file's ([`Durability::Synced`]); see
+    /// [`activate_with`](Self::activate_with) for a container that is removed when it exits.
     pub fn activate(&self, name: &str, prepared: &Prepared) -> Result<Active> {
+        self.activate_with(name, prepared, Durability::Synced)
+    }
+
+    /// [`activate`](Self::activate), choosing what the container's writes are worth.
+    ///
+    /// With [`Durability::Volatile`] the overlay is mounted with overlayfs's `volatile` option
+    /// (Linux 5.10): unmounting it does not flush the host file system under the snapshot
+    /// directory, which otherwise makes a short-lived container wait for every dirty page on
+    /// that file system, its own or not. On an older kernel the option is dropped and
+    /// [`Active::volatile`] says so.
+    ///
+    /// ```no_run
+    /// use carrack_image::{Layout, PlatformMatcher};
+    /// use carrack_unpack::snapshot::{Durability, Snapshots};
+    ///
+    /// let layout = Layout::open("layout")?;
+    /// let image = layout.resolve("latest", &PlatformMatcher::host())?;
+    /// let store = Snapshots::open("/var/lib/carrack/snapshots".as_ref())?;
+    /// let layers = store.prepare(&layout, &image.manifest, &Default::default())?;
+    /// let active = store.activate_with("job-1", &layers, Durability::Volatile)?;
+    /// // … run a container on active.rootfs, then throw its writes away:
+    /// store.release("job-1")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn activate_with(
+        &self,
+        name: &str,
+        prepared: &Prepared,
+        durability: Durability,
+    ) -> Result<Active> {
         let valid = !name.is_empty()
             && name.len() <= 64
             && !name.starts_with('.')
@@ -30,6 +62,7 @@ impl Snapshots {
             .create(&dir)
             .map_err(io_at(&dir))?;
         let result = (|| {
+            let mut volatile = false;
             let (upper, work, rootfs) = (dir.join("upper"), dir.join("work"), dir.join("rootfs"));
             for d in [&upper, &work, &rootfs] {
                 fs::DirBuilder::new()
@@ -52,15 +85,25 @@ impl Snapshots {
                         layers: lowers.len(),
                         dir: self.dir.clone(),
                     })?;
-                mount_overlay(&data, &rootfs).map_err(|source| SnapshotError::Mount {
-                    path: rootfs.clone(),
-                    source,
-                })?;
+                let mut result = Err(nix::Error::EINVAL.into());
+                if durability == Durability::Volatile {
+                    // An older kernel refuses the option (EINVAL): mount without it, and
+                    // `Active::volatile` tells the caller.
+                    result = mount_overlay(&format!("{data},volatile"), &rootfs);
+                    volatile = result.is_ok();
+                }
+                if result.is_err() {
+                    mount_overlay(&data, &rootfs).map_err(|source| SnapshotError::Mount {
+                        path: rootfs.clone(),
+                        source,
+                    })?;
+                }
             }
             Ok(Active {
                 name: name.to_owned(),
                 dir: dir.clone(),
                 rootfs,
+                volatile,
             })
         })();
         if result.is_err() {

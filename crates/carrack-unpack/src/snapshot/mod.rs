@@ -31,4 +31,6 @@ mod types;
 
 pub use mount::unmount;
 pub use store::Snapshots;
-pub use types::{Active, Prepared, PruneReport, SnapshotError, SnapshotInfo, Unsupported};
+pub use types::{
+    Active, Durability, Prepared, PruneReport, SnapshotError, SnapshotInfo, Unsupported,
+};

@@ -152,6 +152,30 @@ pub struct Active {
     pub dir: PathBuf,
     /// The overlay mount point.
     pub rootfs: PathBuf,
+    /// Whether the overlay was mounted `volatile` (see [`Durability::Volatile`]).
+    pub volatile: bool,
+}
+
+/// What a container's writes to its root filesystem are worth, for
+/// [`Snapshots::activate_with`](super::Snapshots::activate_with).
+///
+/// ```
+/// use carrack_unpack::snapshot::Durability;
+/// let keep = true; // a container kept after it exits
+/// let d = if keep { Durability::Synced } else { Durability::Volatile };
+/// assert_eq!(d, Durability::Synced);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Durability {
+    /// Flushed like any file's writes: `sync`, and unmounting the overlay, write them back.
+    #[default]
+    Synced,
+    /// Never flushed on the container's account (overlayfs's `volatile` option): for a
+    /// container whose upper directory is removed when it exits, as `podman run --rm` does.
+    /// After a host crash the kernel refuses to mount that upper directory again; nothing
+    /// else is at risk, as the snapshots below are only read.
+    Volatile,
 }
 
 /// What [`Snapshots::prune`](super::Snapshots::prune) removed.

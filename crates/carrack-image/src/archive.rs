@@ -89,7 +89,7 @@ impl Layout {
                     if v.image_layout_version != carrack_spec::image::LAYOUT_VERSION {
                         return Err(Error::Version {
                             path: "archive".into(),
-                            found: v.image_layout_version,
+                            found: v.image_layout_version.into_string(),
                         });
                     }
                 }

@@ -54,7 +54,7 @@ impl Layout {
         if version.image_layout_version != carrack_spec::image::LAYOUT_VERSION {
             return Err(Error::Version {
                 path: layout.path.clone(),
-                found: version.image_layout_version,
+                found: version.image_layout_version.into_string(),
             });
         }
         carrack_fs::open_file_at(&layout.root, "index.json").map_err(|e| Error::NotALayout {

@@ -185,7 +185,7 @@ pub trait Document: Serialize + DeserializeOwned {
 
     /// Converts an already parsed JSON value.
     fn from_value(value: serde_json::Value) -> Result<Self, ParseError> {
-        match serde_path_to_error::deserialize(value) {
+        match crate::model::with_names_as_str(|| serde_path_to_error::deserialize(value)) {
             Ok(v) => Ok(v),
             Err(e) => Err(json_error(Self::KIND, e)),
         }
@@ -225,7 +225,7 @@ fn parse<T: DeserializeOwned>(bytes: &[u8], kind: DocumentKind) -> Result<T, Par
         return Ok(v);
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let result = serde_path_to_error::deserialize(&mut de);
+    let result = crate::model::with_names_as_str(|| serde_path_to_error::deserialize(&mut de));
     match result {
         Ok(v) => match de.end() {
             Ok(()) => Ok(v),

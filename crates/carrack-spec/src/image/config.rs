@@ -1,4 +1,4 @@
-//! Image configuration (image-spec `config.md`) and the `oci-layout` file (`image-layout.md`).
+//! Image configuration (image-spec `config.md`).
 
 use std::collections::BTreeMap;
 
@@ -166,35 +166,3 @@ model! {
         empty_layer: opt(bool) = "empty_layer",
     }
 }
-
-model! {
-    /// The `oci-layout` file at the root of an image layout.
-    ///
-    /// ```
-    /// let l = carrack_spec::image::ImageLayout::new();
-    /// assert_eq!(serde_json::to_string(&l).unwrap(), r#"{"imageLayoutVersion":"1.0.0"}"#);
-    /// ```
-    pub struct ImageLayout {
-        /// `1.0.0`.
-        image_layout_version: req(String) = "imageLayoutVersion",
-    }
-}
-
-impl ImageLayout {
-    /// The current layout version, `1.0.0`.
-    pub fn new() -> Self {
-        Self {
-            image_layout_version: LAYOUT_VERSION.to_owned(),
-            extra: crate::Extra::new(),
-        }
-    }
-}
-
-impl Default for ImageLayout {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// The image layout version this crate writes and accepts.
-pub const LAYOUT_VERSION: &str = "1.0.0";

@@ -16,20 +16,27 @@ mod open_enum;
 mod support;
 
 pub(crate) use open_enum::open_enum;
-pub(crate) use support::{OptSlot, Slot, keep_null, read_unknown, with_strict, write_extra};
+pub(crate) use support::{
+    OptSlot, Slot, keep_null, names_as_str, read_unknown, unknown_name, with_names_as_str,
+    with_strict, write_extra,
+};
 
 macro_rules! model_ty {
     (req $ty:ty) => { $ty };
     (opt $ty:ty) => { Option<$ty> };
 }
 
+// Key, then value: serde's default `serialize_entry` does the same, but out of line (the
+// write benchmark counted its call in every member).
 macro_rules! model_ser {
     (req $m:ident, $key:literal, $v:expr) => {
-        $m.serialize_entry($key, $v)?;
+        $m.serialize_key($key)?;
+        $m.serialize_value($v)?;
     };
     (opt $m:ident, $key:literal, $v:expr) => {
         if let Some(v) = $v {
-            $m.serialize_entry($key, v)?;
+            $m.serialize_key($key)?;
+            $m.serialize_value(v)?;
         }
     };
 }
@@ -251,12 +258,19 @@ macro_rules! model {
                             $( $field, )*
                             __Unknown,
                         }
-                        struct FieldSeed<'a>(&'a mut ::std::string::String);
+                        struct FieldSeed<'a>(&'a mut ::std::string::String, bool);
                         impl<'de> ::serde::de::DeserializeSeed<'de> for FieldSeed<'_> {
                             type Value = Field;
+                            // As bytes: serde_json then skips validating the name's UTF-8,
+                            // which only an unknown member needs (see `visit_bytes`). As a
+                            // string while a failed parse is repeated to find where.
                             #[inline]
                             fn deserialize<D: ::serde::Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
-                                d.deserialize_identifier(self)
+                                if self.1 {
+                                    d.deserialize_identifier(self)
+                                } else {
+                                    d.deserialize_bytes(self)
+                                }
                             }
                         }
                         impl<'de> ::serde::de::Visitor<'de> for FieldSeed<'_> {
@@ -274,12 +288,21 @@ macro_rules! model {
                                     }
                                 })
                             }
+                            #[inline]
+                            fn visit_bytes<E: ::serde::de::Error>(self, v: &[u8]) -> Result<Field, E> {
+                                $( if v == $key.as_bytes() {
+                                    return Ok(Field::$field);
+                                } )*
+                                $crate::model::unknown_name(v, self.0)?;
+                                Ok(Field::__Unknown)
+                            }
                         }
 
                         $( let mut $field: Option<$($ty)+> = None; )*
                         let mut extra = $crate::Extra::new();
                         let mut unknown = ::std::string::String::new();
-                        while let Some(field) = map.next_key_seed(FieldSeed(&mut unknown))? {
+                        let by_name = $crate::model::names_as_str();
+                        while let Some(field) = map.next_key_seed(FieldSeed(&mut unknown, by_name))? {
                             match field {
                                 $( Field::$field => {
                                     if $field.is_some() || extra.has($key) {

@@ -5,6 +5,27 @@ use std::cell::Cell;
 
 thread_local! {
     static STRICT: Cell<bool> = const { Cell::new(false) };
+    static BY_NAME: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether member names must be read as strings on this thread: while a parse is repeated to
+/// find where it failed, as the path tracker records only names given as strings. Otherwise
+/// they are read as bytes, which spares serde_json a UTF-8 check of every name.
+#[inline]
+pub(crate) fn names_as_str() -> bool {
+    BY_NAME.with(Cell::get)
+}
+
+/// Runs `f` with member names read as strings (see [`names_as_str`]).
+pub(crate) fn with_names_as_str<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            BY_NAME.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(BY_NAME.with(|s| s.replace(true)));
+    f()
 }
 
 /// Whether the current thread is parsing in strict mode (see [`crate::strict`]).
@@ -55,6 +76,23 @@ pub(crate) fn read_unknown<'de, A: serde::de::MapAccess<'de>>(
     let value: serde_json::Value = map.next_value()?;
     extra.insert(key, value);
     Ok(())
+}
+
+/// An unknown member's name, read as bytes: checked to be UTF-8 (as serde_json checks every
+/// string it gives as `str`) and copied into `into`.
+#[cold]
+#[inline(never)]
+pub(crate) fn unknown_name<E: serde::de::Error>(name: &[u8], into: &mut String) -> Result<(), E> {
+    match std::str::from_utf8(name) {
+        Ok(s) => {
+            s.clone_into(into);
+            Ok(())
+        }
+        Err(_) => Err(E::invalid_value(
+            serde::de::Unexpected::Bytes(name),
+            &"a member name in UTF-8",
+        )),
+    }
 }
 
 /// Writes the members kept in `extra`, but not one that a modelled field now shadows.

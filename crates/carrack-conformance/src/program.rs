@@ -44,8 +44,7 @@ impl Program {
         for lib in libs {
             files.push((lib.trim_start_matches('/').to_owned(), PathBuf::from(lib)));
         }
-        let elf = std::fs::read(&exe).map_err(at(&exe))?;
-        if let Some(interp) = interpreter(&elf) {
+        if let Some(interp) = interpreter_of(&exe).map_err(at(&exe))? {
             let inside = interp.trim_start_matches('/').to_owned();
             if !files.iter().any(|(p, _)| *p == inside) {
                 let host = Path::new("/").join(&inside);
@@ -109,6 +108,46 @@ fn sonames(files: &[(String, PathBuf)]) -> Vec<(String, PathBuf)> {
     out
 }
 
+/// The ELF interpreter of the file at `path`, reading only its first 64 KiB where the headers
+/// and `PT_INTERP` lie in them (always, for what linkers write): the whole of a large binary
+/// with debug information took 55 ms to read.
+fn interpreter_of(path: &Path) -> io::Result<Option<String>> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)?
+        .take(64 * 1024)
+        .read_to_end(&mut head)?;
+    if let Some(found) = interpreter(&head) {
+        return Ok(Some(found));
+    }
+    if head.len() < 64 * 1024 || !reaches_past(&head) {
+        return Ok(None);
+    }
+    Ok(interpreter(&std::fs::read(path)?))
+}
+
+/// Whether the program headers, or the interpreter path one names, reach past `head`.
+fn reaches_past(head: &[u8]) -> bool {
+    let u16_at = |o: usize| head.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let u64_at = |o: usize| {
+        head.get(o..o + 8)
+            .and_then(|b| b.try_into().ok())
+            .and_then(|b| usize::try_from(u64::from_le_bytes(b)).ok())
+    };
+    let (Some(phoff), Some(size), Some(count)) = (u64_at(0x20), u16_at(0x36), u16_at(0x38)) else {
+        return false;
+    };
+    let (size, count) = (usize::from(size), usize::from(count));
+    if phoff.saturating_add(size.saturating_mul(count)) > head.len() {
+        return true;
+    }
+    // A PT_INTERP header whose path lies past the head.
+    (0..count).any(|i| {
+        let ph = phoff + i * size;
+        head.get(ph..ph + 4) == Some(&3u32.to_le_bytes()[..])
+    })
+}
+
 /// The ELF interpreter (`PT_INTERP`) a 64-bit little-endian program asks for.
 ///
 /// ```
@@ -148,6 +187,19 @@ mod tests {
         if let Some(i) = super::interpreter(&exe) {
             assert!(i.starts_with('/') && i.contains("ld"), "{i}");
         }
+        // Reading the first 64 KiB finds the same as reading it all.
+        let path = std::env::current_exe().expect("exe");
+        assert_eq!(
+            super::interpreter_of(&path).expect("read"),
+            super::interpreter(&exe)
+        );
+        // A header table that reaches past the head is read in full.
+        let mut far = exe[..64].to_vec();
+        far.resize(64 * 1024, 0);
+        far[0x20..0x28].copy_from_slice(&(1u64 << 20).to_le_bytes());
+        far[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        far[0x38..0x3a].copy_from_slice(&1u16.to_le_bytes());
+        assert!(super::reaches_past(&far));
     }
 
     #[test]

@@ -311,6 +311,31 @@ open_enum! {
     }
 }
 
+impl Capability {
+    /// The capability's number in Linux (`linux/capability.h`), for the names this version
+    /// knows: [`Capability::KNOWN`] lists them in number order.
+    ///
+    /// ```
+    /// use carrack_spec::runtime::Capability;
+    /// assert_eq!(Capability::NetRaw.number(), Some(13));
+    /// assert_eq!(Capability::from("CAP_NEW_IN_LINUX_9").number(), None);
+    /// assert_eq!(Capability::from_number(21), Some(Capability::SysAdmin));
+    /// ```
+    pub fn number(&self) -> Option<u32> {
+        let name = self.as_str();
+        Self::KNOWN
+            .iter()
+            .position(|k| *k == name)
+            .and_then(|p| u32::try_from(p).ok())
+    }
+
+    /// The capability numbered `n` in Linux, if this version knows it.
+    pub fn from_number(n: u32) -> Option<Self> {
+        let i = usize::try_from(n).ok()?;
+        Self::KNOWN.get(i).map(|name| Self::from(*name))
+    }
+}
+
 open_enum! {
     /// A resource limit type (`RLIMIT_*`), see `getrlimit(2)`.
     pub enum RlimitType {
@@ -365,5 +390,36 @@ open_enum! {
         RealTime = "IOPRIO_CLASS_RT",
         BestEffort = "IOPRIO_CLASS_BE",
         Idle = "IOPRIO_CLASS_IDLE",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Capability;
+
+    #[test]
+    fn capability_numbers_are_linux_capability_h() {
+        // Values from linux/capability.h; the list must stay in its order.
+        for (name, number) in [
+            ("CAP_CHOWN", 0),
+            ("CAP_SETPCAP", 8),
+            ("CAP_NET_RAW", 13),
+            ("CAP_SYS_ADMIN", 21),
+            ("CAP_MKNOD", 27),
+            ("CAP_SETFCAP", 31),
+            ("CAP_BLOCK_SUSPEND", 36),
+            ("CAP_AUDIT_READ", 37),
+            ("CAP_PERFMON", 38),
+            ("CAP_BPF", 39),
+            ("CAP_CHECKPOINT_RESTORE", 40),
+        ] {
+            assert_eq!(Capability::from(name).number(), Some(number), "{name}");
+            assert_eq!(
+                Capability::from_number(number),
+                Some(Capability::from(name))
+            );
+        }
+        assert_eq!(Capability::KNOWN.len(), 41);
+        assert_eq!(Capability::from_number(41), None);
     }
 }

@@ -24,8 +24,7 @@ pub(crate) fn single_threaded(op: &'static str) -> Result<SingleThreaded> {
 /// clone(2) with `flags` (see [`crate::sys::clone`]), after checking that this process has a
 /// single thread, as only then is the child's copy of the process sound.
 pub(crate) fn clone_checked(op: &'static str, flags: libc::c_int) -> Result<Cloned> {
-    let proof = single_threaded(op)?;
-    crate::sys::clone(&proof, flags).map_err(|e| Error::sys("clone", e))
+    clone_checked_into(op, flags, None)
 }
 
 /// [`clone_checked`], the child starting in the cgroup2 cgroup `cgroup` when one is given:

@@ -99,7 +99,11 @@ impl AsRef<str> for LayoutVersion {
 
 impl From<String> for LayoutVersion {
     fn from(s: String) -> Self {
-        Self::from(Cow::Owned(s))
+        if s == LAYOUT_VERSION {
+            Self::CURRENT
+        } else {
+            Self(Cow::Owned(s))
+        }
     }
 }
 
@@ -164,11 +168,7 @@ impl<'de> serde::Deserialize<'de> for LayoutVersion {
                 Ok(LayoutVersion::from(v))
             }
             fn visit_string<E: serde::de::Error>(self, v: String) -> Result<LayoutVersion, E> {
-                Ok(if v == LAYOUT_VERSION {
-                    LayoutVersion::CURRENT
-                } else {
-                    LayoutVersion::from(v)
-                })
+                Ok(LayoutVersion::from(v))
             }
             #[inline]
             fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<LayoutVersion, E> {

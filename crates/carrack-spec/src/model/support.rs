@@ -18,13 +18,19 @@ pub(crate) fn names_as_str() -> bool {
 
 /// Runs `f` with member names read as strings (see [`names_as_str`]).
 pub(crate) fn with_names_as_str<T>(f: impl FnOnce() -> T) -> T {
-    struct Restore(bool);
+    with_flag(&BY_NAME, f)
+}
+
+/// Runs `f` with the thread's `flag` set, restoring its previous value after (also when `f`
+/// unwinds).
+fn with_flag<T>(flag: &'static std::thread::LocalKey<Cell<bool>>, f: impl FnOnce() -> T) -> T {
+    struct Restore(&'static std::thread::LocalKey<Cell<bool>>, bool);
     impl Drop for Restore {
         fn drop(&mut self) {
-            BY_NAME.with(|s| s.set(self.0));
+            self.0.with(|s| s.set(self.1));
         }
     }
-    let _restore = Restore(BY_NAME.with(|s| s.replace(true)));
+    let _restore = Restore(flag, flag.with(|s| s.replace(true)));
     f()
 }
 
@@ -35,14 +41,7 @@ fn strict_active() -> bool {
 
 /// Runs `f` with strict parsing switched on for this thread, restoring the previous mode after.
 pub(crate) fn with_strict<T>(f: impl FnOnce() -> T) -> T {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            STRICT.with(|s| s.set(self.0));
-        }
-    }
-    let _restore = Restore(STRICT.with(|s| s.replace(true)));
-    f()
+    with_flag(&STRICT, f)
 }
 
 // The rare paths of the generated (de)serialisers live out of line, marked cold: inlined into

@@ -85,14 +85,11 @@ impl Snapshots {
                         layers: lowers.len(),
                         dir: self.dir.clone(),
                     })?;
-                let mut result = Err(nix::Error::EINVAL.into());
-                if durability == Durability::Volatile {
-                    // An older kernel refuses the option (EINVAL): mount without it, and
-                    // `Active::volatile` tells the caller.
-                    result = mount_overlay(&format!("{data},volatile"), &rootfs);
-                    volatile = result.is_ok();
-                }
-                if result.is_err() {
+                // An older kernel refuses `volatile` (EINVAL): mount without it, and
+                // `Active::volatile` tells the caller.
+                volatile = durability == Durability::Volatile
+                    && mount_overlay(&format!("{data},volatile"), &rootfs).is_ok();
+                if !volatile {
                     mount_overlay(&data, &rootfs).map_err(|source| SnapshotError::Mount {
                         path: rootfs.clone(),
                         source,
